@@ -1,0 +1,30 @@
+"""Run a scenario of the Hangzhou development-zone model: `python run.py [overrides]`.
+
+Examples: `python run.py scenario=no_policy replications=20`,
+`python run.py policy.factory_space_m2_per_year=8e6 seed=3 horizon_year=2030`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from sim.cli import to_config
+from sim.config import register_configs
+from sim.simulate import format_table, simulate
+
+register_configs()
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="config")
+def main(cfg: DictConfig) -> None:
+    config = to_config(cfg)
+    result = simulate(config, Path(HydraConfig.get().runtime.output_dir))
+    print(format_table(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""The configuration schema: one set of dataclasses for Hydra and for Python.
+
+Hydra registers these classes as structured configs (see `register_configs`), so a
+type error on the command line is caught at composition; `validate` checks values and
+raises `ConfigError`, a `CompactHydraException`, so Hydra prints one line naming the key
+and its allowed values. The Model takes a `Config` directly, so a notebook user can build
+one without Hydra: `Model(Config(calibration=load_calibration()))`.
+
+Behavioural parameters (`Params`) carry their unit, default, plausible range and source
+in field metadata: the range is what a sweep or a sensitivity analysis should vary.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hydra.errors import CompactHydraException
+
+SECTORS: tuple[str, ...] = (
+    "smart_iot",
+    "biomedicine",
+    "high_end_equipment",
+    "new_materials",
+    "new_energy",
+    "other",
+)
+ECOSYSTEMS: tuple[str, ...] = SECTORS[:5]  # the plan's five 产业生态圈; `other` is not one
+OUTSIDE = "outside"
+FUND_ALLOCATIONS = ("uniform", "leading", "performance")
+SPACE_ALLOCATIONS = ("demand", "stock")
+RELOCATION_RULES = ("free", "coordinated", "restricted")
+CLUSTER_SCOPES = ("city", "parks")
+GAIN_MODES = ("relative", "points")
+PARK_STATUSES = ("confirmed", "assumed")
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+class ConfigError(CompactHydraException):
+    """A configuration value outside its allowed range (Hydra prints it on one line)."""
+
+
+def param(default: float, unit: str, lo: float, hi: float, source: str) -> Any:
+    """A behavioural parameter: its default, unit, plausible range and source."""
+    return field(
+        default=default, metadata={"unit": unit, "range": (lo, hi), "source": source}
+    )
+
+
+@dataclass
+class Policy:
+    """The levers the Government agent applies each step. Units are in the names."""
+
+    # 杭政函〔2023〕13号 names a 2亿 special fund without saying over what period;
+    # ASSUMPTION: 2亿 per year (the generous reading). Range for sweeps: 0-10.
+    fund_yi_per_year: float = 2.0
+    fund_allocation: str = "uniform"  # uniform | leading | performance
+    # share of the fund spent on S&T platforms (the rest subsidises firms' R&D);
+    # ASSUMPTION 0.5, range 0-1: the plan names both uses, not the split.
+    fund_platform_share: float = 0.5
+    factory_space_m2_per_year: float = 4.0e6  # plan: >= 400万 m² standard factory space a year
+    land_renovation_mu_per_year: float = 1.0e4  # plan: >= 10,000 亩 inefficient land a year
+    space_allocation: str = "demand"  # demand (to unmet floor-space demand) | stock
+    # skilled workers recruited by the talent programme, on top of the natural inflow;
+    # ASSUMPTION: the plan names global recruitment without a number. Range 0-50,000.
+    talent_inflow_per_year: float = 10_000.0
+    attraction_intensity: float = 1.0  # entry rate relative to today's (1 = today's)
+    # weight of the "one park, one leading industry" steering of entrants (0 = none, 1 = full)
+    attraction_steering: float = 1.0
+    relocation_rule: str = "coordinated"  # free | coordinated | restricted
+
+
+@dataclass
+class Params:
+    """Behavioural parameters. Every one: unit, default, plausible range, source."""
+
+    # --- productivity / output growth -------------------------------------------------
+    growth_smart_iot: float = param(0.09, "1/yr", 0.03, 0.15, "ASSUMPTION: digital manufacturing grew faster than the city's industry (+10.6% VA 2021, +0.3% 2022; 杭州日报 2023-01-21)")
+    growth_biomedicine: float = param(0.09, "1/yr", 0.03, 0.15, "ASSUMPTION, as growth_smart_iot")
+    growth_high_end_equipment: float = param(0.07, "1/yr", 0.02, 0.12, "ASSUMPTION")
+    growth_new_materials: float = param(0.06, "1/yr", 0.01, 0.11, "ASSUMPTION")
+    growth_new_energy: float = param(0.10, "1/yr", 0.03, 0.18, "ASSUMPTION")
+    growth_other: float = param(0.03, "1/yr", -0.02, 0.07, "ASSUMPTION")
+    zone_premium: float = param(0.006, "1/yr", 0.0, 0.012, "Wang 2013, JDE 101: zones raise TFP growth 0.6 points a year")
+    elasticity_localization: float = param(0.05, "-", 0.0, 0.10, "Ciccone & Hall 1996 (0.06); Rosenthal & Strange 2004 (0.03-0.08); 范剑勇 2006 (0.088 China)")
+    elasticity_urbanization: float = param(0.02, "-", 0.0, 0.06, "ASSUMPTION within Donovan et al. 2024 meta-analysis (2.7-6.4% per doubling)")
+    platform_growth: float = param(0.002, "1/yr per ln(1+platforms)", 0.0, 0.006, "ASSUMPTION; Zheng et al. 2017 JUE 100: park human capital raises spillovers")
+    subsidy_return: float = param(0.3, "growth per unit subsidy/output", 0.0, 1.0, "ASSUMPTION; Boeing 2016 (0.5 crowding-out), 逯宇铎 et al. 2012 (positive effects)")
+    jump_rate: float = param(3.0, "1/yr", 1.0, 12.0, "ASSUMPTION: shocks arrive a few times a year, giving tent-shaped annual growth (Stanley et al. 1996)")
+    jump_scale: float = param(0.12, "log output at 1亿", 0.05, 0.25, "ASSUMPTION: Laplace scale of a jump for a firm of 1亿 output")
+    size_variance_beta: float = param(0.2, "-", 0.1, 0.3, "Amaral et al. 1997: growth-rate std ~ S^-0.2")
+    noise_sd: float = param(0.05, "1/sqrt(yr)", 0.0, 0.1, "ASSUMPTION: small Gaussian noise besides the jumps")
+    labour_productivity_growth: float = param(0.04, "1/yr", 0.02, 0.07, "ASSUMPTION: workers per 亿 output fall as labour productivity grows")
+    # --- investment and floor space -----------------------------------------------------
+    capital_output: float = param(0.45, "亿 per 亿/yr", 0.35, 0.6, "NBS Jan 2021: 87.8 yuan revenue per 100 yuan assets; fixed assets ~35-40% of assets (unconfirmed)")
+    depreciation: float = param(0.08, "1/yr", 0.05, 0.12, "ASSUMPTION: usual for Chinese industrial capital")
+    floor_m2_per_yi: float = param(6000.0, "m² per 亿/yr", 3000.0, 15000.0, "ASSUMPTION between 69 workers per 亿 x 35-75 m² (NBS 2021; HK planning standards) and 紫金港 136万元 VA per 亩 (xzqh.info)")
+    space_hold_slack: float = param(0.1, "-", 0.0, 0.3, "ASSUMPTION: a shrinking firm keeps 10% spare floor space before releasing")
+    background_space_growth: float = param(0.02, "1/yr", 0.0, 0.04, "ASSUMPTION: floor space added without the levers (market and routine supply)")
+    renovation_far_gain: float = param(1.0, "m² floor per m² land", 0.5, 1.5, "工业项目建设用地控制指标 2008 (FAR minima 0.5-1.0) and Zhejiang's >= 3-storey rule: renovation lifts FAR by about 1")
+    construction_cost_yuan_m2: float = param(2500.0, "元/m²", 1500.0, 3500.0, "ASSUMPTION: standard factory construction cost; counts in parks' FAI")
+    rent_elasticity: float = param(1.0, "-", 0.0, 3.0, "ASSUMPTION: rent rises with occupancy")
+    # --- talent --------------------------------------------------------------------------
+    talent_natural_inflow: float = param(0.014, "share of employment per yr", 0.012, 0.016, "net talent inflow 1.2-1.6% of the workforce a year 2020-22 (智联/泽平)")
+    skilled_attrition: float = param(0.05, "1/yr", 0.0, 0.1, "ASSUMPTION: skilled workers leaving industry or retiring")
+    pool_attrition: float = param(0.5, "1/yr", 0.2, 1.0, "ASSUMPTION: unhired talent leaves the pool")
+    # --- entry and exit ------------------------------------------------------------------
+    entry_rate: float = param(0.10, "entrants per firm per yr", 0.06, 0.14, "ASSUMPTION set near the 6-9%/yr death rate (国家工商总局 2013) plus net growth of firm numbers")
+    entrant_min_yi: float = param(0.02, "亿/yr", 0.01, 0.05, "ASSUMPTION: smallest entrant")
+    exit_rate: float = param(0.07, "1/yr", 0.06, 0.093, "国家工商总局 2013 survival report: 9.3% (2008) to 6.2% (2012) a year")
+    exit_size_elasticity: float = param(0.15, "-", 0.0, 0.4, "ASSUMPTION: larger firms survive longer (same report)")
+    exit_decline_sensitivity: float = param(3.0, "per unit log decline", 0.0, 6.0, "ASSUMPTION: declining firms exit more (He & Yang 2016)")
+    # --- relocation ----------------------------------------------------------------------
+    move_consider_rate: float = param(0.05, "1/yr", 0.02, 0.12, "ASSUMPTION tuned so realised moves are a few %/yr (3.2%/yr China: Tang et al. 2020)")
+    move_size_elasticity: float = param(0.3, "-", 0.0, 0.6, "Kronenberg 2013; Weterings & Knoben 2013: size lowers the odds of moving")
+    move_cost: float = param(1.5, "utility", 0.5, 3.0, "ASSUMPTION: no published logit moving cost")
+    move_cost_cross_district: float = param(0.5, "utility", 0.0, 2.0, "ASSUMPTION")
+    coordination_cost_relief: float = param(0.5, "share", 0.0, 1.0, "ASSUMPTION: city coordination halves the cross-district cost")
+    util_localization: float = param(0.6, "utility per ln 亿", 0.2, 1.0, "ASSUMPTION; de Bok & van Oort 2011: own-sector agglomeration drives location")
+    util_urbanization: float = param(0.2, "utility per ln 亿", 0.0, 0.6, "ASSUMPTION")
+    util_rent: float = param(1.0, "utility per rent/city mean", 0.2, 2.0, "ASSUMPTION; Tang et al. 2020: land cost pushes moves")
+    util_vacancy: float = param(0.5, "utility per ln vacancy share", 0.1, 1.0, "ASSUMPTION; Zheng & Shi 2018: land supply raises location odds")
+    util_talent: float = param(0.2, "utility per ln pool", 0.0, 0.5, "ASSUMPTION")
+    util_subsidy: float = param(50.0, "utility per subsidy/output", 0.0, 200.0, "ASSUMPTION")
+    util_leading: float = param(1.0, "utility", 0.0, 2.0, "ASSUMPTION: steering of entrants to parks whose leading industry matches")
+    util_park: float = param(0.5, "utility", 0.0, 1.0, "ASSUMPTION: parks' services over the rest of the city")
+    # --- S&T platforms -------------------------------------------------------------------
+    platform_cost_yi: float = param(0.3, "亿 per platform", 0.1, 1.0, "ASSUMPTION: cost to establish a provincial-level platform")
+    platform_rate: float = param(0.15, "per yr per 10,000 skilled workers", 0.0, 0.5, "ASSUMPTION: platforms founded without the fund")
+
+
+@dataclass
+class ParkSpec:
+    """One row of the calibration's park table (one park, or the rest of the city)."""
+
+    id: str = "?"
+    name_zh: str = "?"
+    district: str = "?"
+    status: str = "assumed"  # confirmed | assumed
+    output_2022_yi: float = 0.0  # above-scale industrial output, 亿元
+    leading: list[str] = field(default_factory=list)
+    leading_share_2022: float = 0.0
+    vacancy_2022: float = 0.05  # vacant share of industrial floor space
+    land_price_yuan_m2: float = 480.0
+    st_platforms_2022: int = 0
+    inefficient_land_share: float = 0.15
+
+
+@dataclass
+class Calibration:
+    """The end-2022 state. Values and sources live in configs/calibration/*.yaml."""
+
+    name: str = "hangzhou_2022"
+    base_year: int = 2022
+    parks: list[ParkSpec] = field(default_factory=list)
+    outside: ParkSpec = field(default_factory=lambda: ParkSpec(id=OUTSIDE))
+    sector_weights: dict[str, float] = field(default_factory=dict)
+    above_scale_firms: int = 7000
+    small_per_above: float = 3.0
+    zipf_exponent: float = 1.05
+    above_scale_threshold_yi: float = 0.2
+    workers_per_yi: float = 69.0
+    skilled_share: dict[str, float] = field(default_factory=dict)
+    growth_2022: float = 0.03
+    pool_share_2022: float = 0.03
+
+
+@dataclass
+class Targets:
+    """The plan's 2025 targets; thresholds and year are data so other plans can be studied."""
+
+    year: int = 2025
+    parks_output_yi: float = 30_000.0  # 3万亿
+    leading_share: float = 0.60
+    fai_growth: float = 0.10
+    cluster_1000yi: float = 1_000.0
+    clusters_1000yi_count: int = 3
+    cluster_10000yi: float = 10_000.0
+    clusters_10000yi_count: int = 2
+    cluster_scope: str = "city"  # city | parks
+    leading_share_gain: float = 0.20
+    leading_share_gain_mode: str = "relative"  # relative (x1.2) | points (+20 points)
+    leading_share_cap: float = 0.95  # a park at or above this share counts as meeting the gain
+    st_coverage: float = 1.0  # share of parks with >= 1 provincial S&T platform
+
+
+@dataclass
+class Config:
+    """Everything one run needs. `python run.py` composes it from configs/."""
+
+    scenario: str = "baseline"
+    seed: int = 0
+    replications: int = 1
+    horizon_year: int = 2025
+    firms_scale: float = 1.0  # simulated firms per real firm (each agent weighs 1/firms_scale)
+    progress: bool = True
+    policy: Policy = field(default_factory=Policy)
+    params: Params = field(default_factory=Params)
+    calibration: Calibration = field(default_factory=Calibration)
+    targets: Targets = field(default_factory=Targets)
+
+
+# --------------------------------------------------------------------------------------
+# loading and validation
+
+
+def load_calibration(name: str = "hangzhou_2022") -> Calibration:
+    """Read configs/calibration/NAME.yaml into a Calibration, without Hydra."""
+    from omegaconf import OmegaConf
+
+    path = CONFIG_DIR / "calibration" / f"{name}.yaml"
+    if not path.exists():
+        raise ConfigError(f"calibration: no file {path}")
+    merged = OmegaConf.merge(OmegaConf.structured(Calibration), OmegaConf.load(path))
+    return OmegaConf.to_object(merged)
+
+
+def _fail(key: str, value: Any, allowed: str) -> None:
+    raise ConfigError(f"Invalid value for {key}: {value!r}; allowed: {allowed}")
+
+
+def _check_range(key: str, value: float, lo: float = -math.inf, hi: float = math.inf) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        _fail(key, value, f"a finite number in [{lo}, {hi}]")
+    if not lo <= value <= hi:
+        _fail(key, value, f"a number in [{lo}, {hi}]")
+
+
+def _check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        _fail(key, value, " | ".join(choices))
+
+
+def validate(cfg: Config) -> Config:
+    """Check every value; raise ConfigError naming the first bad key. Returns cfg."""
+    if not isinstance(cfg.replications, int) or cfg.replications < 1:
+        _fail("replications", cfg.replications, "an integer >= 1")
+    if not isinstance(cfg.seed, int) or cfg.seed < 0:
+        _fail("seed", cfg.seed, "an integer >= 0")
+    _check_range("firms_scale", cfg.firms_scale, 1e-3, 10.0)
+    base = cfg.calibration.base_year
+    if not isinstance(cfg.horizon_year, int) or not cfg.targets.year <= cfg.horizon_year <= 2035:
+        _fail("horizon_year", cfg.horizon_year, f"an integer in [{cfg.targets.year}, 2035]")
+    if not base < cfg.targets.year <= 2035:
+        _fail("targets.year", cfg.targets.year, f"an integer in [{base + 1}, 2035]")
+
+    p = cfg.policy
+    _check_range("policy.fund_yi_per_year", p.fund_yi_per_year, 0.0, 1e5)
+    _check_choice("policy.fund_allocation", p.fund_allocation, FUND_ALLOCATIONS)
+    _check_range("policy.fund_platform_share", p.fund_platform_share, 0.0, 1.0)
+    _check_range("policy.factory_space_m2_per_year", p.factory_space_m2_per_year, 0.0, 1e9)
+    _check_range("policy.land_renovation_mu_per_year", p.land_renovation_mu_per_year, 0.0, 1e7)
+    _check_choice("policy.space_allocation", p.space_allocation, SPACE_ALLOCATIONS)
+    _check_range("policy.talent_inflow_per_year", p.talent_inflow_per_year, 0.0, 1e8)
+    _check_range("policy.attraction_intensity", p.attraction_intensity, 0.0, 10.0)
+    _check_range("policy.attraction_steering", p.attraction_steering, 0.0, 1.0)
+    _check_choice("policy.relocation_rule", p.relocation_rule, RELOCATION_RULES)
+
+    for f in dataclasses.fields(Params):
+        lo, hi = f.metadata["range"]
+        # a value outside the plausible range is allowed (sensitivity studies go there),
+        # but not outside what the equations accept: sign and share constraints.
+        hard_lo = lo if lo < 0 else 0.0
+        _check_range(f"params.{f.name}", getattr(cfg.params, f.name), hard_lo, math.inf)
+    if cfg.params.jump_scale >= 0.5:
+        _fail("params.jump_scale", cfg.params.jump_scale, "a number in [0, 0.5)")
+    _check_range("params.space_hold_slack", cfg.params.space_hold_slack, 0.0, 1.0)
+    _check_range("params.coordination_cost_relief", cfg.params.coordination_cost_relief, 0.0, 1.0)
+
+    t = cfg.targets
+    _check_range("targets.parks_output_yi", t.parks_output_yi, 0.0)
+    _check_range("targets.leading_share", t.leading_share, 0.0, 1.0)
+    _check_range("targets.fai_growth", t.fai_growth, -1.0, 10.0)
+    _check_range("targets.cluster_1000yi", t.cluster_1000yi, 0.0)
+    _check_range("targets.cluster_10000yi", t.cluster_10000yi, 0.0)
+    _check_range("targets.clusters_1000yi_count", t.clusters_1000yi_count, 0, len(ECOSYSTEMS))
+    _check_range("targets.clusters_10000yi_count", t.clusters_10000yi_count, 0, len(ECOSYSTEMS))
+    _check_choice("targets.cluster_scope", t.cluster_scope, CLUSTER_SCOPES)
+    _check_range("targets.leading_share_gain", t.leading_share_gain, 0.0, 10.0)
+    _check_choice("targets.leading_share_gain_mode", t.leading_share_gain_mode, GAIN_MODES)
+    _check_range("targets.leading_share_cap", t.leading_share_cap, 0.0, 1.0)
+    _check_range("targets.st_coverage", t.st_coverage, 0.0, 1.0)
+
+    _validate_calibration(cfg.calibration)
+    return cfg
+
+
+def _validate_calibration(c: Calibration) -> None:
+    if not c.parks:
+        _fail("calibration.parks", "[]", "a non-empty list of parks")
+    ids = [p.id for p in c.parks]
+    if len(set(ids)) != len(ids) or OUTSIDE in ids:
+        _fail("calibration.parks[].id", ids, f"unique ids other than {OUTSIDE!r}")
+    for k in set(c.sector_weights) | set(c.skilled_share):
+        _check_choice(f"calibration sector key {k}", k, SECTORS)
+    for s in SECTORS:
+        _check_range(f"calibration.sector_weights.{s}", c.sector_weights.get(s, -1.0), 1e-6, math.inf)
+        _check_range(f"calibration.skilled_share.{s}", c.skilled_share.get(s, -1.0), 0.0, 1.0)
+    for i, p in enumerate([*c.parks, c.outside]):
+        key = f"calibration.parks[{i}]" if i < len(c.parks) else "calibration.outside"
+        _check_choice(f"{key}.status", p.status, PARK_STATUSES)
+        _check_range(f"{key}.output_2022_yi", p.output_2022_yi, 1e-6)
+        _check_range(f"{key}.leading_share_2022", p.leading_share_2022, 0.0, 1.0)
+        _check_range(f"{key}.vacancy_2022", p.vacancy_2022, 0.0, 0.9)
+        _check_range(f"{key}.land_price_yuan_m2", p.land_price_yuan_m2, 1e-6)
+        _check_range(f"{key}.st_platforms_2022", p.st_platforms_2022, 0)
+        _check_range(f"{key}.inefficient_land_share", p.inefficient_land_share, 0.0, 1.0)
+        for s in p.leading:
+            _check_choice(f"{key}.leading", s, ECOSYSTEMS)
+    _check_range("calibration.above_scale_firms", c.above_scale_firms, 1)
+    _check_range("calibration.small_per_above", c.small_per_above, 0.0, 100.0)
+    _check_range("calibration.zipf_exponent", c.zipf_exponent, 0.5, 3.0)
+    _check_range("calibration.above_scale_threshold_yi", c.above_scale_threshold_yi, 1e-6)
+    _check_range("calibration.workers_per_yi", c.workers_per_yi, 1e-6)
+    _check_range("calibration.pool_share_2022", c.pool_share_2022, 0.0, 1.0)
+
+
+def register_configs() -> None:
+    """Register the schema with Hydra's ConfigStore (called by run.py)."""
+    from hydra.core.config_store import ConfigStore
+
+    cs = ConfigStore.instance()
+    cs.store(name="config_schema", node=Config)

@@ -1,0 +1,36 @@
+"""Entry and exit of firms (ODD: Entry, Exit)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import Params
+from .population import pareto_quantile
+
+ENTRANT_MAX_YI = 100.0  # ASSUMPTION: the largest new project (the 2023 plan lists 77 projects > 10亿)
+
+
+def exit_hazard(params: Params, output: np.ndarray, trend: np.ndarray) -> np.ndarray:
+    """Relative yearly exit hazard: higher for small and for declining firms."""
+    size = np.power(np.maximum(output, 1e-3), -params.exit_size_elasticity)
+    decline = np.exp(params.exit_decline_sensitivity * np.clip(-trend, 0.0, 1.0))
+    return size * decline
+
+
+def exit_probability(params: Params, hazard: np.ndarray, dt: float) -> np.ndarray:
+    """Chance of exit this step. The hazard is normalised by its mean over the firms alive,
+    so the population's mean yearly exit rate is the published `exit_rate` and the
+    mechanism decides who exits: the small and the declining."""
+    yearly = np.minimum(params.exit_rate * hazard / hazard.mean(), 0.9)
+    return 1.0 - np.power(1.0 - yearly, dt)
+
+
+def entrant_sizes(params: Params, alpha: float, u: np.ndarray) -> np.ndarray:
+    """Output of entrants (亿/yr): Pareto(alpha) from the smallest entrant up to the cap."""
+    return pareto_quantile(u, alpha, params.entrant_min_yi, ENTRANT_MAX_YI)
+
+
+def mean_entrant_size(params: Params, alpha: float) -> float:
+    """Expected entrant output (亿/yr), by quadrature of `entrant_sizes` over u."""
+    u = (np.arange(100_000) + 0.5) / 100_000
+    return float(entrant_sizes(params, alpha, u).mean())

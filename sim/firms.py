@@ -1,0 +1,75 @@
+"""Firm state as a struct of arrays.
+
+Row i of every array is firm i for the whole run (a stable slot id). Exits clear the
+`alive` flag and never compact the arrays, so slot ids, and the random draws indexed by
+them, stay put. Arrays grow by half their size when full. Assigning an attribute that is
+not a declared field raises, so a typo cannot create state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# name -> dtype. Units: output_yi 亿元/yr; capital_yi 亿元; floor_m2 m²; age in months.
+FIELDS: dict[str, type] = {
+    "alive": np.bool_,
+    "sector": np.int8,
+    "location": np.int16,  # park index; the last index is `outside`
+    "output_yi": np.float64,
+    "capital_yi": np.float64,
+    "employees": np.float64,
+    "skilled": np.float64,
+    "floor_m2": np.float64,
+    "age_months": np.int32,
+    "above_scale": np.bool_,
+    "trend": np.float64,  # smoothed yearly log growth (exponential moving average)
+    "boost": np.float64,  # pending log-productivity change (a move's agglomeration jump)
+    "subsidy_yi": np.float64,  # fiscal subsidy received this year, 亿元/yr
+    "moves": np.int16,
+    "born_step": np.int32,
+}
+
+
+class FirmStore:
+    """Named, typed arrays with an alive mask and amortised growth."""
+
+    __slots__ = ("n", "_capacity", *FIELDS)
+
+    def __init__(self, capacity: int = 1024):
+        self.n = 0  # slots used so far (alive or not)
+        self._capacity = max(int(capacity), 16)
+        for name, dtype in FIELDS.items():
+            object.__setattr__(self, name, np.zeros(self._capacity, dtype=dtype))
+
+    def add(self, **values: np.ndarray) -> np.ndarray:
+        """Append firms; every field not given starts at zero. Returns their slot ids."""
+        unknown = set(values) - set(FIELDS)
+        if unknown:
+            raise AttributeError(f"unknown firm fields: {sorted(unknown)}")
+        k = len(next(iter(values.values())))
+        if self.n + k > self._capacity:
+            self._grow(self.n + k)
+        slots = np.arange(self.n, self.n + k)
+        for name, v in values.items():
+            getattr(self, name)[slots] = v
+        self.alive[slots] = True
+        self.n += k
+        return slots
+
+    def _grow(self, needed: int) -> None:
+        new = max(needed, int(self._capacity * 1.5))
+        for name, dtype in FIELDS.items():
+            old = getattr(self, name)
+            arr = np.zeros(new, dtype=dtype)
+            arr[: self._capacity] = old
+            object.__setattr__(self, name, arr)
+        self._capacity = new
+
+    def live(self) -> np.ndarray:
+        """Slot ids of the firms alive now."""
+        return np.flatnonzero(self.alive[: self.n])
+
+    def __setattr__(self, name: str, value) -> None:
+        if name not in ("n", "_capacity"):
+            raise AttributeError(f"FirmStore has no settable attribute {name!r}")
+        object.__setattr__(self, name, value)

@@ -1,0 +1,333 @@
+"""The Mesa model of Hangzhou's development zones: it builds the end-2022 state and orders
+the mechanisms each month. The phases of `step` are the ODD's process overview."""
+
+from __future__ import annotations
+
+import datetime as dt_
+from types import SimpleNamespace
+
+import mesa
+import numpy as np
+
+from . import demography, growth, relocation, space
+from .agents import Firm, Government, Park
+from .config import OUTSIDE, SECTORS, Config, validate
+from .firms import FirmStore
+from .markets import fill_in_order, ration
+from .population import M2_PER_MU, capital_prehistory, synthesize
+from .results import Recorder
+from .streams import Streams
+
+S = len(SECTORS)
+PLOT_RATIO_2022 = 1.2  # ASSUMPTION: floor m² per m² of industrial land in 2022, range 0.8-1.7 (滨江 old parks 1.7)
+
+
+def month_ends(base_year: int, n_steps: int) -> list[dt_.date]:
+    """Dates of the records: end of the base year, then every month end."""
+    out = []
+    for k in range(n_steps + 1):
+        y, m = base_year + (k + 11) // 12, (k + 11) % 12 + 1  # k = 0 -> December of base year
+        nxt = dt_.date(y + (m == 12), m % 12 + 1, 1)
+        out.append(nxt - dt_.timedelta(days=1))
+    return out
+
+
+class Model(mesa.Model):
+    """Firms, parks and the government of Hangzhou's development zones, monthly steps.
+
+    Build it from a `Config` (see sim.config), then `run()`; `recorder` holds the results.
+    `replication` selects the random streams: replication k uses the same streams in every
+    scenario, so scenario comparisons are paired.
+    """
+
+    def __init__(self, config: Config, replication: int = 0):
+        validate(config)
+        entropy = (int(config.seed), int(replication))
+        super().__init__(rng=int(np.random.SeedSequence(entropy).generate_state(1)[0]))
+        self.config, self.params, self.policy = config, config.params, config.policy
+        self.cal = config.calibration
+        self.streams = Streams(entropy)
+        self.dt = 1.0 / 12.0
+        self.n_steps = 12 * (config.horizon_year - self.cal.base_year)
+        self.dates = month_ends(self.cal.base_year, self.n_steps)
+        specs = [*self.cal.parks, self.cal.outside]
+        self.location_ids = [p.id for p in self.cal.parks] + [OUTSIDE]
+        self.n_loc = len(specs)
+        self._build_locations(specs)
+        self._build_firms()
+        self.parks = [Park(self, j, spec) for j, spec in enumerate(self.cal.parks)]
+        self.government = Government(self, self.policy)
+        self.flows = dict(entries=0.0, exits=0.0, moves=0.0, up=0.0, down=0.0)
+        self.totals = dict(start=self.weight * self.firms.live().size, entries=0.0, exits=0.0, moves=0.0)
+        self._refresh_aggregates(first=True)
+        self.recorder = Recorder(self)
+        self.recorder.record(self, 0, fai_ls=self._fai_2022())
+
+    # ------------------------------------------------------------------ construction
+    def _build_locations(self, specs) -> None:
+        districts = {d: i for i, d in enumerate(dict.fromkeys(p.district for p in specs))}
+        self.loc = SimpleNamespace(
+            is_park=np.array([p.id != OUTSIDE for p in specs]),
+            district=np.array([districts[p.district] for p in specs]),
+            leading=np.array([[s in p.leading for s in SECTORS] for p in specs]),
+            leading_share_2022=np.array([p.leading_share_2022 for p in specs]),
+            platforms=np.array([float(p.st_platforms_2022) for p in specs]),
+            platform_grant=np.zeros(len(specs)),
+            unmet_space=np.zeros(len(specs)),
+            unmet_talent=np.zeros(len(specs)),
+            fai_construction=np.zeros(len(specs)),
+        )
+        self._vacancy_2022 = np.array([p.vacancy_2022 for p in specs])
+        self._inefficient_share = np.array([p.inefficient_land_share for p in specs])
+        self._land_price = np.array([p.land_price_yuan_m2 for p in specs])
+
+    def _build_firms(self) -> None:
+        cal, par = self.cal, self.params
+        pop = synthesize(cal, par, self.config.firms_scale, self.streams.get("population", 0))
+        self.weight = pop.weight
+        self.skilled_share = np.array([cal.skilled_share[s] for s in SECTORS])
+        y = pop.output_yi
+        overhang, self._invest_2022 = capital_prehistory(par, y, cal.growth_2022, self.streams.get("population", 1))
+        self.firms = FirmStore(capacity=int(y.size * 1.5))
+        employees = cal.workers_per_yi * y
+        slots = self.firms.add(
+            sector=pop.sector,
+            location=pop.location,
+            output_yi=y,
+            capital_yi=par.capital_output * y * overhang,
+            employees=employees,
+            skilled=self.skilled_share[pop.sector] * employees,
+            floor_m2=par.floor_m2_per_yi * y,
+            age_months=pop.age_months,
+            above_scale=y >= cal.above_scale_threshold_yi,
+            trend=np.full(y.size, cal.growth_2022),
+        )
+        self.firm_agents = {int(s): Firm(self, s) for s in slots}
+        loc = self.loc
+        occupied = self.occupied()
+        loc.stock_m2 = occupied / (1.0 - self._vacancy_2022)
+        loc.inefficient_mu = self._inefficient_share * loc.stock_m2 / PLOT_RATIO_2022 / M2_PER_MU
+        self._occupancy_2022 = occupied / loc.stock_m2
+        loc.rent = self._land_price.astype(float)
+        loc.pool = cal.pool_share_2022 * self.by_location(self.firms.skilled[slots], slots)
+        self.mean_entrant_yi = demography.mean_entrant_size(par, cal.zipf_exponent)
+
+    def _fai_2022(self) -> np.ndarray:
+        """FAI by location x sector in 2022 (亿/yr), from the same rules at 2022 rates:
+        incumbents invest as in their simulated recent past (`capital_prehistory`), entrants
+        arrive at `entry_rate`; construction runs at the background rate."""
+        par, live = self.params, self.firms.live()
+        incumbents = self.by_cell(self.firms.output_yi[live] * self._invest_2022, live)
+        entrants = par.entry_rate * self.by_cell(np.ones(live.size), live) * self.mean_entrant_yi
+        self.loc.fai_construction = par.background_space_growth * self.loc.stock_m2 * par.construction_cost_yuan_m2 / 1e8
+        return par.capital_output * (incumbents + entrants)
+
+    # ------------------------------------------------------------------ aggregates
+    def by_location(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Weighted sum of per-firm values by location."""
+        return self.weight * np.bincount(self.firms.location[slots], weights=values, minlength=self.n_loc)
+
+    def by_cell(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Weighted sum of per-firm values by location x sector."""
+        cell = self.firms.location[slots].astype(np.int64) * S + self.firms.sector[slots]
+        return self.weight * np.bincount(cell, weights=values, minlength=self.n_loc * S).reshape(self.n_loc, S)
+
+    def occupied(self) -> np.ndarray:
+        live = self.firms.live()
+        return self.by_location(self.firms.floor_m2[live], live)
+
+    def vacancy(self) -> np.ndarray:
+        return np.maximum(self.loc.stock_m2 - self.occupied(), 0.0)
+
+    def workers_per_yi(self) -> float:
+        """Workers per 亿 of output now: falls with labour productivity growth."""
+        return self.cal.workers_per_yi * np.exp(-self.params.labour_productivity_growth * self.steps * self.dt)
+
+    def _refresh_aggregates(self, first: bool = False) -> None:
+        live = self.firms.live()
+        out_ls = self.by_cell(self.firms.output_yi[live], live)
+        if first:
+            self.dln_ls = np.zeros_like(out_ls)
+            self.dln_l = np.zeros(self.n_loc)
+        else:
+            self.dln_ls = np.log1p(out_ls) - np.log1p(self.output_ls)
+            self.dln_l = np.log1p(out_ls.sum(1)) - np.log1p(self.output_ls.sum(1))
+        self.output_ls = out_ls
+        occupancy = 1.0 - self.vacancy() / self.loc.stock_m2
+        self.loc.rent = space.rent(self._land_price, occupancy, self._occupancy_2022, self.params.rent_elasticity)
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        """One month, in the ODD's order."""
+        for k in self.flows:
+            self.flows[k] = 0.0
+        self.government.step()  # 1. levers: floor space, talent, fund, platforms
+        live = self.firms.live()
+        target = self.desired_output(live)  # 2. productivity growth -> desired output
+        feasible = self.occupy_space(live, target)  # 3. floor space, rationed by park
+        feasible = self.hire_talent(live, feasible)  # 4. skilled workers, rationed by park
+        fai_ls = self.produce_and_invest(live, feasible)  # 5. output, capital, FAI
+        self.relocate(self.firms.live())  # 6. relocation choice under the rule
+        self.exit(self.firms.live())  # 7. exit of weak firms
+        fai_ls += self.enter()  # 8. entry (investment attraction)
+        self.update_status()  # 9. above-scale status, ages, rents, agglomeration
+        self.recorder.record(self, self.steps, fai_ls=fai_ls)  # 10. aggregates
+        if self.steps >= self.n_steps:
+            self.running = False
+
+    def run(self) -> "Model":
+        while self.running:
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ phases
+    def desired_output(self, live: np.ndarray) -> np.ndarray:
+        f, par, t, n = self.firms, self.params, self.steps, self.firms.n
+        y, loc, sec = f.output_yi[live], f.location[live], f.sector[live]
+        mu = growth.drift(par, sec, self.loc.is_park[loc], self.loc.platforms[loc], f.subsidy_yi[live] / y)
+        shock = growth.shock(
+            par,
+            y,
+            self.streams.uniform("growth", t, n, 0)[live],
+            self.streams.uniform("growth", t, n, 1)[live],
+            self.streams.normal("growth", t, n, 2)[live],
+            self.dt,
+        )
+        g = mu * self.dt + growth.agglomeration(par, self.dln_ls[loc, sec], self.dln_l[loc]) + f.boost[live] + shock
+        f.boost[live] = 0.0
+        return y * np.exp(g)
+
+    def occupy_space(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
+        f, per_yi = self.firms, self.params.floor_m2_per_yi
+        need = per_yi * target
+        keep = need * (1.0 + self.params.space_hold_slack)
+        f.floor_m2[live] = np.minimum(f.floor_m2[live], np.maximum(keep, 0.0))  # release excess
+        demand = np.maximum(need - f.floor_m2[live], 0.0)
+        granted = ration(demand, f.location[live], self.vacancy(), self.weight)
+        f.floor_m2[live] += granted
+        self.loc.unmet_space = self.by_location(demand - granted, live)
+        return np.minimum(target, f.floor_m2[live] / per_yi)
+
+    def hire_talent(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
+        f, loc = self.firms, self.firms.location[live]
+        per_worker = self.skilled_share[f.sector[live]] * self.workers_per_yi()  # skilled per 亿
+        skilled = f.skilled[live] * (1.0 - self.params.skilled_attrition * self.dt)
+        need = per_worker * target
+        release = np.maximum(skilled - need, 0.0)
+        self.loc.pool += self.by_location(release, live)
+        demand = np.maximum(need - skilled, 0.0)
+        granted = ration(demand, loc, self.loc.pool, self.weight)
+        self.loc.pool -= self.by_location(granted, live)
+        self.loc.unmet_talent = self.by_location(demand - granted, live)
+        f.skilled[live] = skilled - release + granted
+        return np.maximum(np.minimum(target, f.skilled[live] / per_worker), 1e-9)
+
+    def produce_and_invest(self, live: np.ndarray, output: np.ndarray) -> np.ndarray:
+        f, par = self.firms, self.params
+        kept = f.capital_yi[live] * (1.0 - par.depreciation * self.dt)
+        capital = np.maximum(kept, par.capital_output * output)
+        f.trend[live] += (np.log(output / f.output_yi[live]) / self.dt - f.trend[live]) * self.dt
+        f.capital_yi[live] = capital
+        f.output_yi[live] = output
+        f.employees[live] = self.workers_per_yi() * output
+        return self.by_cell(capital - kept, live) / self.dt
+
+    def location_utility(self) -> np.ndarray:
+        live, loc = self.firms.live(), self.loc
+        subsidy_ls = self.by_cell(self.firms.subsidy_yi[live], live)
+        rate_ls = np.divide(subsidy_ls, self.output_ls, out=np.zeros_like(subsidy_ls), where=self.output_ls > 0)
+        vacancy_share = self.vacancy() / loc.stock_m2
+        return relocation.location_utility(self.params, self.output_ls, loc.rent, vacancy_share, loc.pool, rate_ls, loc.is_park)
+
+    def relocate(self, live: np.ndarray) -> None:
+        f, par, loc, t, n = self.firms, self.params, self.loc, self.steps, self.firms.n
+        p = relocation.consider_probability(par, f.output_yi[live], self.dt)
+        movers = live[self.streams.uniform("move", t, n, 0)[live] < p]
+        if movers.size == 0:
+            return
+        cur, sec = f.location[movers], f.sector[movers]
+        rule = self.policy.relocation_rule
+        utility = self.location_utility()[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
+        room = self.vacancy()
+        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park)
+        allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(self.n_loc)[None, :] == cur[:, None])
+        dest = relocation.choose(utility, allowed, self.streams.uniform("move", t, n, 1)[movers])
+        go = dest != cur
+        movers, cur, sec, dest = movers[go], cur[go], sec[go], dest[go]
+        ok = fill_in_order(f.floor_m2[movers], dest, self.streams.uniform("move", t, n, 2)[movers], room, self.weight)
+        movers, cur, sec, dest = movers[ok], cur[ok], sec[ok], dest[ok]
+        lnY, lnL = np.log1p(self.output_ls), np.log1p(self.output_ls.sum(1))
+        f.boost[movers] += growth.agglomeration(par, lnY[dest, sec] - lnY[cur, sec], lnL[dest] - lnL[cur])
+        f.location[movers] = dest
+        f.moves[movers] += 1
+        self.flows["moves"] += self.weight * movers.size
+
+    def exit(self, live: np.ndarray) -> None:
+        f, par = self.firms, self.params
+        hazard = demography.exit_hazard(par, f.output_yi[live], f.trend[live])
+        p = demography.exit_probability(par, hazard, self.dt)
+        dead = live[self.streams.uniform("exit", self.steps, f.n)[live] < p]
+        self.loc.pool += self.by_location(f.skilled[dead], dead)
+        f.alive[dead] = False
+        for s in dead:
+            self.firm_agents.pop(int(s)).remove()
+        self.flows["exits"] += self.weight * dead.size
+
+    def enter(self) -> np.ndarray:
+        """New firms, steered by investment attraction. Returns their FAI by cell (亿/yr)."""
+        f, par, pol, cal, t = self.firms, self.params, self.policy, self.cal, self.steps
+        live = f.live()
+        count_s = self.weight * np.bincount(f.sector[live], minlength=S)
+        sectors, draws = [], []
+        for s in range(S):
+            lam = par.entry_rate * pol.attraction_intensity * count_s[s] * self.dt / self.weight
+            k = self.streams.get("entry", t, s, 0).poisson(lam)
+            draws.append(np.clip(self.streams.get("entry", t, s, 1).random((k, 3)), 1e-12, 1 - 1e-12))
+            sectors.append(np.full(k, s, dtype=np.int8))
+        sec, u = np.concatenate(sectors), np.concatenate(draws)
+        fai = np.zeros((self.n_loc, S))
+        if sec.size == 0:
+            return fai
+        y = demography.entrant_sizes(par, cal.zipf_exponent, u[:, 0])
+        utility = self.location_utility() + par.util_leading * pol.attraction_steering * self.loc.leading
+        room = self.vacancy()
+        allowed = room[None, :] >= self.weight * par.floor_m2_per_yi * y[:, None]
+        dest = relocation.choose(utility[:, sec].T, allowed, u[:, 1])
+        ok = dest >= 0
+        ok[ok] = fill_in_order(par.floor_m2_per_yi * y[ok], dest[ok], u[ok, 2], room, self.weight)
+        sec, y, dest = sec[ok], y[ok], dest[ok]
+        per_worker = self.skilled_share[sec] * self.workers_per_yi()
+        skilled = ration(per_worker * y, dest, self.loc.pool, self.weight)
+        self.loc.pool -= self.weight * np.bincount(dest, weights=skilled, minlength=self.n_loc)
+        y = np.minimum(y, skilled / per_worker)
+        staffed = y >= 0.5 * par.entrant_min_yi  # an entrant that cannot hire does not enter
+        self.loc.pool += self.weight * np.bincount(dest[~staffed], weights=skilled[~staffed], minlength=self.n_loc)
+        sec, y, dest, skilled = sec[staffed], y[staffed], dest[staffed], skilled[staffed]
+        slots = f.add(
+            sector=sec,
+            location=dest,
+            output_yi=y,
+            capital_yi=par.capital_output * y,
+            employees=self.workers_per_yi() * y,
+            skilled=skilled,
+            floor_m2=par.floor_m2_per_yi * y,
+            above_scale=y >= cal.above_scale_threshold_yi,
+            born_step=np.full(y.size, t),
+        )
+        for s in slots:
+            self.firm_agents[int(s)] = Firm(self, s)
+        self.flows["entries"] += self.weight * slots.size
+        np.add.at(fai, (dest, sec), self.weight * par.capital_output * y / self.dt)
+        return fai
+
+    def update_status(self) -> None:
+        f = self.firms
+        live = f.live()
+        above = f.output_yi[live] >= self.cal.above_scale_threshold_yi
+        self.flows["up"] += self.weight * np.sum(above & ~f.above_scale[live])
+        self.flows["down"] += self.weight * np.sum(~above & f.above_scale[live])
+        f.above_scale[live] = above
+        f.age_months[live] += 1
+        for k in ("entries", "exits", "moves"):
+            self.totals[k] += self.flows[k]
+        self._refresh_aggregates()

@@ -1,0 +1,124 @@
+"""The synthetic end-2022 state: park x sector output and a firm population that sums to it.
+
+Pure functions of the calibration, the parameters and a random generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import SECTORS, Calibration, Params
+from .growth import shock
+
+M2_PER_MU = 666.7  # 1 亩 = 666.7 m²
+
+
+def cell_output(cal: Calibration) -> np.ndarray:
+    """Above-scale output (亿/yr) by location x sector; the last row is `outside`.
+
+    A park's leading sectors share `leading_share_2022` of its output in proportion to the
+    sector weights; its other sectors share the rest the same way.
+    """
+    w = np.array([cal.sector_weights[s] for s in SECTORS])
+    rows = []
+    for p in [*cal.parks, cal.outside]:
+        lead = np.array([s in p.leading for s in SECTORS])
+        if lead.any():
+            share = np.where(
+                lead,
+                p.leading_share_2022 * w / w[lead].sum(),
+                (1.0 - p.leading_share_2022) * w / w[~lead].sum(),
+            )
+        else:
+            share = w / w.sum()
+        rows.append(p.output_2022_yi * share)
+    return np.array(rows)
+
+
+def pareto_quantile(u: np.ndarray, alpha: float, lo: float, hi: float = np.inf) -> np.ndarray:
+    """Quantile u of a Pareto(alpha) distribution truncated to [lo, hi)."""
+    tail = 0.0 if np.isinf(hi) else (lo / hi) ** alpha
+    return lo * (1.0 - u * (1.0 - tail)) ** (-1.0 / alpha)
+
+
+def pareto(rng: np.random.Generator, n: int, alpha: float, lo: float, hi: float = np.inf) -> np.ndarray:
+    """n draws from a Pareto(alpha) distribution truncated to [lo, hi)."""
+    return pareto_quantile(rng.random(n), alpha, lo, hi)
+
+
+@dataclass
+class Population:
+    """Initial firm arrays (one entry per simulated firm) and the weight of each."""
+
+    weight: float
+    sector: np.ndarray
+    location: np.ndarray
+    output_yi: np.ndarray
+    age_months: np.ndarray
+
+
+def synthesize(cal: Calibration, params: Params, firms_scale: float, rng: np.random.Generator) -> Population:
+    """Draw firms cell by cell so that weighted above-scale output matches `cell_output`.
+
+    Above-scale firms: Pareto(zipf_exponent) sizes above the threshold, then the excess over
+    the threshold is scaled so the cell's weighted sum is exact (the tail keeps its exponent).
+    Below-scale firms: Pareto sizes between the smallest entrant and the threshold.
+    """
+    Y = cell_output(cal)
+    weight = 1.0 / firms_scale
+    thr = cal.above_scale_threshold_yi
+    n_real = cal.above_scale_firms * Y / Y.sum()
+    sectors, locations, outputs = [], [], []
+    for (j, s), y_cell in np.ndenumerate(Y):
+        if y_cell <= 0:
+            continue
+        n = max(1, int(round(n_real[j, s] * firms_scale)))
+        n = min(n, max(1, int(y_cell / (weight * thr * 1.5))))  # keep room above the threshold
+        raw = pareto(rng, n, cal.zipf_exponent, thr)
+        excess = raw - thr
+        k = (y_cell / weight - n * thr) / excess.sum() if excess.sum() > 0 else 0.0
+        above = thr + k * excess if k > 0 else np.full(n, y_cell / weight / n)
+        n_small = int(round(n * cal.small_per_above))
+        small = pareto(rng, n_small, cal.zipf_exponent, params.entrant_min_yi, thr)
+        sizes = np.concatenate([above, small])
+        outputs.append(sizes)
+        sectors.append(np.full(sizes.size, s, dtype=np.int8))
+        locations.append(np.full(sizes.size, j, dtype=np.int16))
+    output = np.concatenate(outputs)
+    # ASSUMPTION: firm ages exponential with mean 8 years (exiting Chinese firms lived 6.09
+    # years on average, 国家工商总局 2013, and survivors are older); range 6-12 years.
+    age = rng.exponential(96.0, output.size).astype(np.int32)
+    return Population(weight, np.concatenate(sectors), np.concatenate(locations), output, age)
+
+
+def zipf_exponent(sizes: np.ndarray, tail_share: float = 0.2) -> float:
+    """Hill estimate of the Pareto tail exponent on the largest `tail_share` of sizes."""
+    x = np.sort(np.asarray(sizes))[::-1]
+    k = max(int(len(x) * tail_share), 10)
+    k = min(k, len(x) - 1)
+    return float(k / np.sum(np.log(x[:k] / x[k])))
+
+
+def capital_prehistory(params: Params, output: np.ndarray, growth_rate: float, rng: np.random.Generator, months: int = 36) -> tuple[np.ndarray, np.ndarray]:
+    """Capital overhang and investment rate that the model's own rules give in 2022.
+
+    Investment is irreversible: after a bad shock a firm keeps idle capital until it
+    depreciates. Starting every firm at K = capital_output x output would make the first
+    simulated year look like an investment boom, so each firm's recent past is simulated:
+    `months` of the model's shocks at `growth_rate`, tracking r = K / (capital_output x y).
+    Returns r at the end and the mean yearly gross investment over the last 12 months,
+    per unit of capital_output x y (the 2022 FAI the growth target is measured against).
+    """
+    dt = 1.0 / 12.0
+    r = np.ones(output.size)
+    invest = np.zeros(output.size)
+    for k in range(months):
+        u = rng.random((2, output.size)).clip(1e-12, 1 - 1e-12)
+        g = growth_rate * dt + shock(params, output, u[0], u[1], rng.standard_normal(output.size), dt)
+        kept = r * (1.0 - params.depreciation * dt) * np.exp(-g)
+        r = np.maximum(kept, 1.0)
+        if k >= months - 12:
+            invest += (r - kept) * np.exp(g) / 12.0 / dt  # per unit of capital at the start size
+    return r, invest

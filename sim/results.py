@@ -1,0 +1,140 @@
+"""What a run records, and how it is written (the results contract in README.md).
+
+The Recorder keeps pre-allocated arrays, one row per record date, filled from the model's
+arrays (aggregates only, never per firm). `tidy` turns them into the long table of
+timeseries.parquet. Files are written atomically: a temporary file, then a rename.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import SECTORS
+
+CELL_VARS = ("output_yi", "output_all_yi", "firms", "above_scale_firms", "employment", "skilled_employment", "fai_yi")
+LOCATION_VARS = ("floor_space_m2", "vacant_space_m2", "st_platforms", "talent_pool", "construction_fai_yi", "rent_index")
+FLOW_VARS = ("entries", "exits", "moves", "crossed_up", "crossed_down")
+
+
+class Recorder:
+    """Aggregates per record date: [date, location, sector] cells, [date, location], [date]."""
+
+    def __init__(self, model):
+        n = model.n_steps + 1
+        self.dates = model.dates
+        self.years = np.array([d.year for d in model.dates])
+        self.location_ids = model.location_ids
+        self.is_park = model.loc.is_park.copy()
+        self.leading = model.loc.leading.copy()
+        self.cells = {v: np.zeros((n, model.n_loc, len(SECTORS))) for v in CELL_VARS}
+        self.locations = {v: np.zeros((n, model.n_loc)) for v in LOCATION_VARS}
+        self.flows = {v: np.zeros(n) for v in FLOW_VARS}
+
+    def record(self, model, t: int, fai_ls: np.ndarray) -> None:
+        f, live = model.firms, model.firms.live()
+        above = live[f.above_scale[live]]
+        c = self.cells
+        c["output_yi"][t] = model.by_cell(f.output_yi[above], above)
+        c["output_all_yi"][t] = model.output_ls
+        c["firms"][t] = model.by_cell(np.ones(live.size), live)
+        c["above_scale_firms"][t] = model.by_cell(np.ones(above.size), above)
+        c["employment"][t] = model.by_cell(f.employees[live], live)
+        c["skilled_employment"][t] = model.by_cell(f.skilled[live], live)
+        c["fai_yi"][t] = fai_ls
+        loc, lv = model.loc, self.locations
+        lv["floor_space_m2"][t] = loc.stock_m2
+        lv["vacant_space_m2"][t] = model.vacancy()
+        lv["st_platforms"][t] = loc.platforms
+        lv["talent_pool"][t] = loc.pool
+        lv["construction_fai_yi"][t] = loc.fai_construction
+        lv["rent_index"][t] = loc.rent
+        fl = model.flows
+        for name, key in zip(FLOW_VARS, ("entries", "exits", "moves", "up", "down")):
+            self.flows[name][t] = fl[key] if t > 0 else 0.0
+
+    # -------------------------------------------------------------- derived series
+    def fai_by_location(self) -> np.ndarray:
+        """Parks' FAI (亿/yr): firms' investment plus construction of floor space."""
+        return self.cells["fai_yi"].sum(axis=2) + self.locations["construction_fai_yi"]
+
+    def leading_output(self) -> np.ndarray:
+        """Above-scale output in each location's leading industries, [date, location]."""
+        return (self.cells["output_yi"] * self.leading[None]).sum(axis=2)
+
+    def tidy(self, replication: int) -> pd.DataFrame:
+        """The long table: replication, date, level, id, variable, value."""
+        parks = self.is_park
+        cell_ids = [f"{loc}:{s}" for loc in self.location_ids for s in SECTORS]
+        blocks = []  # (level, ids, variable, values [date, n_ids])
+
+        def add(level, ids, variable, values):
+            blocks.append((level, ids, variable, np.asarray(values, dtype=float).reshape(len(self.dates), -1)))
+
+        for v, a in self.cells.items():
+            add("park_sector", cell_ids, v, a.reshape(len(self.dates), -1))
+            add("sector", list(SECTORS), v, a.sum(axis=1))
+            if v != "fai_yi":  # a park's and the city's FAI include construction: below
+                add("park", self.location_ids, v, a.sum(axis=2))
+                add("city", ["city"], v, a.sum(axis=(1, 2)))
+        for v, a in self.locations.items():
+            add("park", self.location_ids, v, a)
+        fai = self.fai_by_location()
+        add("park", self.location_ids, "fai_yi", fai)
+        add("city", ["city"], "fai_yi", fai.sum(axis=1))
+        out = self.cells["output_yi"].sum(axis=2)
+        lead = self.leading_output()
+        add("park", self.location_ids, "leading_share", np.divide(lead, out, out=np.zeros_like(out), where=out > 0))
+        add("city", ["city"], "parks_output_yi", out[:, parks].sum(axis=1))
+        add("city", ["city"], "parks_fai_yi", fai[:, parks].sum(axis=1))
+        add("city", ["city"], "leading_share", lead[:, parks].sum(axis=1) / out[:, parks].sum(axis=1))
+        for v, a in self.flows.items():
+            add("city", ["city"], v, a)
+
+        dates = pd.to_datetime(pd.Series(self.dates)).dt.date.to_numpy()
+        frames = []
+        for level, ids, variable, values in blocks:
+            n_d, n_i = values.shape
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "date": np.repeat(dates, n_i),
+                        "level": level,
+                        "id": np.tile(np.array(ids, dtype=object), n_d),
+                        "variable": variable,
+                        "value": values.ravel(),
+                    }
+                )
+            )
+        df = pd.concat(frames, ignore_index=True)
+        df.insert(0, "replication", np.int64(replication))
+        return df
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call write(tmp_path), then rename tmp_path to path (same directory, so atomic)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_timeseries(path: Path, frame: pd.DataFrame) -> None:
+    for col in ("level", "id", "variable"):
+        frame[col] = frame[col].astype("category")
+    atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+
+
+def write_json(path: Path, obj) -> None:
+    atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
