@@ -1,0 +1,114 @@
+"""The command line: the results contract, reproducibility, overrides and bad input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ["firms_scale=0.05", "progress=false"]
+TARGET_NAMES = ["parks_output", "leading_share", "fai_growth", "clusters_1000yi", "clusters_10000yi", "leading_share_gain", "st_coverage"]
+
+
+def run(*overrides, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *overrides], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def baseline_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "baseline"
+    p = run(*TINY, "replications=2", "seed=3", f"hydra.run.dir={out}")
+    assert p.returncode == 0, p.stderr
+    return out, p.stdout
+
+
+def test_results_contract(baseline_dir):
+    out, stdout = baseline_dir
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert list(ts.columns) == ["replication", "date", "level", "id", "variable", "value"]
+    assert ts["replication"].dtype.kind == "i" and sorted(ts["replication"].unique()) == [0, 1]
+    assert ts["value"].dtype == "float64"
+    assert set(ts["level"].astype(str)) == {"city", "park", "sector", "park_sector"}
+    dates = pd.to_datetime(ts["date"].astype(str))
+    assert (dates + pd.offsets.MonthEnd(0) == dates).all() and dates.min() == pd.Timestamp("2022-12-31")
+    assert dates.max() == pd.Timestamp("2025-12-31")
+    for level, variable in [("city", "output_yi"), ("park", "fai_yi"), ("sector", "firms"), ("park_sector", "above_scale_firms"),
+                            ("city", "employment"), ("park", "vacant_space_m2"), ("park", "leading_share"), ("city", "leading_share")]:
+        assert ((ts["level"] == level) & (ts["variable"] == variable)).any(), (level, variable)
+    ids = set(ts.loc[ts["level"] == "park", "id"].astype(str))
+    assert "qiantang" in ids and "outside" in ids and len(ids) == 17
+    assert "qiantang:smart_iot" in set(ts.loc[ts["level"] == "park_sector", "id"].astype(str))
+
+    t = json.loads((out / "targets.json").read_text(encoding="utf-8"))
+    assert (t["scenario"], t["seed"], t["replications"]) == ("baseline", 3, 2)
+    assert [x["name"] for x in t["targets"]] == TARGET_NAMES
+    for x in t["targets"]:
+        assert {"name", "description", "threshold", "unit", "values", "met", "met_fraction", "ci95"} <= set(x)
+        assert len(x["values"]) == 2 and len(x["met"]) == 2
+        assert 0.0 <= x["ci95"][0] <= x["met_fraction"] <= x["ci95"][1] <= 1.0
+    assert (out / ".hydra" / "config.yaml").exists()
+    for name in TARGET_NAMES:
+        assert name in stdout
+
+
+def test_same_seed_same_bytes(baseline_dir, tmp_path):
+    out, _ = baseline_dir
+    p = run(*TINY, "replications=2", "seed=3", f"hydra.run.dir={tmp_path}")
+    assert p.returncode == 0, p.stderr
+    for name in ("timeseries.parquet", "targets.json"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_no_policy_gives_a_different_table(baseline_dir, tmp_path):
+    out, _ = baseline_dir
+    p = run(*TINY, "replications=2", "seed=3", "scenario=no_policy", f"hydra.run.dir={tmp_path}")
+    assert p.returncode == 0, p.stderr
+    base = json.loads((out / "targets.json").read_text())
+    nopol = json.loads((tmp_path / "targets.json").read_text())
+    assert nopol["scenario"] == "no_policy"
+    assert [t["values"] for t in base["targets"]] != [t["values"] for t in nopol["targets"]]
+
+
+def test_overrides_of_horizon_and_levers(tmp_path):
+    p = run(*TINY, "replications=1", "horizon_year=2026", "policy.factory_space_m2_per_year=8e6", f"hydra.run.dir={tmp_path}")
+    assert p.returncode == 0, p.stderr
+    ts = pd.read_parquet(tmp_path / "timeseries.parquet")
+    assert pd.to_datetime(ts["date"].astype(str)).max() == pd.Timestamp("2026-12-31")
+    resolved = (tmp_path / ".hydra" / "config.yaml").read_text()
+    assert "factory_space_m2_per_year: 8000000.0" in resolved
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ("policy.land_renovation_mu_per_year=-1", "policy.land_renovation_mu_per_year"),
+        ("policy.fund_platform_share=1.5", "policy.fund_platform_share"),
+        ("targets.leading_share=2", "targets.leading_share"),
+        ("replications=0", "replications"),
+        ("policy.relocation_rule=anywhere", "policy.relocation_rule"),
+        ("+policy.fund_yi=3", "policy.fund_yi"),
+    ],
+)
+def test_bad_value_one_line_nonzero_exit_no_files(tmp_path, override, key):
+    out = tmp_path / "run"
+    p = run(*TINY, override, f"hydra.run.dir={out}")
+    assert p.returncode != 0
+    lines = [line for line in p.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, p.stderr
+    assert key in lines[0] and "allowed" in lines[0]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "override, expect",
+    [("scenario=nope", "baseline"), ("policy.fund_yi_per_year=abc", "policy.fund_yi_per_year")],
+)
+def test_hydra_errors_name_the_key_without_traceback(tmp_path, override, expect):
+    out = tmp_path / "run"
+    p = run(*TINY, override, f"hydra.run.dir={out}")
+    assert p.returncode != 0
+    assert "Traceback" not in p.stderr and expect in p.stderr
+    assert not out.exists()

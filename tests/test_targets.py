@@ -1,0 +1,104 @@
+"""Target evaluation on hand-built states, and the Wilson interval."""
+
+import numpy as np
+import pytest
+
+from sim.config import SECTORS, Targets
+from sim.results import Recorder
+from sim.targets import evaluate, summarize, wilson
+
+S = len(SECTORS)
+IOT, BIO, EQUIP, MAT, ENERGY, OTHER = range(S)
+
+
+def state(out_2022, out_2023, fai_2022, fai_2023, platforms_2023, leading):
+    """A Recorder holding the end-2022 record and twelve identical records for 2023.
+    Locations: two parks and the rest of the city (last row)."""
+    rec = Recorder.__new__(Recorder)
+    rec.years = np.array([2022] + [2023] * 12)
+    rec.is_park = np.array([True, True, False])
+    rec.leading = np.array(leading, dtype=bool)
+    rec.cells = {
+        "output_yi": np.array([out_2022] + [out_2023] * 12, dtype=float),
+        "fai_yi": np.zeros((13, 3, S)),
+    }
+    rec.cells["fai_yi"][0, :, OTHER] = fai_2022
+    rec.cells["fai_yi"][1:, :, OTHER] = fai_2023
+    rec.locations = {
+        "construction_fai_yi": np.zeros((13, 3)),
+        "st_platforms": np.array([[1, 0, 0]] + [platforms_2023] * 12, dtype=float),
+    }
+    return rec
+
+
+def row(out_iot, out_other, out_equip=0.0):
+    r = np.zeros(S)
+    r[IOT], r[OTHER], r[EQUIP] = out_iot, out_other, out_equip
+    return r
+
+
+LEADING = [[True, False, False, False, False, False], [False, False, True, False, False, False], [False] * S]
+T = Targets(year=2023, parks_output_yi=1000.0, leading_share=0.6, fai_growth=0.10, cluster_1000yi=500.0,
+            clusters_1000yi_count=2, cluster_10000yi=5000.0, clusters_10000yi_count=1, cluster_scope="city",
+            leading_share_gain=0.2, leading_share_gain_mode="relative", leading_share_cap=0.95, st_coverage=1.0)
+
+
+def by_name(results):
+    return {r.name: r for r in results}
+
+
+def test_all_targets_on_a_hand_built_state():
+    # park A: iot leading, 50% -> 80%; park B: equipment leading, 40% -> 45%
+    out_2022 = [row(50, 50), row(0, 60, 40), row(0, 1000)]
+    out_2023 = [row(480, 120), row(0, 330, 270), row(600, 4000)]
+    rec = state(out_2022, out_2023, fai_2022=[100, 100, 50], fai_2023=[110, 111, 0], platforms_2023=[1, 2, 0], leading=LEADING)
+    r = by_name(evaluate(rec, T, base_year=2022))
+    assert r["parks_output"].value == pytest.approx(1200) and r["parks_output"].met
+    assert r["leading_share"].value == pytest.approx((480 + 270) / 1200) and r["leading_share"].met
+    assert r["fai_growth"].value == pytest.approx(221 / 200 - 1) and r["fai_growth"].met
+    # city-wide clusters: iot 480 + 600 = 1080 (>= 500), equipment 270 (< 500)
+    assert r["clusters_1000yi"].value == 1 and not r["clusters_1000yi"].met
+    assert r["clusters_10000yi"].value == 0 and not r["clusters_10000yi"].met
+    # A: 0.5 -> 0.8 >= 0.6 met; B: 0.4 -> 0.45 < 0.48 not met
+    assert r["leading_share_gain"].value == pytest.approx(0.5) and not r["leading_share_gain"].met
+    assert r["st_coverage"].value == 1.0 and r["st_coverage"].met
+
+
+def test_thresholds_and_scope_come_from_config():
+    out = [row(50, 50), row(0, 60, 40), row(0, 1000)]
+    rec = state(out, out, fai_2022=[100, 100, 0], fai_2023=[100, 100, 0], platforms_2023=[1, 0, 0], leading=LEADING)
+    t = Targets(**{**T.__dict__, "parks_output_yi": 250.0, "cluster_1000yi": 40.0, "cluster_scope": "parks",
+                   "leading_share_gain": 0.0, "leading_share_gain_mode": "points", "st_coverage": 0.5})
+    r = by_name(evaluate(rec, t, base_year=2022))
+    assert not r["parks_output"].met and r["parks_output"].value == pytest.approx(200)
+    assert r["fai_growth"].value == pytest.approx(0.0) and not r["fai_growth"].met
+    assert r["clusters_1000yi"].value == 2  # iot 50 and equipment 40 within the parks
+    assert r["leading_share_gain"].met  # a zero gain in points is met by an unchanged share
+    assert r["st_coverage"].value == 0.5 and r["st_coverage"].met
+
+
+def test_the_cap_lets_saturated_parks_meet_the_gain():
+    out_2022 = [row(90, 10), row(0, 10, 90), row(0, 100)]
+    out_2023 = [row(96, 4), row(0, 10, 90), row(0, 100)]
+    rec = state(out_2022, out_2023, fai_2022=[1, 1, 0], fai_2023=[1, 1, 0], platforms_2023=[1, 1, 0], leading=LEADING)
+    r = by_name(evaluate(rec, T, base_year=2022))
+    assert r["leading_share_gain"].value == pytest.approx(0.5)  # A reached the 0.95 cap, B did not move
+
+
+def test_wilson_known_values():
+    lo, hi = wilson(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.2775, abs=1e-4)
+    lo, hi = wilson(5, 10)
+    assert (lo, hi) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    lo, hi = wilson(10, 10)
+    assert lo == pytest.approx(0.7225, abs=1e-4) and hi == pytest.approx(1.0)
+
+
+def test_summary_counts_replications():
+    out = [row(50, 50), row(0, 60, 40), row(0, 1000)]
+    met = state(out, out, [100, 100, 0], [200, 200, 0], [1, 1, 0], LEADING)
+    missed = state(out, out, [100, 100, 0], [100, 100, 0], [1, 1, 0], LEADING)
+    runs = [evaluate(r, T, 2022) for r in (met, missed, met, met)]
+    fai = next(t for t in summarize(runs) if t["name"] == "fai_growth")
+    assert fai["met"] == [True, False, True, True] and fai["met_fraction"] == 0.75
+    assert fai["ci95"] == pytest.approx(list(wilson(3, 4)))
