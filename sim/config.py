@@ -68,7 +68,9 @@ class Policy:
     # skilled workers recruited by the talent programme, on top of the natural inflow;
     # ASSUMPTION: the plan names global recruitment without a number. Range 0-50,000.
     talent_inflow_per_year: float = 10_000.0
-    attraction_intensity: float = 1.0  # entry rate relative to today's (1 = today's)
+    # entry rate relative to today's (1 = today's); ASSUMPTION: the city-wide attraction map
+    # and joint attraction raise it by 20% in the baseline. Range 1-2.
+    attraction_intensity: float = 1.2
     # weight of the "one park, one leading industry" steering of entrants (0 = none, 1 = full)
     attraction_steering: float = 1.0
     relocation_rule: str = "coordinated"  # free | coordinated | restricted
@@ -194,7 +196,7 @@ class Config:
 
     scenario: str = "baseline"
     seed: int = 0
-    replications: int = 1
+    replications: int = 10
     horizon_year: int = 2025
     firms_scale: float = 1.0  # simulated firms per real firm (each agent weighs 1/firms_scale)
     progress: bool = True

@@ -75,3 +75,15 @@ def test_horizon_is_configurable(small):
     assert m.steps == 60
     assert m.dates[-1].isoformat() == "2027-12-31"
     assert m.dates[0].isoformat() == "2022-12-31"
+
+
+def test_python_defaults_are_the_hydra_baseline():
+    """One schema: Config() with the calibration file equals what `python run.py` composes."""
+    import dataclasses
+
+    from conftest import composed
+    from sim import Config, load_calibration
+
+    python = Config(calibration=load_calibration("hangzhou_2022"))
+    hydra = composed()
+    assert dataclasses.asdict(python) == dataclasses.asdict(hydra)
