@@ -96,6 +96,7 @@ class Params:
     jump_scale: float = param(0.12, "log output at 1亿", 0.05, 0.25, "ASSUMPTION: Laplace scale of a jump for a firm of 1亿 output")
     size_variance_beta: float = param(0.2, "-", 0.1, 0.3, "Amaral et al. 1997: growth-rate std ~ S^-0.2")
     noise_sd: float = param(0.05, "1/sqrt(yr)", 0.0, 0.1, "ASSUMPTION: small Gaussian noise besides the jumps")
+    backlog_cap: float = param(0.3, "share of output", 0.0, 1.0, "ASSUMPTION: a constrained firm keeps plans to expand up to 30% above its output, not more")
     labour_productivity_growth: float = param(0.04, "1/yr", 0.02, 0.07, "ASSUMPTION: workers per 亿 output fall as labour productivity grows")
     # --- investment and floor space -----------------------------------------------------
     capital_output: float = param(0.45, "亿 per 亿/yr", 0.35, 0.6, "NBS Jan 2021: 87.8 yuan revenue per 100 yuan assets; fixed assets ~35-40% of assets (unconfirmed)")
@@ -113,6 +114,7 @@ class Params:
     # --- entry and exit ------------------------------------------------------------------
     entry_rate: float = param(0.10, "entrants per firm per yr", 0.06, 0.14, "ASSUMPTION set near the 6-9%/yr death rate (国家工商总局 2013) plus net growth of firm numbers")
     entrant_min_yi: float = param(0.02, "亿/yr", 0.01, 0.05, "ASSUMPTION: smallest entrant")
+    entrant_max_yi: float = param(100.0, "亿/yr", 20.0, 300.0, "ASSUMPTION: the largest new project (the 2023 plan lists 77 manufacturing projects over 10亿 each)")
     exit_rate: float = param(0.07, "1/yr", 0.06, 0.093, "国家工商总局 2013 survival report: 9.3% (2008) to 6.2% (2012) a year")
     exit_size_elasticity: float = param(0.15, "-", 0.0, 0.4, "ASSUMPTION: larger firms survive longer (same report)")
     exit_decline_sensitivity: float = param(3.0, "per unit log decline", 0.0, 6.0, "ASSUMPTION: declining firms exit more (He & Yang 2016)")
@@ -169,6 +171,8 @@ class Calibration:
     skilled_share: dict[str, float] = field(default_factory=dict)
     growth_2022: float = 0.03
     pool_share_2022: float = 0.03
+    plot_ratio_2022: float = 1.2
+    mean_firm_age_years: float = 8.0
 
 
 @dataclass
@@ -319,6 +323,8 @@ def _validate_calibration(c: Calibration) -> None:
     _check_range("calibration.above_scale_threshold_yi", c.above_scale_threshold_yi, 1e-6)
     _check_range("calibration.workers_per_yi", c.workers_per_yi, 1e-6)
     _check_range("calibration.pool_share_2022", c.pool_share_2022, 0.0, 1.0)
+    _check_range("calibration.plot_ratio_2022", c.plot_ratio_2022, 0.1, 10.0)
+    _check_range("calibration.mean_firm_age_years", c.mean_firm_age_years, 0.1, 100.0)
 
 
 def register_configs() -> None:

@@ -7,8 +7,6 @@ import numpy as np
 from .config import Params
 from .population import pareto_quantile
 
-ENTRANT_MAX_YI = 100.0  # ASSUMPTION: the largest new project (the 2023 plan lists 77 projects > 10亿)
-
 
 def exit_hazard(params: Params, output: np.ndarray, trend: np.ndarray) -> np.ndarray:
     """Relative yearly exit hazard: higher for small and for declining firms."""
@@ -27,7 +25,7 @@ def exit_probability(params: Params, hazard: np.ndarray, dt: float) -> np.ndarra
 
 def entrant_sizes(params: Params, alpha: float, u: np.ndarray) -> np.ndarray:
     """Output of entrants (亿/yr): Pareto(alpha) from the smallest entrant up to the cap."""
-    return pareto_quantile(u, alpha, params.entrant_min_yi, ENTRANT_MAX_YI)
+    return pareto_quantile(u, alpha, params.entrant_min_yi, params.entrant_max_yi)
 
 
 def mean_entrant_size(params: Params, alpha: float) -> float:

@@ -16,6 +16,7 @@ FIELDS: dict[str, type] = {
     "sector": np.int8,
     "location": np.int16,  # park index; the last index is `outside`
     "output_yi": np.float64,
+    "productivity": np.float64,  # potential output at unconstrained inputs, 亿元/yr
     "capital_yi": np.float64,
     "employees": np.float64,
     "skilled": np.float64,

@@ -19,7 +19,6 @@ from .results import Recorder
 from .streams import Streams
 
 S = len(SECTORS)
-PLOT_RATIO_2022 = 1.2  # ASSUMPTION: floor m² per m² of industrial land in 2022, range 0.8-1.7 (滨江 old parks 1.7)
 
 
 def month_ends(base_year: int, n_steps: int) -> list[dt_.date]:
@@ -94,6 +93,7 @@ class Model(mesa.Model):
             sector=pop.sector,
             location=pop.location,
             output_yi=y,
+            productivity=y,
             capital_yi=par.capital_output * y * overhang,
             employees=employees,
             skilled=self.skilled_share[pop.sector] * employees,
@@ -106,7 +106,7 @@ class Model(mesa.Model):
         loc = self.loc
         occupied = self.occupied()
         loc.stock_m2 = occupied / (1.0 - self._vacancy_2022)
-        loc.inefficient_mu = self._inefficient_share * loc.stock_m2 / PLOT_RATIO_2022 / M2_PER_MU
+        loc.inefficient_mu = self._inefficient_share * loc.stock_m2 / cal.plot_ratio_2022 / M2_PER_MU
         self._occupancy_2022 = occupied / loc.stock_m2
         loc.rent = self._land_price.astype(float)
         loc.pool = cal.pool_share_2022 * self.by_location(self.firms.skilled[slots], slots)
@@ -195,7 +195,9 @@ class Model(mesa.Model):
         )
         g = mu * self.dt + growth.agglomeration(par, self.dln_ls[loc, sec], self.dln_l[loc]) + f.boost[live] + shock
         f.boost[live] = 0.0
-        return y * np.exp(g)
+        potential = np.minimum(f.productivity[live] * np.exp(g), y * (1.0 + par.backlog_cap))
+        f.productivity[live] = potential
+        return potential
 
     def occupy_space(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
         f, per_yi = self.firms, self.params.floor_m2_per_yi
@@ -307,6 +309,7 @@ class Model(mesa.Model):
             sector=sec,
             location=dest,
             output_yi=y,
+            productivity=y,
             capital_yi=par.capital_output * y,
             employees=self.workers_per_yi() * y,
             skilled=skilled,

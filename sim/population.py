@@ -87,9 +87,7 @@ def synthesize(cal: Calibration, params: Params, firms_scale: float, rng: np.ran
         sectors.append(np.full(sizes.size, s, dtype=np.int8))
         locations.append(np.full(sizes.size, j, dtype=np.int16))
     output = np.concatenate(outputs)
-    # ASSUMPTION: firm ages exponential with mean 8 years (exiting Chinese firms lived 6.09
-    # years on average, 国家工商总局 2013, and survivors are older); range 6-12 years.
-    age = rng.exponential(96.0, output.size).astype(np.int32)
+    age = rng.exponential(12.0 * cal.mean_firm_age_years, output.size).astype(np.int32)
     return Population(weight, np.concatenate(sectors), np.concatenate(locations), output, age)
 
 
