@@ -10,10 +10,12 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from sim.cli import to_config
 from sim.config import register_configs
+from sim.jobs import run_job
 from sim.simulate import format_table, simulate
 
 register_configs()
@@ -21,9 +23,13 @@ register_configs()
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="config")
 def main(cfg: DictConfig) -> None:
-    config = to_config(cfg)
-    result = simulate(config, Path(HydraConfig.get().runtime.output_dir))
-    print(format_table(result))
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
+    if hc.mode == RunMode.MULTIRUN:  # one job of a sweep: resumable, records its failure
+        status = run_job(lambda: to_config(cfg), out, list(hc.overrides.task))
+        print(f"{hc.job.override_dirname or '.'}: {status}")
+        return
+    print(format_table(simulate(to_config(cfg), out)))
 
 
 if __name__ == "__main__":

@@ -204,6 +204,8 @@ class Config:
     horizon_year: int = 2025
     firms_scale: float = 1.0  # simulated firms per real firm (each agent weighs 1/firms_scale)
     progress: bool = True
+    # name of the sweep directory results/sweeps/NAME (multirun); re-using a name resumes it
+    sweep_name: str = "${now:%Y-%m-%d_%H-%M-%S}"
     policy: Policy = field(default_factory=Policy)
     params: Params = field(default_factory=Params)
     calibration: Calibration = field(default_factory=Calibration)

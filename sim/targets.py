@@ -80,11 +80,20 @@ def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float,
     """Wilson score interval for a binomial proportion (95% by default)."""
     if n <= 0:
         raise ValueError("n must be positive")
+    if successes == 0:
+        return 0.0, wilson_upper_at_zero(n, z)
+    if successes == n:
+        return 1.0 - wilson_upper_at_zero(n, z), 1.0
     p = successes / n
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def wilson_upper_at_zero(n: int, z: float = 1.959963984540054) -> float:
+    """Upper end of the Wilson interval when no trial succeeded: z² / (n + z²)."""
+    return z * z / (n + z * z)
 
 
 def summarize(per_replication: list[list[TargetValue]]) -> list[dict]:

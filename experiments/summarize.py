@@ -1,0 +1,102 @@
+"""Summarise a sweep directory: one row per job.
+
+    python -m experiments.summarize SWEEP_DIR
+
+Writes SWEEP_DIR/summary.parquet and summary.csv. Reads each job's small files
+(job.json, targets.json, .hydra/overrides.yaml) one at a time, never the time series, so
+memory stays flat in the number of jobs. Jobs are sorted by directory name, so the same
+sweep gives the same summary whichever launcher ran it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.results import atomic_write
+
+BANDS = ("parks_output", "leading_share", "fai_growth")
+IGNORED = ("sweep_name", "progress", "experiment", "hydra.")  # overrides that do not change results
+
+
+def job_dirs(sweep_dir: Path) -> list[Path]:
+    """Every job directory below the sweep: those Hydra wrote a .hydra/ into."""
+    return sorted(p.parent for p in Path(sweep_dir).glob("**/.hydra") if (p / "overrides.yaml").exists())
+
+
+def parse_override(text: str) -> tuple[str, str]:
+    key, _, value = text.partition("=")
+    return key.lstrip("+~"), value
+
+
+def job_row(sweep_dir: Path, job: Path) -> dict:
+    row: dict = {"job": str(job.relative_to(sweep_dir)) or "."}
+    overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or []
+    kept = [o for o in overrides if not parse_override(o)[0].startswith(IGNORED)]
+    row["overrides"] = " ".join(kept)
+    for key, value in map(parse_override, kept):
+        row[key] = value
+    status = {}
+    try:
+        status = json.loads((job / "job.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        status = {"status": "missing", "error": "no job.json: the job did not start or was killed"}
+    row["status"] = status.get("status", "missing")
+    row["error"] = status.get("error")
+    row["config_hash"] = status.get("config_hash")
+    targets_path = job / "targets.json"
+    if row["status"] == "complete" and targets_path.exists():
+        t = json.loads(targets_path.read_text(encoding="utf-8"))
+        row.update(scenario=t["scenario"], seed=t["seed"], replications=t["replications"])
+        for target in t["targets"]:
+            name, values = target["name"], np.asarray(target["values"], dtype=float)
+            row[f"{name}_met_fraction"] = target["met_fraction"]
+            row[f"{name}_ci_lo"], row[f"{name}_ci_hi"] = target["ci95"]
+            row[f"{name}_median"] = float(np.median(values))
+            if name in BANDS:
+                row[f"{name}_p10"], row[f"{name}_p90"] = (float(v) for v in np.quantile(values, [0.1, 0.9]))
+    elif row["status"] == "running":
+        row["status"], row["error"] = "incomplete", "job.json says running: the job was interrupted"
+    return row
+
+
+def summarize(sweep_dir: Path) -> pd.DataFrame:
+    sweep_dir = Path(sweep_dir)
+    rows = [job_row(sweep_dir, job) for job in job_dirs(sweep_dir)]
+    if not rows:
+        raise SystemExit(f"no jobs found in {sweep_dir} (no */.hydra/overrides.yaml)")
+    df = pd.DataFrame(rows)
+    front = [c for c in ("job", "status", "error", "scenario", "seed", "replications", "overrides") if c in df]
+    df = df[front + [c for c in df.columns if c not in front]]
+    atomic_write(sweep_dir / "summary.parquet", lambda p: df.to_parquet(p, index=False))
+    atomic_write(sweep_dir / "summary.csv", lambda p: df.to_csv(p, index=False))
+    return df
+
+
+def describe(df: pd.DataFrame) -> str:
+    """A few lines for the terminal: job counts and failures."""
+    counts = df["status"].value_counts().to_dict()
+    lines = [f"{len(df)} jobs: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))]
+    for _, r in df[df["status"] != "complete"].iterrows():
+        lines.append(f"  {r['job']}: {r['status']}: {r['error']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sweep_dir", type=Path)
+    args = parser.parse_args(argv)
+    df = summarize(args.sweep_dir)
+    print(describe(df))
+    print(f"wrote {args.sweep_dir / 'summary.parquet'} and summary.csv")
+    return 0 if (df["status"] == "complete").all() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
