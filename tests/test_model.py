@@ -86,4 +86,5 @@ def test_python_defaults_are_the_hydra_baseline():
 
     python = Config(calibration=load_calibration("hangzhou_2022"))
     hydra = composed()
+    python.sweep_name = hydra.sweep_name  # a timestamp, resolved by Hydra
     assert dataclasses.asdict(python) == dataclasses.asdict(hydra)
