@@ -35,13 +35,23 @@ def parse_override(text: str) -> tuple[str, str]:
     return key.lstrip("+~"), value
 
 
+def typed(value: str) -> int | float | str:
+    """An override's value as a number where it is one ("2e6" -> 2000000.0)."""
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
 def job_row(sweep_dir: Path, job: Path) -> dict:
     row: dict = {"job": str(job.relative_to(sweep_dir)) or "."}
     overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or []
     kept = [o for o in overrides if not parse_override(o)[0].startswith(IGNORED)]
     row["overrides"] = " ".join(kept)
     for key, value in map(parse_override, kept):
-        row[key] = value
+        row[key] = typed(value)
     status = {}
     try:
         status = json.loads((job / "job.json").read_text(encoding="utf-8"))
@@ -50,6 +60,9 @@ def job_row(sweep_dir: Path, job: Path) -> dict:
     row["status"] = status.get("status", "missing")
     row["error"] = status.get("error")
     row["config_hash"] = status.get("config_hash")
+    for key in ("scenario", "seed", "replications"):
+        if key in status:
+            row[key] = status[key]
     targets_path = job / "targets.json"
     if row["status"] == "complete" and targets_path.exists():
         t = json.loads(targets_path.read_text(encoding="utf-8"))
@@ -72,6 +85,9 @@ def summarize(sweep_dir: Path) -> pd.DataFrame:
     if not rows:
         raise SystemExit(f"no jobs found in {sweep_dir} (no */.hydra/overrides.yaml)")
     df = pd.DataFrame(rows)
+    for key in ("seed", "replications"):
+        if key in df:
+            df[key] = df[key].astype("Int64")  # integers, missing for jobs that failed early
     front = [c for c in ("job", "status", "error", "scenario", "seed", "replications", "overrides") if c in df]
     df = df[front + [c for c in df.columns if c not in front]]
     atomic_write(sweep_dir / "summary.parquet", lambda p: df.to_parquet(p, index=False))
