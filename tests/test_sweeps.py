@@ -63,8 +63,10 @@ def test_a_failing_job_is_recorded_and_the_others_run(tmp_path):
     assert q.returncode == 1 and "failed" in q.stdout
 
 
-@pytest.mark.parametrize("launcher", ["basic", "local_processes"])
+@pytest.mark.parametrize("launcher", ["basic", "local_processes", "ray"])
 def test_launchers_give_identical_summaries(tmp_path, launcher):
+    if launcher == "ray":  # the optional extra: pip install '.[ray]' in its own environment
+        pytest.importorskip("hydra_plugins.hydra_ray_launcher")
     grid = ["policy.factory_space_m2_per_year=0,4e6", "seed=0,1"]
     assert sweep(tmp_path / "joblib", *grid).returncode == 0
     p = sweep(tmp_path / launcher, f"hydra/launcher={launcher}", *grid)
