@@ -22,7 +22,12 @@ import yaml
 from sim.results import atomic_write
 
 BANDS = ("parks_output", "leading_share", "fai_growth")
-IGNORED = ("sweep_name", "progress", "experiment", "hydra.")  # overrides that do not change results
+IGNORED = {"sweep_name", "progress", "experiment"}  # overrides that do not change results
+
+
+def ignored(key: str) -> bool:
+    """An override key that does not change what a job computes (also every hydra.* key)."""
+    return key in IGNORED or key.startswith("hydra.")
 
 
 def job_dirs(sweep_dir: Path) -> list[Path]:
@@ -48,7 +53,7 @@ def typed(value: str) -> int | float | str:
 def job_row(sweep_dir: Path, job: Path) -> dict:
     row: dict = {"job": str(job.relative_to(sweep_dir)) or "."}
     overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or []
-    kept = [o for o in overrides if not parse_override(o)[0].startswith(IGNORED)]
+    kept = [o for o in overrides if not ignored(parse_override(o)[0])]
     row["overrides"] = " ".join(kept)
     for key, value in map(parse_override, kept):
         row[key] = typed(value)
@@ -88,6 +93,9 @@ def summarize(sweep_dir: Path) -> pd.DataFrame:
     for key in ("seed", "replications"):
         if key in df:
             df[key] = df[key].astype("Int64")  # integers, missing for jobs that failed early
+    for key in df.columns[df.dtypes == object]:  # one type per column, or parquet refuses it
+        if df[key].map(type).nunique() > 1:
+            df[key] = df[key].map(lambda v: v if v is None or v != v else str(v))
     front = [c for c in ("job", "status", "error", "scenario", "seed", "replications", "overrides") if c in df]
     df = df[front + [c for c in df.columns if c not in front]]
     atomic_write(sweep_dir / "summary.parquet", lambda p: df.to_parquet(p, index=False))

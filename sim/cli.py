@@ -54,11 +54,14 @@ class SummarizeSweep(Callback):
     """
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        from experiments.report import build
         from experiments.summarize import describe, summarize
 
         sweep_dir = config.hydra.sweep.dir
         df = summarize(sweep_dir)
         print(describe(df))
         print(f"summary: {sweep_dir}/summary.csv")
+        if (df["status"] == "complete").any():
+            print(f"report: {build(sweep_dir)}")
         if not (df["status"] == "complete").all():
             raise SystemExit(1)

@@ -32,6 +32,19 @@ def config_hash(cfg: Config) -> str:
     return hashlib.sha256(json.dumps(d, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def git_commit() -> str | None:
+    """The code's git commit, with "-dirty" if the work tree differs; None outside git."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("-dirty" if dirty else "")
+
+
 def read_status(job_dir: Path) -> dict | None:
     path = Path(job_dir) / "job.json"
     try:
@@ -63,7 +76,7 @@ def run_job(make_config, job_dir: Path, overrides: list[str]) -> str:
         return _failed(job_dir, dict(base, config_hash=None), e)
     if is_complete(job_dir, digest):
         return "skipped"
-    info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=cfg.seed, replications=cfg.replications)
+    info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=cfg.seed, replications=cfg.replications, commit=git_commit())
     (job_dir / "error.txt").unlink(missing_ok=True)
     write_json(job_dir / "job.json", dict(info, status="running"))
     start = time.perf_counter()
