@@ -28,7 +28,7 @@ def summary(sweep_dir):
 def test_resume_skips_complete_jobs_and_reruns_incomplete_ones(tmp_path):
     p = sweep(tmp_path, "scenario=baseline,no_policy")
     assert p.returncode == 0, p.stderr
-    jobs = sorted(d for d in tmp_path.iterdir() if d.is_dir())
+    jobs = sorted(d for d in tmp_path.iterdir() if (d / ".hydra").is_dir())
     assert len(jobs) == 2
     before = {d.name: (d / "targets.json").stat().st_mtime_ns for d in jobs}
     (jobs[1] / "targets.json").unlink()  # as if interrupted before it finished writing
