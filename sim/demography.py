@@ -5,22 +5,24 @@ from __future__ import annotations
 import numpy as np
 
 from .config import Params
+from .ops import clip, exp, maximum, minimum, power
 from .population import pareto_quantile
 
 
-def exit_hazard(params: Params, output: np.ndarray, trend: np.ndarray) -> np.ndarray:
-    """Relative yearly exit hazard: higher for small and for declining firms."""
-    size = np.power(np.maximum(output, 1e-3), -params.exit_size_elasticity)
-    decline = np.exp(params.exit_decline_sensitivity * np.clip(-trend, 0.0, 1.0))
+def exit_hazard(params: Params, output, trend):
+    """Relative yearly exit hazard: higher for small and for declining firms.
+    Arrays or one firm's scalars (sim.ops)."""
+    size = power(maximum(output, 1e-3), -params.exit_size_elasticity)
+    decline = exp(params.exit_decline_sensitivity * clip(-trend, 0.0, 1.0))
     return size * decline
 
 
-def exit_probability(params: Params, hazard: np.ndarray, dt: float) -> np.ndarray:
-    """Chance of exit this step. The hazard is normalised by its mean over the firms alive,
-    so the population's mean yearly exit rate is the published `exit_rate` and the
-    mechanism decides who exits: the small and the declining."""
-    yearly = np.minimum(params.exit_rate * hazard / hazard.mean(), 0.9)
-    return 1.0 - np.power(1.0 - yearly, dt)
+def exit_probability(params: Params, hazard, mean_hazard: float, dt: float):
+    """Chance of exit this step. The hazard is normalised by its mean over the firms alive
+    (`mean_hazard`), so the population's mean yearly exit rate is the published
+    `exit_rate` and the mechanism decides who exits: the small and the declining."""
+    yearly = minimum(params.exit_rate * hazard / mean_hazard, 0.9)
+    return 1.0 - power(1.0 - yearly, dt)
 
 
 def entrant_sizes(params: Params, alpha: float, u: np.ndarray) -> np.ndarray:

@@ -4,6 +4,10 @@ Row i of every array is firm i for the whole run (a stable slot id). Exits clear
 `alive` flag and never compact the arrays, so slot ids, and the random draws indexed by
 them, stay put. Arrays grow by half their size when full. Assigning an attribute that is
 not a declared field raises, so a typo cannot create state.
+
+Who is alive, where and in which sector changes only through `add`, `remove` and `move`
+(those arrays are read-only otherwise, so a stray write raises): each bumps `version`, so
+`live()` and the model's aggregation indices are computed once per change, not once per use.
 """
 
 from __future__ import annotations
@@ -29,18 +33,34 @@ FIELDS: dict[str, type] = {
     "moves": np.int16,
     "born_step": np.int32,
 }
+GUARDED = ("alive", "sector", "location")  # written only by add, remove, move
 
 
 class FirmStore:
     """Named, typed arrays with an alive mask and amortised growth."""
 
-    __slots__ = ("n", "_capacity", *FIELDS)
+    __slots__ = ("n", "_capacity", "version", "_live", "_live_version", *FIELDS)
 
     def __init__(self, capacity: int = 1024):
         self.n = 0  # slots used so far (alive or not)
         self._capacity = max(int(capacity), 16)
+        self.version = 0  # bumped whenever who is alive, or where, changes
+        self._live_version = -1
+        self._live = None
         for name, dtype in FIELDS.items():
-            object.__setattr__(self, name, np.zeros(self._capacity, dtype=dtype))
+            self._install(name, np.zeros(self._capacity, dtype=dtype))
+
+    def _install(self, name: str, array: np.ndarray) -> None:
+        array.flags.writeable = name not in GUARDED
+        object.__setattr__(self, name, array)
+
+    def _write(self, name: str, slots, values) -> None:
+        array = getattr(self, name)
+        array.flags.writeable = True
+        try:
+            array[slots] = values
+        finally:
+            array.flags.writeable = name not in GUARDED
 
     def add(self, **values: np.ndarray) -> np.ndarray:
         """Append firms; every field not given starts at zero. Returns their slot ids."""
@@ -52,10 +72,21 @@ class FirmStore:
             self._grow(self.n + k)
         slots = np.arange(self.n, self.n + k)
         for name, v in values.items():
-            getattr(self, name)[slots] = v
-        self.alive[slots] = True
+            self._write(name, slots, v)
+        self._write("alive", slots, True)
         self.n += k
+        self.version += 1
         return slots
+
+    def remove(self, slots) -> None:
+        """Firms exit: their rows stay, marked dead."""
+        self._write("alive", slots, False)
+        self.version += 1
+
+    def move(self, slots, locations) -> None:
+        """Firms relocate to `locations`."""
+        self._write("location", slots, locations)
+        self.version += 1
 
     def _grow(self, needed: int) -> None:
         new = max(needed, int(self._capacity * 1.5))
@@ -63,14 +94,18 @@ class FirmStore:
             old = getattr(self, name)
             arr = np.zeros(new, dtype=dtype)
             arr[: self._capacity] = old
-            object.__setattr__(self, name, arr)
+            self._install(name, arr)
         self._capacity = new
 
     def live(self) -> np.ndarray:
-        """Slot ids of the firms alive now."""
-        return np.flatnonzero(self.alive[: self.n])
+        """Slot ids of the firms alive now (sorted; read-only, shared until the next change)."""
+        if self._live_version != self.version:
+            live = np.flatnonzero(self.alive[: self.n])
+            live.flags.writeable = False
+            self._live, self._live_version = live, self.version
+        return self._live
 
     def __setattr__(self, name: str, value) -> None:
-        if name not in ("n", "_capacity"):
+        if name not in ("n", "_capacity", "version", "_live", "_live_version"):
             raise AttributeError(f"FirmStore has no settable attribute {name!r}")
         object.__setattr__(self, name, value)

@@ -1,10 +1,15 @@
-"""Productivity-driven growth of each firm's desired output (ODD: Details, Growth)."""
+"""Productivity-driven growth of each firm's desired output (ODD: Details, Growth).
+
+The per-firm rules take arrays (the vectorised model) or one firm's scalars (the
+per-agent reference, sim.reference): see sim.ops.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .config import SECTORS, Params
+from .ops import exp, log, log1p, maximum, minimum, power, sqrt, where
 
 
 def sector_drift(params: Params) -> np.ndarray:
@@ -14,31 +19,32 @@ def sector_drift(params: Params) -> np.ndarray:
 
 def drift(
     params: Params,
-    sector: np.ndarray,
-    in_park: np.ndarray,
-    platforms: np.ndarray,
-    subsidy_rate: np.ndarray,
-) -> np.ndarray:
+    sector_rate,
+    in_park,
+    platforms,
+    subsidy_rate,
+):
     """Yearly expected log growth: sector drift, zone premium, S&T platforms, subsidies.
 
-    platforms: S&T platforms at each firm's location; subsidy_rate: subsidy / output.
+    sector_rate: `sector_drift(params)` of the firm's sector; platforms: S&T platforms at
+    the firm's location; subsidy_rate: subsidy / output.
     """
     return (
-        sector_drift(params)[sector]
+        sector_rate
         + params.zone_premium * in_park
-        + params.platform_growth * np.log1p(platforms)
+        + params.platform_growth * log1p(platforms)
         + params.subsidy_return * subsidy_rate
     )
 
 
-def agglomeration(params: Params, dln_cluster: np.ndarray, dln_location: np.ndarray) -> np.ndarray:
+def agglomeration(params: Params, dln_cluster, dln_location):
     """Change of log productivity from the change of the firm's own-sector cluster output in
     its location (localization) and of its location's total output (urbanization): level
     elasticities applied to last step's log changes."""
     return params.elasticity_localization * dln_cluster + params.elasticity_urbanization * dln_location
 
 
-def shock(params: Params, output: np.ndarray, u_jump: np.ndarray, u_sign: np.ndarray, z: np.ndarray, dt: float) -> np.ndarray:
+def shock(params: Params, output, u_jump, u_sign, z, dt: float):
     """Idiosyncratic log shock over one step.
 
     Jumps arrive at rate `jump_rate` a year; a jump is Laplace with scale
@@ -46,10 +52,31 @@ def shock(params: Params, output: np.ndarray, u_jump: np.ndarray, u_sign: np.nda
     so that it leaves expected output unchanged. Small Gaussian noise is added.
     u_jump, u_sign: uniforms; z: standard normals (one per firm, from the step's stream).
     """
-    b = np.minimum(params.jump_scale * np.power(output, -params.size_variance_beta), 0.45)
+    b = minimum(params.jump_scale * power(output, -params.size_variance_beta), 0.45)
     hit = u_jump < params.jump_rate * dt
     # Laplace by inverse CDF on u_sign in (0, 1): sign from the half, magnitude exponential
-    lap = np.where(u_sign < 0.5, b * np.log(2.0 * u_sign), -b * np.log(2.0 * (1.0 - u_sign)))
-    jump = np.where(hit, lap + np.log1p(-b * b), 0.0)
+    lap = where(u_sign < 0.5, b * log(2.0 * u_sign), -b * log(2.0 * (1.0 - u_sign)))
+    jump = where(hit, lap + log1p(-b * b), 0.0)
     s = params.noise_sd
-    return jump + s * np.sqrt(dt) * z - 0.5 * s * s * dt
+    return jump + s * sqrt(dt) * z - 0.5 * s * s * dt
+
+
+def potential(params: Params, productivity, output, mu, agglomeration, boost, shock, dt: float):
+    """Potential output after one step: productivity grows by the drift `mu` (1/yr), the
+    agglomeration change, a pending move's boost and the shock; a firm held back by scarce
+    inputs keeps plans at most `backlog_cap` above its output."""
+    g = mu * dt + agglomeration + boost + shock
+    return minimum(productivity * exp(g), output * (1.0 + params.backlog_cap))
+
+
+def invest(params: Params, capital, output, dt: float):
+    """Capital after one step at `output`: it depreciates, and investment (irreversible)
+    tops it up to `capital_output` x output. Returns (capital, capital kept before
+    investing); investment is their difference."""
+    kept = capital * (1.0 - params.depreciation * dt)
+    return maximum(kept, params.capital_output * output), kept
+
+
+def trend(previous_trend, output, previous_output, dt: float):
+    """The smoothed yearly log growth (exponential moving average over a year)."""
+    return previous_trend + (log(output / previous_output) / dt - previous_trend) * dt

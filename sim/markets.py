@@ -12,12 +12,18 @@ def ration(demand: np.ndarray, location: np.ndarray, available: np.ndarray, weig
     location, in real units. Where a location's total demand exceeds what is available,
     every firm there gets available / total of its demand; elsewhere it gets all of it.
     """
+    return demand * ration_ratio(demand, location, available, weight)[location]
+
+
+def ration_ratio(demand: np.ndarray, location: np.ndarray, available: np.ndarray, weight: float) -> np.ndarray:
+    """Share of its demand every firm of each location is granted (see `ration`): a firm's
+    grant is its demand times its location's ratio."""
     total = weight * np.bincount(location, weights=demand, minlength=available.size)
     ratio = np.ones_like(available, dtype=float)
     available = np.maximum(available, 0.0)
     short = total > available
     ratio[short] = available[short] / total[short]
-    return demand * ratio[location]
+    return ratio
 
 
 def fill_in_order(size: np.ndarray, destination: np.ndarray, order: np.ndarray, room: np.ndarray, weight: float) -> np.ndarray:

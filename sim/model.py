@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import mesa
 import numpy as np
 
-from . import demography, growth, relocation, space
+from . import demography, growth, relocation, space, talent
 from .agents import Firm, Government, Park
 from .config import OUTSIDE, SECTORS, Config, validate
 from .firms import FirmStore
@@ -38,6 +38,8 @@ class Model(mesa.Model):
     `replication` selects the random streams: replication k uses the same streams in every
     scenario, so scenario comparisons are paired.
     """
+
+    firm_class = Firm  # the Mesa agent made for every firm
 
     def __init__(self, config: Config, replication: int = 0):
         validate(config)
@@ -85,9 +87,11 @@ class Model(mesa.Model):
         pop = synthesize(cal, par, self.config.firms_scale, self.streams.get("population", 0))
         self.weight = pop.weight
         self.skilled_share = np.array([cal.skilled_share[s] for s in SECTORS])
+        self.sector_drift = growth.sector_drift(par)
         y = pop.output_yi
         overhang, self._invest_2022 = capital_prehistory(par, y, cal.growth_2022, self.streams.get("population", 1))
         self.firms = FirmStore(capacity=int(y.size * 1.5))
+        self._index_version = -1
         employees = cal.workers_per_yi * y
         slots = self.firms.add(
             sector=pop.sector,
@@ -102,7 +106,7 @@ class Model(mesa.Model):
             above_scale=y >= cal.above_scale_threshold_yi,
             trend=np.full(y.size, cal.growth_2022),
         )
-        self.firm_agents = {int(s): Firm(self, s) for s in slots}
+        self.firm_agents = {int(s): self.firm_class(self, s) for s in slots}
         loc = self.loc
         occupied = self.occupied()
         loc.stock_m2 = occupied / (1.0 - self._vacancy_2022)
@@ -123,13 +127,26 @@ class Model(mesa.Model):
         return par.capital_output * (incumbents + entrants)
 
     # ------------------------------------------------------------------ aggregates
+    def _index(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Location and location x sector cell of each of `slots`; for the live firms (the
+        array `firms.live()` returns) they are kept until firms enter, exit or move."""
+        f = self.firms
+        if slots is not f.live():
+            location = f.location[slots].astype(np.intp)
+            return location, location * S + f.sector[slots]
+        if self._index_version != f.version:
+            location = f.location[slots].astype(np.intp)
+            self._live_index = location, location * S + f.sector[slots]
+            self._index_version = f.version
+        return self._live_index
+
     def by_location(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
         """Weighted sum of per-firm values by location."""
-        return self.weight * np.bincount(self.firms.location[slots], weights=values, minlength=self.n_loc)
+        return self.weight * np.bincount(self._index(slots)[0], weights=values, minlength=self.n_loc)
 
     def by_cell(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
         """Weighted sum of per-firm values by location x sector."""
-        cell = self.firms.location[slots].astype(np.int64) * S + self.firms.sector[slots]
+        cell = self._index(slots)[1]
         return self.weight * np.bincount(cell, weights=values, minlength=self.n_loc * S).reshape(self.n_loc, S)
 
     def occupied(self) -> np.ndarray:
@@ -162,13 +179,7 @@ class Model(mesa.Model):
         for k in self.flows:
             self.flows[k] = 0.0
         self.government.step()  # 1. levers: floor space, talent, fund, platforms
-        live = self.firms.live()
-        target = self.desired_output(live)  # 2. productivity growth -> desired output
-        feasible = self.occupy_space(live, target)  # 3. floor space, rationed by park
-        feasible = self.hire_talent(live, feasible)  # 4. skilled workers, rationed by park
-        fai_ls = self.produce_and_invest(live, feasible)  # 5. output, capital, FAI
-        self.relocate(self.firms.live())  # 6. relocation choice under the rule
-        self.exit(self.firms.live())  # 7. exit of weak firms
+        fai_ls = self.firms_act()  # 2.-7. the firms' rules
         fai_ls += self.enter()  # 8. entry (investment attraction)
         self.update_status()  # 9. above-scale status, ages, rents, agglomeration
         self.recorder.record(self, self.steps, fai_ls=fai_ls)  # 10. aggregates
@@ -181,10 +192,22 @@ class Model(mesa.Model):
         return self
 
     # ------------------------------------------------------------------ phases
+    def firms_act(self) -> np.ndarray:
+        """Phases 2-7, vectorised over all firms. Returns their FAI by cell (亿/yr).
+        (sim.reference runs the same rules one Mesa agent at a time.)"""
+        live = self.firms.live()
+        target = self.desired_output(live)  # 2. productivity growth -> desired output
+        feasible = self.occupy_space(live, target)  # 3. floor space, rationed by park
+        feasible = self.hire_talent(live, feasible)  # 4. skilled workers, rationed by park
+        fai_ls = self.produce_and_invest(live, feasible)  # 5. output, capital, FAI
+        self.relocate(self.firms.live())  # 6. relocation choice under the rule
+        self.exit(self.firms.live())  # 7. exit of weak firms
+        return fai_ls
+
     def desired_output(self, live: np.ndarray) -> np.ndarray:
         f, par, t, n = self.firms, self.params, self.steps, self.firms.n
         y, loc, sec = f.output_yi[live], f.location[live], f.sector[live]
-        mu = growth.drift(par, sec, self.loc.is_park[loc], self.loc.platforms[loc], f.subsidy_yi[live] / y)
+        mu = growth.drift(par, self.sector_drift[sec], self.loc.is_park[loc], self.loc.platforms[loc], f.subsidy_yi[live] / y)
         shock = growth.shock(
             par,
             y,
@@ -193,42 +216,36 @@ class Model(mesa.Model):
             self.streams.normal("growth", t, n, 2)[live],
             self.dt,
         )
-        g = mu * self.dt + growth.agglomeration(par, self.dln_ls[loc, sec], self.dln_l[loc]) + f.boost[live] + shock
+        agglomeration = growth.agglomeration(par, self.dln_ls[loc, sec], self.dln_l[loc])
+        potential = growth.potential(par, f.productivity[live], y, mu, agglomeration, f.boost[live], shock, self.dt)
         f.boost[live] = 0.0
-        potential = np.minimum(f.productivity[live] * np.exp(g), y * (1.0 + par.backlog_cap))
         f.productivity[live] = potential
         return potential
 
     def occupy_space(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
         f, per_yi = self.firms, self.params.floor_m2_per_yi
-        need = per_yi * target
-        keep = need * (1.0 + self.params.space_hold_slack)
-        f.floor_m2[live] = np.minimum(f.floor_m2[live], np.maximum(keep, 0.0))  # release excess
-        demand = np.maximum(need - f.floor_m2[live], 0.0)
+        kept, demand = space.request(f.floor_m2[live], target, per_yi, self.params.space_hold_slack)
+        f.floor_m2[live] = kept  # excess released
         granted = ration(demand, f.location[live], self.vacancy(), self.weight)
         f.floor_m2[live] += granted
         self.loc.unmet_space = self.by_location(demand - granted, live)
-        return np.minimum(target, f.floor_m2[live] / per_yi)
+        return space.feasible(target, f.floor_m2[live], per_yi)
 
     def hire_talent(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
         f, loc = self.firms, self.firms.location[live]
         per_worker = self.skilled_share[f.sector[live]] * self.workers_per_yi()  # skilled per 亿
-        skilled = f.skilled[live] * (1.0 - self.params.skilled_attrition * self.dt)
-        need = per_worker * target
-        release = np.maximum(skilled - need, 0.0)
+        skilled, release, demand = talent.request(f.skilled[live], target, per_worker, self.params.skilled_attrition, self.dt)
         self.loc.pool += self.by_location(release, live)
-        demand = np.maximum(need - skilled, 0.0)
         granted = ration(demand, loc, self.loc.pool, self.weight)
         self.loc.pool -= self.by_location(granted, live)
         self.loc.unmet_talent = self.by_location(demand - granted, live)
         f.skilled[live] = skilled - release + granted
-        return np.maximum(np.minimum(target, f.skilled[live] / per_worker), 1e-9)
+        return talent.feasible(target, f.skilled[live], per_worker)
 
     def produce_and_invest(self, live: np.ndarray, output: np.ndarray) -> np.ndarray:
-        f, par = self.firms, self.params
-        kept = f.capital_yi[live] * (1.0 - par.depreciation * self.dt)
-        capital = np.maximum(kept, par.capital_output * output)
-        f.trend[live] += (np.log(output / f.output_yi[live]) / self.dt - f.trend[live]) * self.dt
+        f = self.firms
+        capital, kept = growth.invest(self.params, f.capital_yi[live], output, self.dt)
+        f.trend[live] = growth.trend(f.trend[live], output, f.output_yi[live], self.dt)
         f.capital_yi[live] = capital
         f.output_yi[live] = output
         f.employees[live] = self.workers_per_yi() * output
@@ -260,17 +277,17 @@ class Model(mesa.Model):
         movers, cur, sec, dest = movers[ok], cur[ok], sec[ok], dest[ok]
         lnY, lnL = np.log1p(self.output_ls), np.log1p(self.output_ls.sum(1))
         f.boost[movers] += growth.agglomeration(par, lnY[dest, sec] - lnY[cur, sec], lnL[dest] - lnL[cur])
-        f.location[movers] = dest
+        f.move(movers, dest)
         f.moves[movers] += 1
         self.flows["moves"] += self.weight * movers.size
 
     def exit(self, live: np.ndarray) -> None:
         f, par = self.firms, self.params
         hazard = demography.exit_hazard(par, f.output_yi[live], f.trend[live])
-        p = demography.exit_probability(par, hazard, self.dt)
+        p = demography.exit_probability(par, hazard, hazard.mean(), self.dt)
         dead = live[self.streams.uniform("exit", self.steps, f.n)[live] < p]
         self.loc.pool += self.by_location(f.skilled[dead], dead)
-        f.alive[dead] = False
+        f.remove(dead)
         for s in dead:
             self.firm_agents.pop(int(s)).remove()
         self.flows["exits"] += self.weight * dead.size
@@ -318,7 +335,7 @@ class Model(mesa.Model):
             born_step=np.full(y.size, t),
         )
         for s in slots:
-            self.firm_agents[int(s)] = Firm(self, s)
+            self.firm_agents[int(s)] = self.firm_class(self, s)
         self.flows["entries"] += self.weight * slots.size
         np.add.at(fai, (dest, sec), self.weight * par.capital_output * y / self.dt)
         return fai

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import Params
+from .ops import exp, maximum, power
 
 
 def location_utility(
@@ -30,10 +31,11 @@ def location_utility(
     return p.util_localization * np.log1p(output_ls) + p.util_subsidy * subsidy_rate_ls + per_location[:, None]
 
 
-def consider_probability(params: Params, output: np.ndarray, dt: float) -> np.ndarray:
-    """Chance a firm looks for a new site this step; smaller firms look more often."""
-    rate = params.move_consider_rate * np.power(np.maximum(output, 1e-3), -params.move_size_elasticity)
-    return 1.0 - np.exp(-rate * dt)
+def consider_probability(params: Params, output, dt: float):
+    """Chance a firm looks for a new site this step; smaller firms look more often.
+    Arrays or one firm's scalars (sim.ops)."""
+    rate = params.move_consider_rate * power(maximum(output, 1e-3), -params.move_size_elasticity)
+    return 1.0 - exp(-rate * dt)
 
 
 def allowed_moves(rule: str, current: np.ndarray, sector: np.ndarray, district: np.ndarray, leading: np.ndarray, is_park: np.ndarray) -> np.ndarray:

@@ -97,23 +97,17 @@ class Recorder:
             add("city", ["city"], v, a)
 
         dates = pd.to_datetime(pd.Series(self.dates)).dt.date.to_numpy()
-        frames = []
-        for level, ids, variable, values in blocks:
-            n_d, n_i = values.shape
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "date": np.repeat(dates, n_i),
-                        "level": level,
-                        "id": np.tile(np.array(ids, dtype=object), n_d),
-                        "variable": variable,
-                        "value": values.ravel(),
-                    }
-                )
-            )
-        df = pd.concat(frames, ignore_index=True)
-        df.insert(0, "replication", np.int64(replication))
-        return df
+        sizes = [values.size for *_, values in blocks]  # rows: date-major within a block
+        return pd.DataFrame(
+            {
+                "replication": np.full(sum(sizes), replication, dtype=np.int64),
+                "date": np.concatenate([np.repeat(dates, values.shape[1]) for *_, values in blocks]),
+                "level": np.repeat(np.array([level for level, *_ in blocks], dtype=object), sizes),
+                "id": np.concatenate([np.tile(np.array(ids, dtype=object), values.shape[0]) for _, ids, _, values in blocks]),
+                "variable": np.repeat(np.array([variable for _, _, variable, _ in blocks], dtype=object), sizes),
+                "value": np.concatenate([values.ravel() for *_, values in blocks]),
+            }
+        )
 
 
 def atomic_write(path: Path, write) -> None:

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from .ops import maximum, minimum
 from .population import M2_PER_MU
+
+
+def request(floor, target, per_yi: float, slack: float):
+    """A firm's floor space for `target` output (亿/yr) at `per_yi` m² per 亿: it releases
+    what exceeds its need by more than `slack`, and asks for what it lacks.
+    Returns (floor space kept, m² demanded). Arrays or one firm's scalars (sim.ops)."""
+    need = per_yi * target
+    kept = minimum(floor, maximum(need * (1.0 + slack), 0.0))
+    return kept, maximum(need - kept, 0.0)
+
+
+def feasible(target, floor, per_yi: float):
+    """Output the firm's floor space allows, up to its target."""
+    return minimum(target, floor / per_yi)
 
 
 def allocate_new_space(m2: float, rule: str, unmet: np.ndarray, stock: np.ndarray, is_park: np.ndarray) -> np.ndarray:

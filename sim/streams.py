@@ -28,7 +28,7 @@ class Streams:
     def uniform(self, decision: str, step: int, n: int, *sub: int) -> np.ndarray:
         """n uniforms in (0, 1), entry i for firm slot i."""
         u = self.get(decision, step, *sub).random(n)
-        return np.clip(u, 1e-12, 1.0 - 1e-12)
+        return np.clip(u, 1e-12, 1.0 - 1e-12, out=u)
 
     def normal(self, decision: str, step: int, n: int, *sub: int) -> np.ndarray:
         """n standard normals, entry i for firm slot i."""
