@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 
 from hydra.experimental.callback import Callback
@@ -11,6 +12,12 @@ from omegaconf.errors import ConfigKeyError
 from .config import Config, ConfigError, validate
 
 
+@functools.cache
+def _schema() -> DictConfig:
+    """The schema as a DictConfig, built once (about 0.2 s); merge returns new objects."""
+    return OmegaConf.structured(Config)
+
+
 def to_config(cfg: DictConfig) -> Config:
     """The composed Hydra config as the schema's dataclass, validated."""
     if "hydra" in cfg:
@@ -18,7 +25,7 @@ def to_config(cfg: DictConfig) -> Config:
         with open_dict(cfg):
             cfg.pop("hydra")
     try:  # `+key=value` adds keys Hydra does not check against the schema: refuse them
-        merged = OmegaConf.merge(OmegaConf.structured(Config), OmegaConf.to_container(cfg))
+        merged = OmegaConf.merge(_schema(), OmegaConf.to_container(cfg))
     except ConfigKeyError as e:
         raise ConfigError(f"Unknown config key {e.full_key}; allowed: the keys of sim.config.Config (see configs/)") from None
     return validate(OmegaConf.to_object(merged))

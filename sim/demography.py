@@ -18,11 +18,12 @@ def exit_hazard(params: Params, output, trend):
 
 
 def exit_probability(params: Params, hazard, mean_hazard: float, dt: float):
-    """Chance of exit this step. The hazard is normalised by its mean over the firms alive
-    (`mean_hazard`), so the population's mean yearly exit rate is the published
-    `exit_rate` and the mechanism decides who exits: the small and the declining."""
-    yearly = minimum(params.exit_rate * hazard / mean_hazard, 0.9)
-    return 1.0 - power(1.0 - yearly, dt)
+    """Chance of exit this step. The monthly probability at the published yearly
+    `exit_rate` is scaled by the hazard relative to its mean over the firms alive
+    (`mean_hazard`), so the mean monthly probability is that of `exit_rate` and the
+    mechanism decides who exits: the small and the declining (capped at 0.5 a month)."""
+    monthly = 1.0 - (1.0 - params.exit_rate) ** dt
+    return minimum(monthly * hazard / mean_hazard, 0.5)
 
 
 def entrant_sizes(params: Params, alpha: float, u: np.ndarray) -> np.ndarray:

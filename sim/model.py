@@ -14,7 +14,7 @@ from .agents import Firm, Government, Park
 from .config import OUTSIDE, SECTORS, Config, validate
 from .firms import FirmStore
 from .markets import fill_in_order, ration
-from .population import M2_PER_MU, capital_prehistory, synthesize
+from .population import M2_PER_MU, capital_prehistory, mean_by_size, synthesize
 from .results import Recorder
 from .streams import Streams
 
@@ -89,7 +89,8 @@ class Model(mesa.Model):
         self.skilled_share = np.array([cal.skilled_share[s] for s in SECTORS])
         self.sector_drift = growth.sector_drift(par)
         y = pop.output_yi
-        overhang, self._invest_2022 = capital_prehistory(par, y, cal.growth_2022, self.streams.get("population", 1))
+        overhang, invest = capital_prehistory(par, y, cal.growth_2022, self.streams.get("population", 1))
+        self._invest_2022 = mean_by_size(invest, y)  # expected rate: the 2022 FAI base without one draw's luck
         self.firms = FirmStore(capacity=int(y.size * 1.5))
         self._index_version = -1
         employees = cal.workers_per_yi * y
@@ -260,7 +261,7 @@ class Model(mesa.Model):
 
     def relocate(self, live: np.ndarray) -> None:
         f, par, loc, t, n = self.firms, self.params, self.loc, self.steps, self.firms.n
-        p = relocation.consider_probability(par, f.output_yi[live], self.dt)
+        p = relocation.consider_probability(par, f.output_yi[live], f.age_months[live], self.dt)
         movers = live[self.streams.uniform("move", t, n, 0)[live] < p]
         if movers.size == 0:
             return

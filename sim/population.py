@@ -120,3 +120,12 @@ def capital_prehistory(params: Params, output: np.ndarray, growth_rate: float, r
         if k >= months - 12:
             invest += (r - kept) * np.exp(g) / 12.0 / dt  # per unit of capital at the start size
     return r, invest
+
+
+def mean_by_size(values: np.ndarray, size: np.ndarray, bins: int = 20) -> np.ndarray:
+    """Each firm's value replaced by the mean over firms of similar size (quantile bins of
+    log size): an expectation that does not hang on the draws of a few large firms."""
+    edges = np.quantile(np.log(size), np.linspace(0.0, 1.0, bins + 1)[1:-1])
+    group = np.searchsorted(edges, np.log(size))
+    means = np.bincount(group, weights=values, minlength=bins) / np.maximum(np.bincount(group, minlength=bins), 1)
+    return means[group]

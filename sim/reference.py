@@ -84,7 +84,7 @@ class ReferenceFirm(Firm):
     def look(self) -> None:
         """6. Whether to look for a new site and, if so, which one (a request to move)."""
         m, f, i, b = self.model, self.model.firms, self.slot, self.model.board
-        if not m.draws.consider[i] < relocation.consider_probability(m.params, f.output_yi[i], m.dt):
+        if not m.draws.consider[i] < relocation.consider_probability(m.params, f.output_yi[i], f.age_months[i], m.dt):
             return
         loc = m.loc
         cur, sec = f.location[i : i + 1], f.sector[i : i + 1]

@@ -31,10 +31,18 @@ def location_utility(
     return p.util_localization * np.log1p(output_ls) + p.util_subsidy * subsidy_rate_ls + per_location[:, None]
 
 
-def consider_probability(params: Params, output, dt: float):
-    """Chance a firm looks for a new site this step; smaller firms look more often.
-    Arrays or one firm's scalars (sim.ops)."""
-    rate = params.move_consider_rate * power(maximum(output, 1e-3), -params.move_size_elasticity)
+REFERENCE_AGE_YEARS = 8.0  # the consider rate is `move_consider_rate` for a firm of 1亿 and this age
+
+
+def consider_probability(params: Params, output, age_months, dt: float):
+    """Chance a firm looks for a new site this step; smaller and younger firms look more
+    often. Arrays or one firm's scalars (sim.ops)."""
+    age = (age_months / 12.0 + 1.0) / (REFERENCE_AGE_YEARS + 1.0)
+    rate = (
+        params.move_consider_rate
+        * power(maximum(output, 1e-3), -params.move_size_elasticity)
+        * power(age, -params.move_age_elasticity)
+    )
     return 1.0 - exp(-rate * dt)
 
 
