@@ -41,7 +41,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +56,7 @@ from sim import Config, Model, load_calibration  # noqa: E402
 from sim.agents import Firm  # noqa: E402
 from sim.firms import FIELDS  # noqa: E402
 from sim.reference import ReferenceModel  # noqa: E402
+from experiments.provenance import git_commit, package_versions  # noqa: E402
 
 # nominal size -> firms_scale (about 28,000 firms at scale 1)
 SIZES = {"1k": 0.036, "10k": 0.36, "100k": 3.6}
@@ -379,18 +379,8 @@ def machine() -> dict:
     mem = None
     with contextlib.suppress(OSError, ValueError, IndexError):
         mem = round(int(Path("/proc/meminfo").read_text().split()[1]) / 2**20, 1)
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    commit = "unknown"
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=30)
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True, text=True, timeout=30)
-        if head.returncode == 0:
-            commit = head.stdout.strip() + (" (dirty)" if dirty.stdout.strip() else "")
+    versions = package_versions(PACKAGES)
+    commit = git_commit()
     return dict(
         machine=dict(cpu=cpu, cores=os.cpu_count(), memory_gb=mem, os=platform.platform(), load_average=_load()),
         versions=versions,

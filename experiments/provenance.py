@@ -5,31 +5,20 @@ from __future__ import annotations
 
 import platform
 import shlex
-import subprocess
 from importlib import metadata
 from pathlib import Path
 
 import yaml
 
+from sim import jobs
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("mesa", "numpy", "pandas", "hydra-core", "matplotlib", "pyarrow", "scipy")
 
 
-def git_commit(root: Path = ROOT) -> str:
-    """`git rev-parse HEAD`, plus ' (dirty)' when `git status --porcelain` lists anything."""
-
-    def git(*args: str) -> str | None:
-        try:
-            p = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return p.stdout if p.returncode == 0 else None
-
-    head = git("rev-parse", "HEAD")
-    if not head:
-        return "unknown (not a git checkout, or git is missing)"
-    status = git("status", "--porcelain")
-    return head.strip() + (" (dirty)" if status is None or status.strip() else "")
+def git_commit() -> str:
+    """The code's commit (`-dirty` when tracked files differ), as sweep jobs record it."""
+    return jobs.git_commit() or "unknown (not a git checkout, or git is missing)"
 
 
 def package_versions(names=PACKAGES) -> dict[str, str]:
