@@ -82,10 +82,10 @@ WHY = {  # why a goal can be missed, printed when it is
         "Hydra's and the launcher's, outside the model code (run.py's Hydra setup, sim/cli.py, sim/jobs.py, "
         "experiments/report.py): before the first job starts, Hydra composes every job's config once to "
         "validate the batch (about 0.3 s a job, serially, with the cores idle); each worker composes it again, saves it and "
-        "converts it (`sim.cli.to_config`, about 0.2 s, rebuilds the structured schema every call); after the last job, the "
+        "converts it (`sim.cli.to_config`; the schema is built once per worker); after the last job, the "
         "summary callback also builds the HTML report (one process, the other cores idle). A faster model makes the share "
-        "larger. Remedies for their owners: build the report on request rather than in `on_multirun_end`, cache the "
-        "structured schema in `to_config`, and run more replications per job (the share falls as 1 / replications); "
+        "larger. Remedies: build the report on request rather than in `on_multirun_end`, and run more replications "
+        "per job (the share falls as 1 / replications); "
         "other processes on the machine during the sweep add to the number."
     ),
 }
