@@ -28,6 +28,7 @@ class Firm(mesa.Agent):
         self.slot = int(slot)
 
     output_yi = _row("output_yi", "firms", "slot", "output, 亿元/yr")
+    productivity = _row("productivity", "firms", "slot", "potential output at unconstrained inputs, 亿元/yr")
     capital_yi = _row("capital_yi", "firms", "slot", "fixed capital, 亿元")
     employees = _row("employees", "firms", "slot", "workers")
     skilled = _row("skilled", "firms", "slot", "skilled workers (talent)")
