@@ -85,9 +85,12 @@ class Government(mesa.Agent):
         self.policy = policy
 
     def step(self) -> None:
+        m = self.model
+        live = m.firms.live()
+        skilled = m.by_location(m.firms.skilled[live], live)  # skilled employment by location
         self.supply_space()
-        self.supply_talent()
-        self.spend_fund()
+        self.supply_talent(live, skilled)
+        self.spend_fund(live, skilled)
 
     def supply_space(self) -> None:
         m, pol, par = self.model, self.policy, self.model.params
@@ -99,15 +102,13 @@ class Government(mesa.Agent):
         loc.inefficient_mu -= mu
         loc.fai_construction = added * par.construction_cost_yuan_m2 / 1e8 / m.dt  # 亿/yr
 
-    def supply_talent(self) -> None:
+    def supply_talent(self, live: np.ndarray, skilled: np.ndarray) -> None:
         m, pol, par = self.model, self.policy, self.model.params
-        live = m.firms.live()
-        skilled = m.by_location(m.firms.skilled[live], live)
         employment = m.weight * m.firms.employees[live].sum()
         arriving = (par.talent_natural_inflow * employment + pol.talent_inflow_per_year) * m.dt
         m.loc.pool = m.loc.pool * (1.0 - par.pool_attrition * m.dt) + talent.inflow(arriving, skilled, m.loc.unmet_talent)
 
-    def spend_fund(self) -> None:
+    def spend_fund(self, live: np.ndarray, skilled: np.ndarray) -> None:
         m, pol, par = self.model, self.policy, self.model.params
         loc, firms = m.loc, m.firms
         grants = fund.platform_grants(pol.fund_yi_per_year * pol.fund_platform_share * m.dt, loc.platforms, loc.is_park)
@@ -115,8 +116,6 @@ class Government(mesa.Agent):
         built = np.floor(loc.platform_grant / par.platform_cost_yi)
         loc.platforms += built
         loc.platform_grant -= built * par.platform_cost_yi
-        live = firms.live()
-        skilled = m.by_location(firms.skilled[live], live)
         rng = m.streams.get("platform", m.steps)
         loc.platforms += rng.poisson(par.platform_rate * skilled / 1e4 * m.dt) * loc.is_park
         weights = fund.subsidy_weights(
