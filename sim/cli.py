@@ -9,7 +9,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import ConfigKeyError
 
-from .config import Config, ConfigError, validate
+from .config import CONFIG_DIR, Config, ConfigError, register_configs, validate
 
 
 @functools.cache
@@ -29,6 +29,18 @@ def to_config(cfg: DictConfig) -> Config:
     except ConfigKeyError as e:
         raise ConfigError(f"Unknown config key {e.full_key}; allowed: the keys of sim.config.Config (see configs/)") from None
     return validate(OmegaConf.to_object(merged))
+
+
+def compose(*overrides: str) -> Config:
+    """The Config `python run.py OVERRIDES` would run, without Hydra's run directory: for
+    scripts (experiments/) and tests that must see exactly what the command line sees."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = hydra_compose("config", overrides=list(overrides))
+    return to_config(cfg)
 
 
 class ValidateConfig(Callback):

@@ -7,22 +7,17 @@ import copy
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 
-from sim.cli import to_config
-from sim.config import Config, register_configs
+from sim.cli import compose
+from sim.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = 0.1  # 10% of the real firm count: about 2,800 firms
 
-register_configs()
-
 
 def composed(*overrides: str) -> Config:
     """The Config `python run.py OVERRIDES` would run (without Hydra's run directory)."""
-    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
-        cfg = compose("config", overrides=list(overrides))
-    return to_config(cfg)
+    return compose(*overrides)
 
 
 @pytest.fixture(scope="session")
