@@ -61,12 +61,21 @@ def shock(params: Params, output, u_jump, u_sign, z, dt: float):
     return jump + s * sqrt(dt) * z - 0.5 * s * s * dt
 
 
+def macro_shock(params: Params, z: float, dt: float) -> float:
+    """The city-wide log shock over one step, common to every firm (business cycle, COVID
+    closures): normal with s.d. `macro_sd` a year, shifted so E[e^shock] = 1. z: one
+    standard normal for the step, from the `macro` stream (the same in every scenario)."""
+    s = params.macro_sd
+    return s * sqrt(dt) * z - 0.5 * s * s * dt
+
+
 def potential(params: Params, productivity, output, mu, agglomeration, boost, shock, dt: float):
     """Potential output after one step: productivity grows by the drift `mu` (1/yr), the
-    agglomeration change, a pending move's boost and the shock; a firm held back by scarce
-    inputs keeps plans at most `backlog_cap` above its output."""
+    agglomeration change, a pending move's boost and the shock. A firm held back by scarce
+    inputs carries at most `backlog_cap` of unmet plans above its output into the step; the
+    cap applies to the backlog only, not to the growth of a firm that is not held back."""
     g = mu * dt + agglomeration + boost + shock
-    return minimum(productivity * exp(g), output * (1.0 + params.backlog_cap))
+    return minimum(productivity, output * (1.0 + params.backlog_cap)) * exp(g)
 
 
 def invest(params: Params, capital, output, dt: float):

@@ -216,12 +216,16 @@ class Model(mesa.Model):
             self.streams.uniform("growth", t, n, 1)[live],
             self.streams.normal("growth", t, n, 2)[live],
             self.dt,
-        )
+        ) + self.common_shock()
         agglomeration = growth.agglomeration(par, self.dln_ls[loc, sec], self.dln_l[loc])
         potential = growth.potential(par, f.productivity[live], y, mu, agglomeration, f.boost[live], shock, self.dt)
         f.boost[live] = 0.0
         f.productivity[live] = potential
         return potential
+
+    def common_shock(self) -> float:
+        """This step's city-wide log shock, shared by all firms (one draw per step)."""
+        return growth.macro_shock(self.params, self.streams.normal("macro", self.steps, 1)[0], self.dt)
 
     def occupy_space(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
         f, per_yi = self.firms, self.params.floor_m2_per_yi

@@ -43,7 +43,7 @@ class ReferenceFirm(Firm):
         y, loc, sec = float(f.output_yi[i]), f.location[i], f.sector[i]
         mu = growth.drift(par, m.sector_drift[sec], m.loc.is_park[loc], m.loc.platforms[loc], f.subsidy_yi[i] / y)
         d = m.draws
-        shock = growth.shock(par, y, d.jump[i], d.sign[i], d.noise[i], m.dt)
+        shock = growth.shock(par, y, d.jump[i], d.sign[i], d.noise[i], m.dt) + d.common
         agglomeration = growth.agglomeration(par, m.dln_ls[loc, sec], m.dln_l[loc])
         target = growth.potential(par, f.productivity[i], y, mu, agglomeration, f.boost[i], shock, m.dt)
         f.boost[i] = 0.0
@@ -132,6 +132,7 @@ class ReferenceModel(Model):
         return SimpleNamespace(
             jump=u("growth", 0), sign=u("growth", 1), noise=noise,
             consider=u("move", 0), pick=u("move", 1), order=u("move", 2), exit=u("exit"),
+            common=self.common_shock() if self.shared_draws else growth.macro_shock(self.params, self.rng.standard_normal(), self.dt),
         )  # fmt: skip
 
     def firms_act(self) -> np.ndarray:
