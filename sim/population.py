@@ -48,6 +48,22 @@ def pareto(rng: np.random.Generator, n: int, alpha: float, lo: float, hi: float 
     return pareto_quantile(rng.random(n), alpha, lo, hi)
 
 
+def scale_to_total(raw: np.ndarray, total: float, lo: float, cap: float) -> np.ndarray:
+    """Sizes in [lo, cap] that sum to `total`: the excess over `lo` is scaled by one factor;
+    a firm the scaling would push above `cap` is held at it and the rest is scaled again
+    (water-filling). If even n x cap falls short, every firm is at the cap."""
+    fixed = np.zeros(raw.size, dtype=bool)
+    while True:
+        excess = (raw - lo)[~fixed].sum()
+        need = total - cap * fixed.sum() - lo * (~fixed).sum()
+        k = need / excess if excess > 0 else 0.0
+        sizes = np.where(fixed, cap, lo + max(k, 0.0) * (raw - lo)) if k > 0 else np.where(fixed, cap, total / raw.size)
+        over = ~fixed & (sizes > cap)
+        if not over.any():
+            return sizes
+        fixed |= over
+
+
 @dataclass
 class Population:
     """Initial firm arrays (one entry per simulated firm) and the weight of each."""
@@ -62,8 +78,9 @@ class Population:
 def synthesize(cal: Calibration, params: Params, firms_scale: float, rng: np.random.Generator) -> Population:
     """Draw firms cell by cell so that weighted above-scale output matches `cell_output`.
 
-    Above-scale firms: Pareto(zipf_exponent) sizes above the threshold, then the excess over
-    the threshold is scaled so the cell's weighted sum is exact (the tail keeps its exponent).
+    Above-scale firms: Pareto(zipf_exponent) sizes between the threshold and `max_firm_yi`,
+    then the excess over the threshold is scaled so the cell's weighted sum is exact (the
+    tail keeps its exponent), none above `max_firm_yi` (`scale_to_total`).
     Below-scale firms: Pareto sizes between the smallest entrant and the threshold.
     """
     Y = cell_output(cal)
@@ -76,10 +93,8 @@ def synthesize(cal: Calibration, params: Params, firms_scale: float, rng: np.ran
             continue
         n = max(1, int(round(n_real[j, s] * firms_scale)))
         n = min(n, max(1, int(y_cell / (weight * thr * 1.5))))  # keep room above the threshold
-        raw = pareto(rng, n, cal.zipf_exponent, thr)
-        excess = raw - thr
-        k = (y_cell / weight - n * thr) / excess.sum() if excess.sum() > 0 else 0.0
-        above = thr + k * excess if k > 0 else np.full(n, y_cell / weight / n)
+        raw = pareto(rng, n, cal.zipf_exponent, thr, cal.max_firm_yi)
+        above = scale_to_total(raw, y_cell / weight, thr, cal.max_firm_yi)
         n_small = int(round(n * cal.small_per_above))
         small = pareto(rng, n_small, cal.zipf_exponent, params.entrant_min_yi, thr)
         sizes = np.concatenate([above, small])
