@@ -53,7 +53,8 @@ def evaluate(rec, t: Targets, base_year: int) -> list[TargetValue]:
     clusters = out_y[scope][:, eco].sum(axis=0)
 
     share_0 = rec.leading_output()[0][parks] / out[0][parks].sum(axis=1)
-    share_y = lead_y[parks] / out_y[parks].sum(axis=1)
+    total_y = out_y[parks].sum(axis=1)  # a park can empty out at extreme parameter values:
+    share_y = np.divide(lead_y[parks], total_y, out=np.zeros_like(total_y), where=total_y > 0)  # share 0
     if t.leading_share_gain_mode == "relative":
         required = share_0 * (1.0 + t.leading_share_gain)
     else:
