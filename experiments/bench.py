@@ -52,7 +52,7 @@ if str(ROOT) not in sys.path:  # `python experiments/bench.py` puts experiments/
 import mesa  # noqa: E402
 
 import sim.simulate  # noqa: E402
-from sim import Config, Model, load_calibration  # noqa: E402
+from sim import Config, Model, load_config  # noqa: E402
 from sim.agents import Firm  # noqa: E402
 from sim.firms import FIELDS  # noqa: E402
 from sim.reference import ReferenceModel  # noqa: E402
@@ -92,7 +92,7 @@ WHY = {  # why a goal can be missed, printed when it is
 
 
 def config(firms_scale: float, **kw) -> Config:
-    return Config(calibration=load_calibration(), firms_scale=firms_scale, replications=1, progress=False, **kw)
+    return load_config(firms_scale=firms_scale, replications=1, progress=False, **kw)
 
 
 # ---------------------------------------------------------------------------- measurements

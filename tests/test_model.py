@@ -78,13 +78,20 @@ def test_horizon_is_configurable(small):
 
 
 def test_python_defaults_are_the_hydra_baseline():
-    """One schema: Config() with the calibration file equals what `python run.py` composes."""
+    """One schema: load_config() (calibration and fit files, no Hydra) equals what
+    `python run.py` composes, with the priors (fit=none) and with the fitted values."""
     import dataclasses
 
     from conftest import composed
-    from sim import Config, load_calibration
+    from sim import load_config
 
-    python = Config(calibration=load_calibration("hangzhou_2022"))
-    hydra = composed()
+    for fit in ("none", "hangzhou_2022"):
+        python = load_config(fit=fit)
+        hydra = composed(f"fit={fit}")
+        python.sweep_name = hydra.sweep_name  # a timestamp, resolved by Hydra
+        assert dataclasses.asdict(python) == dataclasses.asdict(hydra)
+    from sim import Params
+
+    assert load_config(fit="none").params == Params()
     python.sweep_name = hydra.sweep_name  # a timestamp, resolved by Hydra
     assert dataclasses.asdict(python) == dataclasses.asdict(hydra)
