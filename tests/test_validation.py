@@ -1,0 +1,24 @@
+"""docs/VALIDATION.md is generated from the committed results (docs/validation/*.json)."""
+
+import json
+
+from experiments import validation
+
+
+def test_validation_page_is_the_rendering_of_the_committed_results():
+    parts = [json.loads((validation.DOCS / "validation" / f"{k}.json").read_text(encoding="utf-8")) for k in ("calibration", "facts", "sensitivity")]
+    page = (validation.DOCS / "VALIDATION.md").read_text(encoding="utf-8")
+    assert validation.render(*parts, quick=False) == page  # re-run: python -m experiments.validation --render
+    for heading in ("## Calibration to published history", "## Stylized facts", "## Global sensitivity analysis", "## What the model cannot reproduce"):
+        assert heading in page
+
+
+def test_every_failed_fact_and_unidentified_parameter_is_listed():
+    cal, fac = (json.loads((validation.DOCS / "validation" / f"{k}.json").read_text(encoding="utf-8")) for k in ("calibration", "facts"))
+    listed = "\n".join(validation._limitations(cal, fac))
+    for key, f in fac["facts"].items():
+        if key in validation.facts.FACTS and not f["all_pass"]:
+            assert f["fact"] in listed
+    for p in cal["parameters"]:
+        if not p["identified"]:
+            assert f"`{p['key']}` is not identified" in listed
