@@ -140,7 +140,7 @@ def observed(history: dict) -> list[Moment]:
         if key == "net_entry_share":
             continue  # reported, not fitted: see UNIDENTIFIED
         value, sd = _uniform(*_interval(x))
-        out.append(Moment(key, key.replace("_", " "), "flow", value, sd, "share / yr" if key != "net_entry_share" else "share", stat=f"flow:{key}"))
+        out.append(Moment(key, key.replace("_", " "), "flow", value, sd, "share / yr", stat=f"flow:{key}"))
     return out
 
 

@@ -234,8 +234,12 @@ def load_config(calibration: str = "hangzhou_2022", fit: str = "hangzhou_2022", 
     """The Config `python run.py` composes by default (calibration, fitted parameters,
     baseline policy), without Hydra; `values` set top-level fields (e.g. firms_scale=0.1).
     fit="none" keeps every parameter at its prior default."""
+    import datetime
+
     from omegaconf import OmegaConf
 
+    if not OmegaConf.has_resolver("now"):  # Hydra's resolver for sweep_name, if Hydra has not run
+        OmegaConf.register_new_resolver("now", lambda pattern: datetime.datetime.now().strftime(pattern))
     path = CONFIG_DIR / "fit" / f"{fit}.yaml"
     if not path.exists():
         raise ConfigError(f"fit: no file {path}")

@@ -17,7 +17,8 @@ With `shared_draws=True` each firm uses the random numbers the vectorised model 
 its slot (sim.streams): both give the same values, to rounding (the math module's exp,
 log and power and numpy's may differ in the last bit). With `shared_draws=False` the
 firms' draws come from the model's own generator instead: the same distribution of
-outcomes, other values.
+outcomes, other values. The city-wide shock is one draw per step, not a firm's, so both
+modes take it from the model's `macro` stream.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ class ReferenceModel(Model):
         return SimpleNamespace(
             jump=u("growth", 0), sign=u("growth", 1), noise=noise,
             consider=u("move", 0), pick=u("move", 1), order=u("move", 2), exit=u("exit"),
-            common=self.common_shock() if self.shared_draws else growth.macro_shock(self.params, self.rng.standard_normal(), self.dt),
+            common=self.common_shock(),  # one city-wide draw per step, not a firm's: always the model's
         )  # fmt: skip
 
     def firms_act(self) -> np.ndarray:
