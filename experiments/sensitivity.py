@@ -42,7 +42,6 @@ import argparse
 import dataclasses
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -508,14 +507,10 @@ def to_json(result: dict) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Temporary file, then rename (sim.results.atomic_write), readable by all like any doc."""
+    """Temporary file, then rename (sim.results.atomic_write keeps the usual permissions)."""
     from sim.results import atomic_write
 
-    def write(tmp: Path) -> None:
-        tmp.write_bytes(data)
-        os.chmod(tmp, 0o644)
-
-    atomic_write(Path(path), write)
+    atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))
 
 
 def write_result(path, result: dict) -> None:

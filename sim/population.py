@@ -57,7 +57,7 @@ def scale_to_total(raw: np.ndarray, total: float, lo: float, cap: float) -> np.n
         excess = (raw - lo)[~fixed].sum()
         need = total - cap * fixed.sum() - lo * (~fixed).sum()
         k = need / excess if excess > 0 else 0.0
-        sizes = np.where(fixed, cap, lo + max(k, 0.0) * (raw - lo)) if k > 0 else np.where(fixed, cap, total / raw.size)
+        sizes = np.where(fixed, cap, lo + k * (raw - lo) if k > 0 else total / raw.size)
         over = ~fixed & (sizes > cap)
         if not over.any():
             return sizes
