@@ -29,7 +29,7 @@ def main(cfg: DictConfig) -> None:
         status = run_job(lambda: to_config(cfg), out, list(hc.overrides.task))
         print(f"{hc.job.override_dirname or '.'}: {status}")
         return
-    print(format_table(simulate(to_config(cfg), out)))
+    print(format_table(simulate(to_config(cfg), out), out))
 
 
 if __name__ == "__main__":

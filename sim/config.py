@@ -35,6 +35,11 @@ SPACE_ALLOCATIONS = ("demand", "stock")
 RELOCATION_RULES = ("free", "coordinated", "restricted")
 CLUSTER_SCOPES = ("city", "parks")
 GAIN_MODES = ("relative", "points")
+OUTPUT_SCOPES = ("industrial", "all_enterprises")
+PRICES = ("real", "nominal")
+LEADING_SETS = ("declared", "main")
+FAI_BASES = ("simulated", "published")
+UNCERTAINTIES = ("seeds", "parameters")
 PARK_STATUSES = ("confirmed", "assumed")
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -44,11 +49,25 @@ class ConfigError(CompactHydraException):
     """A configuration value outside its allowed range (Hydra prints it on one line)."""
 
 
-def param(default: float, unit: str, lo: float, hi: float, source: str) -> Any:
-    """A behavioural parameter: its default, unit, plausible range and source."""
-    return field(
-        default=default, metadata={"unit": unit, "range": (lo, hi), "source": source}
-    )
+def param(default: float, unit: str, lo: float, hi: float, source: str, hard: tuple[float, float] | None = None) -> Any:
+    """An uncertain number: its default, unit, plausible range and source. `hard` is what
+    the equations accept (default: >= 0, or >= lo when lo < 0); `uncertainty=parameters`
+    draws from the plausible range."""
+    meta = {"unit": unit, "range": (lo, hi), "source": source}
+    if hard is not None:
+        meta["hard"] = hard
+    return field(default=default, metadata=meta)
+
+
+def uncertain_fields(cls: type) -> list[dataclasses.Field]:
+    """The fields of a schema dataclass declared with `param` (they carry a range)."""
+    return [f for f in dataclasses.fields(cls) if "range" in f.metadata]
+
+
+def hard_range(f: dataclasses.Field) -> tuple[float, float]:
+    """The values `validate` accepts for a `param` field."""
+    lo, _ = f.metadata["range"]
+    return f.metadata.get("hard", (lo if lo < 0 else 0.0, math.inf))
 
 
 @dataclass
@@ -137,6 +156,10 @@ class Params:
     # --- S&T platforms -------------------------------------------------------------------
     platform_cost_yi: float = param(0.3, "亿 per platform", 0.1, 1.0, "ASSUMPTION: cost to establish a provincial-level platform")
     platform_rate: float = param(0.15, "per yr per 10,000 skilled workers", 0.0, 0.5, "ASSUMPTION: platforms founded without the fund")
+    # --- exogenous inputs of the target readings (no behaviour depends on them) ----------
+    ppi_growth: float = param(0.01, "1/yr", -0.04, 0.04, "ASSUMPTION for 2023 on (read only under targets.prices=nominal): China's industrial PPI rose 8.1% in 2021 and 4.1% in 2022 (NBS communiques 2022-01, 2023-01-12) after falling in most of 2012-2020", hard=(-0.5, 0.5))
+    services_scale: float = param(1.0, "-", 0.45, 1.75, "ASSUMPTION: multiplies each park's services_revenue_2022_yi (about 6,800亿 in all; range 3,000-12,000亿, derivation in configs/calibration/hangzhou_2022.yaml); read only under targets.output_scope=all_enterprises")
+    services_growth: float = param(0.06, "1/yr", 0.0, 0.12, "ASSUMPTION: real growth of parks' above-scale services revenue; city tertiary VA +2.0% in 2022, digital-economy core VA +11.5% in 2021 and +2.8% in 2022 (seed article; 市经信局)", hard=(-0.5, 1.0))
 
 
 @dataclass
@@ -154,11 +177,15 @@ class ParkSpec:
     land_price_yuan_m2: float = 480.0
     st_platforms_2022: int = 0
     inefficient_land_share: float = 0.15
+    # above-scale services enterprises' revenue in the park (亿元, 2022): not simulated, an
+    # exogenous input of the targets.output_scope=all_enterprises reading
+    services_revenue_2022_yi: float = 0.0
 
 
 @dataclass
 class Calibration:
-    """The end-2022 state. Values and sources live in configs/calibration/*.yaml."""
+    """The end-2022 state. Values and sources live in configs/calibration/*.yaml; the
+    ranges of the uncertain scalars (what `uncertainty=parameters` draws) are metadata here."""
 
     name: str = "hangzhou_2022"
     base_year: int = 2022
@@ -166,31 +193,45 @@ class Calibration:
     outside: ParkSpec = field(default_factory=lambda: ParkSpec(id=OUTSIDE))
     sector_weights: dict[str, float] = field(default_factory=dict)
     above_scale_firms: int = 7000
-    small_per_above: float = 3.0
-    zipf_exponent: float = 1.05
-    max_firm_yi: float = 1000.0
+    small_per_above: float = param(3.0, "firms", 2.0, 6.0, "ASSUMPTION (calibration file)", hard=(0.0, 100.0))
+    zipf_exponent: float = param(1.05, "-", 0.8, 1.3, "Axtell 2001; Heinrich & Dai 2016 (calibration file); the range is the calibration's", hard=(0.5, 3.0))
+    max_firm_yi: float = param(1000.0, "亿/yr", 600.0, 1500.0, "ASSUMPTION, 海康威视 831.66亿 in 2022 (calibration file)")
     above_scale_threshold_yi: float = 0.2
-    workers_per_yi: float = 69.0
+    workers_per_yi: float = param(69.0, "workers per 亿/yr", 50.0, 90.0, "NBS release Jan 2021 (calibration file)", hard=(1e-6, math.inf))
     skilled_share: dict[str, float] = field(default_factory=dict)
-    growth_2022: float = 0.03
-    pool_share_2022: float = 0.03
-    plot_ratio_2022: float = 1.2
-    mean_firm_age_years: float = 8.0
+    growth_2022: float = param(0.03, "1/yr", 0.0, 0.08, "ASSUMPTION (calibration file): sets the simulated 2022 FAI base")
+    pool_share_2022: float = param(0.03, "share", 0.01, 0.06, "ASSUMPTION (calibration file)", hard=(0.0, 1.0))
+    plot_ratio_2022: float = param(1.2, "m² floor per m² land", 0.8, 1.7, "ASSUMPTION (calibration file)", hard=(0.1, 10.0))
+    mean_firm_age_years: float = param(8.0, "years", 6.0, 12.0, "ASSUMPTION (calibration file)", hard=(0.1, 100.0))
+    # parks' industrial FAI in 2022 (亿元), for targets.fai_base=published: an estimate from
+    # published figures (derivation in the calibration file)
+    parks_fai_2022_yi: float = param(620.0, "亿/yr", 520.0, 760.0, "estimate (calibration file): city industrial investment planned at 1100亿 for 2023 at +15-20%, 62-70% of it in the parks", hard=(1e-6, math.inf))
 
 
 @dataclass
 class Targets:
-    """The plan's 2025 targets; thresholds and year are data so other plans can be studied."""
+    """The plan's 2025 targets and how its words are read (configs/targets/: named reading
+    sets; plan_2025, these defaults, is the baseline reading; docs/ODD.md section 8)."""
 
     year: int = 2025
     parks_output_yi: float = 30_000.0  # 3万亿
+    # 规上企业总产值: above-scale industrial output only, or all above-scale enterprises
+    # (adds services revenue, an exogenous input: ParkSpec.services_revenue_2022_yi)
+    output_scope: str = "all_enterprises"  # industrial | all_enterprises
+    prices: str = "nominal"  # real (2022 prices) | nominal (params.ppi_growth): every 亿元 target
     leading_share: float = 0.60
+    # declared: each park's list of leading industries; main: 一园一主业, the park's largest
+    # declared leading industry in 2022
+    leading_set: str = "main"  # declared | main
     fai_growth: float = 0.10
+    fai_base: str = "simulated"  # simulated (the model's 2022 FAI) | published (calibration.parks_fai_2022_yi)
     cluster_1000yi: float = 1_000.0
     clusters_1000yi_count: int = 3
+    clusters_1000yi_ecosystems: list[str] = field(default_factory=list)  # [] = any of the five
     cluster_10000yi: float = 10_000.0
     clusters_10000yi_count: int = 2
-    cluster_scope: str = "city"  # city | parks
+    clusters_10000yi_ecosystems: list[str] = field(default_factory=list)  # [] = any of the five
+    cluster_scope: str = "parks"  # city | parks
     leading_share_gain: float = 0.20
     leading_share_gain_mode: str = "relative"  # relative (x1.2) | points (+20 points)
     leading_share_cap: float = 0.95  # a park at or above this share counts as meeting the gain
@@ -207,6 +248,13 @@ class Config:
     horizon_year: int = 2025
     firms_scale: float = 1.0  # simulated firms per real firm (each agent weighs 1/firms_scale)
     progress: bool = True
+    # seeds: P(met) over seed noise, parameters at their values; parameters: replication k
+    # also draws every uncertain parameter (sim/uncertainty.py), and targets.json holds both
+    uncertainty: str = "parameters"  # seeds | parameters
+    fixed_parameters: list[str] = field(default_factory=list)  # keys never drawn, e.g. params.macro_sd
+    # standard errors of fitted values ("params.macro_sd": 0.0236), written by the
+    # calibration (configs/fit/): fitted values are drawn from N(value, se) within the range
+    fit_se: dict[str, float] = field(default_factory=dict)
     # name of the sweep directory results/sweeps/NAME (multirun); re-using a name resumes it
     sweep_name: str = "${now:%Y-%m-%d_%H-%M-%S}"
     policy: Policy = field(default_factory=Policy)
@@ -230,23 +278,26 @@ def load_calibration(name: str = "hangzhou_2022") -> Calibration:
     return OmegaConf.to_object(merged)
 
 
-def load_config(calibration: str = "hangzhou_2022", fit: str = "hangzhou_2022", **values: Any) -> Config:
-    """The Config `python run.py` composes by default (calibration, fitted parameters,
-    baseline policy), without Hydra; `values` set top-level fields (e.g. firms_scale=0.1).
-    fit="none" keeps every parameter at its prior default."""
+def load_config(calibration: str = "hangzhou_2022", fit: str = "hangzhou_2022", targets: str = "plan_2025", **values: Any) -> Config:
+    """The Config `python run.py` composes by default (calibration, target reading, fitted
+    parameters, baseline policy), without Hydra; `values` set top-level fields (e.g.
+    firms_scale=0.1). fit="none" keeps every parameter at its prior default."""
     import datetime
 
     from omegaconf import OmegaConf
 
     if not OmegaConf.has_resolver("now"):  # Hydra's resolver for sweep_name, if Hydra has not run
         OmegaConf.register_new_resolver("now", lambda pattern: datetime.datetime.now().strftime(pattern))
-    path = CONFIG_DIR / "fit" / f"{fit}.yaml"
-    if not path.exists():
-        raise ConfigError(f"fit: no file {path}")
+    files = {}
+    for group, name in (("targets", targets), ("fit", fit)):
+        files[group] = CONFIG_DIR / group / f"{name}.yaml"
+        if not files[group].exists():
+            raise ConfigError(f"{group}: no file {files[group]}")
     merged = OmegaConf.merge(
         OmegaConf.structured(Config),
         {"calibration": OmegaConf.to_container(OmegaConf.structured(load_calibration(calibration)))},
-        OmegaConf.load(path) or {},
+        {"targets": OmegaConf.load(files["targets"])},
+        OmegaConf.load(files["fit"]) or {},
         values,
     )
     return validate(OmegaConf.to_object(merged))
@@ -275,6 +326,14 @@ def validate(cfg: Config) -> Config:
     if not isinstance(cfg.seed, int) or cfg.seed < 0:
         _fail("seed", cfg.seed, "an integer >= 0")
     _check_range("firms_scale", cfg.firms_scale, 1e-3, 10.0)
+    _check_choice("uncertainty", cfg.uncertainty, UNCERTAINTIES)
+    drawable = {f"{g}.{f.name}" for g, cls in (("params", Params), ("calibration", Calibration)) for f in uncertain_fields(cls)}
+    for name, keys in (("fixed_parameters", cfg.fixed_parameters), ("fit_se", cfg.fit_se)):
+        for key in keys:
+            if key not in drawable:
+                _fail(name, key, "keys of uncertain fields, e.g. params.macro_sd or calibration.growth_2022 (sim/config.py, `param` fields)")
+    for key, se in cfg.fit_se.items():
+        _check_range(f"fit_se.{key}", se, 0.0)
     base = cfg.calibration.base_year
     if not isinstance(cfg.horizon_year, int) or not cfg.targets.year <= cfg.horizon_year <= 2035:
         _fail("horizon_year", cfg.horizon_year, f"an integer in [{cfg.targets.year}, 2035]")
@@ -293,12 +352,11 @@ def validate(cfg: Config) -> Config:
     _check_range("policy.attraction_steering", p.attraction_steering, 0.0, 1.0)
     _check_choice("policy.relocation_rule", p.relocation_rule, RELOCATION_RULES)
 
-    for f in dataclasses.fields(Params):
-        lo, hi = f.metadata["range"]
-        # a value outside the plausible range is allowed (sensitivity studies go there),
-        # but not outside what the equations accept: sign and share constraints.
-        hard_lo = lo if lo < 0 else 0.0
-        _check_range(f"params.{f.name}", getattr(cfg.params, f.name), hard_lo, math.inf)
+    # a value outside the plausible range is allowed (sensitivity studies go there), but
+    # not outside what the equations accept (`hard_range`): sign and share constraints.
+    for group, obj in (("params", cfg.params), ("calibration", cfg.calibration)):
+        for f in uncertain_fields(type(obj)):
+            _check_range(f"{group}.{f.name}", getattr(obj, f.name), *hard_range(f))
     if cfg.params.jump_rate > 12.0:  # a jump is a Bernoulli draw per month: at most 12 a year
         _fail("params.jump_rate", cfg.params.jump_rate, "a number in [0, 12]")
     if cfg.params.jump_scale >= 0.5:
@@ -312,9 +370,16 @@ def validate(cfg: Config) -> Config:
     _check_range("targets.fai_growth", t.fai_growth, -1.0, 10.0)
     _check_range("targets.cluster_1000yi", t.cluster_1000yi, 0.0)
     _check_range("targets.cluster_10000yi", t.cluster_10000yi, 0.0)
-    _check_range("targets.clusters_1000yi_count", t.clusters_1000yi_count, 0, len(ECOSYSTEMS))
-    _check_range("targets.clusters_10000yi_count", t.clusters_10000yi_count, 0, len(ECOSYSTEMS))
     _check_choice("targets.cluster_scope", t.cluster_scope, CLUSTER_SCOPES)
+    _check_choice("targets.output_scope", t.output_scope, OUTPUT_SCOPES)
+    _check_choice("targets.prices", t.prices, PRICES)
+    _check_choice("targets.leading_set", t.leading_set, LEADING_SETS)
+    _check_choice("targets.fai_base", t.fai_base, FAI_BASES)
+    for key in ("clusters_1000yi", "clusters_10000yi"):
+        names = getattr(t, f"{key}_ecosystems")
+        for s in names:
+            _check_choice(f"targets.{key}_ecosystems", s, ECOSYSTEMS)
+        _check_range(f"targets.{key}_count", getattr(t, f"{key}_count"), 0, len(names) or len(ECOSYSTEMS))
     _check_range("targets.leading_share_gain", t.leading_share_gain, 0.0, 10.0)
     _check_choice("targets.leading_share_gain_mode", t.leading_share_gain_mode, GAIN_MODES)
     _check_range("targets.leading_share_cap", t.leading_share_cap, 0.0, 1.0)
@@ -344,17 +409,12 @@ def _validate_calibration(c: Calibration) -> None:
         _check_range(f"{key}.land_price_yuan_m2", p.land_price_yuan_m2, 1e-6)
         _check_range(f"{key}.st_platforms_2022", p.st_platforms_2022, 0)
         _check_range(f"{key}.inefficient_land_share", p.inefficient_land_share, 0.0, 1.0)
+        _check_range(f"{key}.services_revenue_2022_yi", p.services_revenue_2022_yi, 0.0)
         for s in p.leading:
             _check_choice(f"{key}.leading", s, ECOSYSTEMS)
     _check_range("calibration.above_scale_firms", c.above_scale_firms, 1)
-    _check_range("calibration.small_per_above", c.small_per_above, 0.0, 100.0)
-    _check_range("calibration.zipf_exponent", c.zipf_exponent, 0.5, 3.0)
     _check_range("calibration.max_firm_yi", c.max_firm_yi, 10.0 * c.above_scale_threshold_yi)
     _check_range("calibration.above_scale_threshold_yi", c.above_scale_threshold_yi, 1e-6)
-    _check_range("calibration.workers_per_yi", c.workers_per_yi, 1e-6)
-    _check_range("calibration.pool_share_2022", c.pool_share_2022, 0.0, 1.0)
-    _check_range("calibration.plot_ratio_2022", c.plot_ratio_2022, 0.1, 10.0)
-    _check_range("calibration.mean_firm_age_years", c.mean_firm_age_years, 0.1, 100.0)
 
 
 def register_configs() -> None:

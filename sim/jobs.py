@@ -21,7 +21,7 @@ from .simulate import simulate
 
 # keys that do not change what a job computes
 IGNORED_KEYS = ("progress", "sweep_name")
-RESULT_FILES = ("targets.json", "timeseries.parquet")
+RESULT_FILES = ("targets.json", "timeseries.parquet", "parameters.parquet")
 
 
 def config_hash(cfg: Config) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .config import SECTORS
+from .exogenous import price_index, services_revenue
 
 CELL_VARS = ("output_yi", "output_all_yi", "firms", "above_scale_firms", "employment", "skilled_employment", "fai_yi")
 LOCATION_VARS = ("floor_space_m2", "vacant_space_m2", "st_platforms", "talent_pool", "construction_fai_yi", "rent_index")
@@ -32,6 +33,10 @@ class Recorder:
         self.location_ids = model.location_ids
         self.is_park = model.loc.is_park.copy()
         self.leading = model.loc.leading.copy()
+        elapsed = np.arange(n) * model.dt  # years since the end of the base year
+        self.price_index = price_index(model.params, elapsed)  # exogenous paths (sim.exogenous)
+        self.services_yi = services_revenue(model.params, model.cal, elapsed)
+        self.fai_base_published = model.cal.parks_fai_2022_yi
         self.cells = {v: np.zeros((n, model.n_loc, len(SECTORS))) for v in CELL_VARS}
         self.locations = {v: np.zeros((n, model.n_loc)) for v in LOCATION_VARS}
         self.flows = {v: np.zeros(n) for v in FLOW_VARS}
@@ -91,6 +96,14 @@ class Recorder:
         lead = self.leading_output()
         add("park", self.location_ids, "leading_share", np.divide(lead, out, out=np.zeros_like(out), where=out > 0))
         add("city", ["city"], "parks_output_yi", out[:, parks].sum(axis=1))
+        # nominal output and the services revenue of the all_enterprises reading (ODD 8.3)
+        nominal = out * self.price_index[:, None]
+        add("park", self.location_ids, "output_nominal_yi", nominal)
+        add("city", ["city"], "output_nominal_yi", nominal.sum(axis=1))
+        add("city", ["city"], "price_index", self.price_index)
+        add("park", self.location_ids, "services_revenue_yi", self.services_yi)
+        ecosystems = self.cells["output_yi"].sum(axis=1) * self.price_index[:, None]
+        add("sector", list(SECTORS), "output_nominal_yi", ecosystems)
         add("city", ["city"], "parks_fai_yi", fai[:, parks].sum(axis=1))
         add("city", ["city"], "leading_share", lead[:, parks].sum(axis=1) / out[:, parks].sum(axis=1))
         for v, a in self.flows.items():

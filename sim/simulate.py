@@ -9,48 +9,120 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from . import uncertainty
 from .config import Config, validate
 from .model import Model
-from .results import write_json, write_timeseries
-from .targets import evaluate, summarize
+from .results import atomic_write, write_json, write_timeseries
+from .targets import evaluate, summarize, years_met
+
+
+class _Progress:
+    """One line on stderr, rewritten: replications done, seconds, time left."""
+
+    def __init__(self, cfg: Config, total: int):
+        self.on, self.total, self.done, self.start = cfg.progress and total > 1, total, 0, time.perf_counter()
+
+    def tick(self) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.start
+        if self.on and (elapsed > 2.0 or self.done == self.total):
+            eta = elapsed / self.done * (self.total - self.done)
+            print(f"\rreplication {self.done}/{self.total}  {elapsed:.1f} s, about {eta:.0f} s left", end="", file=sys.stderr, flush=True)
+        if self.on and self.done == self.total:
+            print(file=sys.stderr)
+
+
+def _replicate(cfg: Config, values: pd.DataFrame, progress: _Progress, frames: list | None) -> list[dict]:
+    """Run every replication k with the parameter values of row k; the targets.json entries."""
+    evaluations, first_years = [], []
+    base = cfg.calibration.base_year
+    for k, row in values.iterrows():
+        rec = Model(uncertainty.apply(cfg, row), replication=int(k)).run().recorder
+        if frames is not None:
+            frames.append(rec.tidy(int(k)))
+        evaluations.append(evaluate(rec, cfg.targets, base))
+        if cfg.horizon_year > cfg.targets.year:
+            first_years.append(years_met(rec, cfg.targets, base))
+        progress.tick()
+    return summarize(evaluations, first_years if first_years else None)
 
 
 def simulate(cfg: Config, out_dir: Path | None = None) -> dict:
-    """Run `cfg.replications` replications; write timeseries.parquet and targets.json to
-    `out_dir` (if given) only once all have finished. Returns the targets.json content."""
+    """Run `cfg.replications` replications; write timeseries.parquet, parameters.parquet and
+    targets.json to `out_dir` (if given) only once all have finished. Returns the
+    targets.json content. Under `uncertainty=parameters` replication k runs at its own
+    parameter draw, and the same replications are run again at the configured values, so
+    targets.json holds P(met) under both (`targets` and `targets_seeds`)."""
     validate(cfg)
-    frames, evaluations = [], []
-    start = time.perf_counter()
-    for k in range(cfg.replications):
-        model = Model(cfg, replication=k).run()
-        frames.append(model.recorder.tidy(k))
-        evaluations.append(evaluate(model.recorder, cfg.targets, cfg.calibration.base_year))
-        elapsed = time.perf_counter() - start
-        if cfg.progress and (elapsed > 2.0 or k + 1 == cfg.replications) and cfg.replications > 1:
-            eta = elapsed / (k + 1) * (cfg.replications - k - 1)
-            print(f"\rreplication {k + 1}/{cfg.replications}  {elapsed:.1f} s, about {eta:.0f} s left", end="", file=sys.stderr, flush=True)
-    if cfg.progress and cfg.replications > 1:
-        print(file=sys.stderr)
-    result = dict(scenario=cfg.scenario, seed=cfg.seed, replications=cfg.replications, targets=summarize(evaluations))
+    drawn = cfg.uncertainty == "parameters"
+    values = uncertainty.draws(cfg) if drawn else uncertainty.point(cfg)
+    progress = _Progress(cfg, cfg.replications * (2 if drawn else 1))
+    frames: list[pd.DataFrame] = []
+    result = dict(
+        scenario=cfg.scenario, seed=cfg.seed, replications=cfg.replications, uncertainty=cfg.uncertainty,
+        target_year=cfg.targets.year, horizon_year=cfg.horizon_year,
+        targets=_replicate(cfg, values, progress, frames),
+    )
+    if drawn:
+        result["targets_seeds"] = _replicate(cfg, uncertainty.point(cfg), progress, None)
     if out_dir is not None:
         out_dir = Path(out_dir)
         write_timeseries(out_dir / "timeseries.parquet", pd.concat(frames, ignore_index=True))
+        atomic_write(out_dir / "parameters.parquet", lambda p: values.reset_index().to_parquet(p, index=False))
         write_json(out_dir / "targets.json", result)
     return result
 
 
-def format_table(result: dict) -> str:
-    """A short, readable table of the targets."""
+def margin_words(margin: float | None) -> str:
+    """'short by 27%', 'over by 15%', 'met exactly'."""
+    if margin is None:
+        return "–"
+    if abs(margin) < 5e-4:
+        return "met exactly"
+    return f"{'short' if margin < 0 else 'over'} by {abs(margin):.0%}"
+
+
+def format_table(result: dict, out_dir: Path | None = None) -> str:
+    """The terminal table: per target the median value, the threshold, the median margin,
+    and P(met) with its 95% Wilson interval (under both kinds of uncertainty when run)."""
+    n = result["replications"]
+    both = "targets_seeds" in result
+    seeds = {t["name"]: t for t in result.get("targets_seeds", [])}
+    p_head = ["P(met), parameters+seeds", "P(met), seeds only"] if both else ["P(met), seeds"]
+    head = f"{'target':<20}{'median':>12}{'target':>10}  {'median margin':<15}" + "".join(f"{h:<26}" for h in p_head)
     lines = [
-        f"scenario {result['scenario']}, seed {result['seed']}, {result['replications']} replication(s)",
-        f"{'target':<20}{'median value':>14}{'threshold':>12}  {'met':>5}  95% CI",
+        f"scenario {result['scenario']}: {n} replication{'s' if n > 1 else ''} from seed {result['seed']}, "
+        f"uncertainty={result['uncertainty']}; the plan's targets for {result['target_year']} (reading: ODD section 8.3)",
+        head,
     ]
-    for t in result["targets"]:
-        values = sorted(t["values"])
-        median = values[len(values) // 2]
-        fmt = (lambda v: f"{v:,.0f}") if t["unit"] == "亿元" else (lambda v: f"{v:.3g}")
+
+    def num(v: float, unit: str) -> str:
+        if unit == "亿元":
+            return f"{v:,.0f}亿"
+        if unit == "count":
+            return f"{v:g}"
+        return f"{v:.1%}" if unit in ("share", "share of parks", "1/yr") else f"{v:.3g}"
+
+    def p_cell(t: dict) -> str:
         lo, hi = t["ci95"]
-        lines.append(f"{t['name']:<20}{fmt(median):>14}{fmt(t['threshold']):>12}  {t['met_fraction']:>5.0%}  [{lo:.2f}, {hi:.2f}]")
+        return f"{t['met_fraction']:.2f} [{lo:.2f}, {hi:.2f}]"
+
+    for t in result["targets"]:
+        cells = [p_cell(t)] + ([p_cell(seeds[t["name"]])] if both else [])
+        lines.append(
+            f"{t['name']:<20}{num(float(np.median(t['values'])), t['unit']):>12}{num(t['threshold'], t['unit']):>10}  "
+            f"{margin_words(t['median_margin']):<15}" + "".join(f"{c:<26}" for c in cells)
+        )
+    lines.append("")
+    lines += [f"  {t['name']}: {t['description']}" for t in result["targets"]]
+    if "year_met" in result["targets"][0]:
+        lines.append("year first met (median over replications that met it by the horizon):")
+        for t in result["targets"]:
+            hit = [y for y in t["year_met"] if y is not None]
+            lines.append(f"  {t['name']}: " + (f"{int(np.median(hit))} in {len(hit)} of {n}" if hit else f"not by {result['horizon_year']}"))
+    if out_dir is not None:
+        lines.append(f"results: {out_dir}/ (targets.json, timeseries.parquet, parameters.parquet)")
     return "\n".join(lines)

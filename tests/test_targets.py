@@ -1,11 +1,13 @@
-"""Target evaluation on hand-built states, and the Wilson interval."""
+"""Target evaluation on hand-built states: readings, margins, year met, the Wilson interval."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 
 from sim.config import SECTORS, Targets
 from sim.results import Recorder
-from sim.targets import evaluate, summarize, wilson
+from sim.targets import evaluate, main_leading, summarize, wilson, years_met
 
 S = len(SECTORS)
 IOT, BIO, EQUIP, MAT, ENERGY, OTHER = range(S)
@@ -16,6 +18,9 @@ def state(out_2022, out_2023, fai_2022, fai_2023, platforms_2023, leading):
     Locations: two parks and the rest of the city (last row)."""
     rec = Recorder.__new__(Recorder)
     rec.years = np.array([2022] + [2023] * 12)
+    rec.price_index = np.ones(13)
+    rec.services_yi = np.zeros((13, 3))
+    rec.fai_base_published = 100.0
     rec.is_park = np.array([True, True, False])
     rec.leading = np.array(leading, dtype=bool)
     rec.cells = {
@@ -38,7 +43,9 @@ def row(out_iot, out_other, out_equip=0.0):
 
 
 LEADING = [[True, False, False, False, False, False], [False, False, True, False, False, False], [False] * S]
-T = Targets(year=2023, parks_output_yi=1000.0, leading_share=0.6, fai_growth=0.10, cluster_1000yi=500.0,
+# the narrow reading (configs/targets/industrial_real.yaml); the tests below vary it
+T = Targets(output_scope="industrial", prices="real", leading_set="declared", fai_base="simulated",
+            year=2023, parks_output_yi=1000.0, leading_share=0.6, fai_growth=0.10, cluster_1000yi=500.0,
             clusters_1000yi_count=2, cluster_10000yi=5000.0, clusters_10000yi_count=1, cluster_scope="city",
             leading_share_gain=0.2, leading_share_gain_mode="relative", leading_share_cap=0.95, st_coverage=1.0)
 
@@ -102,3 +109,76 @@ def test_summary_counts_replications():
     fai = next(t for t in summarize(runs) if t["name"] == "fai_growth")
     assert fai["met"] == [True, False, True, True] and fai["met_fraction"] == 0.75
     assert fai["ci95"] == pytest.approx(list(wilson(3, 4)))
+
+
+def test_all_enterprises_adds_the_parks_services_revenue_only():
+    out = [row(50, 50), row(0, 60, 40), row(0, 1000)]
+    rec = state(out, out, [100, 100, 0], [100, 100, 0], [1, 1, 0], LEADING)
+    rec.services_yi[:] = [300.0, 200.0, 5000.0]  # the rest of the city's services never count
+    t = dataclasses.replace(T, output_scope="all_enterprises")
+    assert by_name(evaluate(rec, t, 2022))["parks_output"].value == pytest.approx(200 + 500)
+    assert by_name(evaluate(rec, T, 2022))["parks_output"].value == pytest.approx(200)
+
+
+def test_nominal_prices_scale_every_money_target_and_leave_shares():
+    out = [row(50, 50), row(0, 60, 40), row(0, 1000)]
+    rec = state(out, out, [100, 100, 0], [100, 100, 0], [1, 1, 0], LEADING)
+    rec.price_index = np.array([1.0] + [1.1] * 12)
+    t = dataclasses.replace(T, prices="nominal", cluster_1000yi=52.0)
+    real, nominal = by_name(evaluate(rec, T, 2022)), by_name(evaluate(rec, t, 2022))
+    assert nominal["parks_output"].value == pytest.approx(1.1 * real["parks_output"].value)
+    assert real["fai_growth"].value == pytest.approx(0.0) and nominal["fai_growth"].value == pytest.approx(0.1)
+    assert nominal["clusters_1000yi"].value == 1  # iot 50 x 1.1 = 55 >= 52; equipment 44 < 52
+    assert nominal["leading_share"].value == pytest.approx(real["leading_share"].value)
+
+
+def test_main_leading_industry_is_each_parks_largest_declared_one():
+    leading = np.array([[1, 0, 1, 0, 0, 0], [0, 0, 1, 0, 0, 0], [0] * S], dtype=bool)
+    out_2022 = [row(60, 20, 20), row(0, 60, 40), row(0, 1000)]
+    assert main_leading(leading, np.array(out_2022)).tolist() == [[True] + [False] * 5, [False, False, True] + [False] * 3, [False] * S]
+    rec = state(out_2022, out_2022, [1, 1, 0], [1, 1, 0], [1, 1, 0], leading)
+    declared = by_name(evaluate(rec, T, 2022))["leading_share"].value
+    main = by_name(evaluate(rec, dataclasses.replace(T, leading_set="main"), 2022))["leading_share"].value
+    assert declared == pytest.approx((80 + 40) / 200) and main == pytest.approx((60 + 40) / 200)
+
+
+def test_published_fai_base_and_named_clusters():
+    out = [row(50, 50), row(0, 60, 40), row(0, 1000)]
+    rec = state(out, out, [100, 100, 0], [110, 110, 0], [1, 1, 0], LEADING)
+    rec.fai_base_published = 110.0
+    r = by_name(evaluate(rec, dataclasses.replace(T, fai_base="published"), 2022))
+    assert r["fai_growth"].value == pytest.approx(220 / 110 - 1)
+    t = dataclasses.replace(T, cluster_1000yi=45.0, clusters_1000yi_ecosystems=["high_end_equipment"], clusters_1000yi_count=1, cluster_scope="parks")
+    assert by_name(evaluate(rec, t, 2022))["clusters_1000yi"].value == 0  # iot's 50 does not count, equipment 40 < 45
+
+
+def test_margins_on_known_values():
+    out = [row(50, 50), row(0, 60, 40), row(0, 1000)]
+    rec = state(out, out, [100, 100, 0], [100, 100, 0], [1, 0, 0], LEADING)
+    r = by_name(evaluate(rec, T, 2022))
+    assert r["parks_output"].margin == pytest.approx(200 / 1000 - 1)  # short by 80%
+    assert r["clusters_1000yi"].margin == pytest.approx((0 - 2) / 2)
+    assert r["st_coverage"].margin == pytest.approx(0.5 / 1.0 - 1)
+    assert dataclasses.replace(r["fai_growth"], threshold=0.0).margin is None
+    entry = next(e for e in summarize([evaluate(rec, T, 2022)] * 3) if e["name"] == "parks_output")
+    assert entry["margin"] == [pytest.approx(-0.8)] * 3 and entry["median_margin"] == pytest.approx(-0.8)
+    assert "output_scope=industrial" in entry["reading"] and "prices=real" in entry["reading"]
+
+
+def test_year_met_is_the_first_full_year_the_target_holds():
+    out = [row(50, 50), row(0, 60, 40), row(0, 1000)]
+    rec = state(out, out, [100, 100, 0], [100, 100, 0], [1, 1, 0], LEADING)
+    rec.years = np.array([2022] + [2023] * 12 + [2024] * 12 + [2025] * 6)  # 2025 is not a full year
+    n = rec.years.size
+    grow = np.array([1.0] + [1.0] * 12 + [6.0] * 12 + [6.0] * 6)  # output x6 from 2024
+    rec.cells = {"output_yi": np.array(out, dtype=float)[None] * grow[:, None, None], "fai_yi": np.zeros((n, 3, S))}
+    rec.cells["fai_yi"][:, :, OTHER] = 100.0
+    rec.locations = {"construction_fai_yi": np.zeros((n, 3)), "st_platforms": np.tile([1.0, 0.0, 0.0], (n, 1))}
+    rec.price_index, rec.services_yi = np.ones(n), np.zeros((n, 3))
+    first = years_met(rec, T, 2022)
+    assert first["parks_output"] == 2024  # 200 in 2023, 1200 >= 1000 in 2024
+    assert first["st_coverage"] is None  # park B never gets a platform
+    assert first["leading_share"] is None  # (50 + 40) / 200 < 0.6 every year
+    years = [first, dict(first, parks_output=None)]
+    entry = next(e for e in summarize([evaluate(rec, T, 2022)] * 2, years) if e["name"] == "parks_output")
+    assert entry["year_met"] == [2024, None]
