@@ -31,6 +31,7 @@ from experiments import figures
 from experiments.provenance import command, git_commit, package_versions, read_multirun, sweeper_params
 from experiments.summarize import ignored, job_dirs, job_row, parse_override
 from sim.config import ECOSYSTEMS
+from sim.simulate import margin_words
 from sim.targets import NAMES as TARGETS
 from sim.targets import wilson
 
@@ -172,6 +173,7 @@ def target_settings(config: dict | None) -> dict:
         scope=t.get("cluster_scope", "city"),
         c1000=float(t.get("cluster_1000yi", 1000.0)),
         c10000=float(t.get("cluster_10000yi", 10000.0)),
+        prices=t.get("prices", "real"),
     )
 
 
@@ -188,14 +190,16 @@ def read_series(job: Job, sweep_dir: Path) -> None:
         return
     s = target_settings(job.config)
     filters = [
-        [("level", "==", "city"), ("variable", "==", "parks_output_yi")],
+        [("level", "==", "city"), ("variable", "in", ["parks_output_target_yi", "parks_output_yi"])],
         [("level", "==", "park"), ("variable", "==", "output_yi")],
         [("level", "==", "sector"), ("variable", "==", "output_yi")],
     ]
     if s["scope"] == "parks":
         filters.append([("level", "==", "park_sector"), ("variable", "==", "output_yi")])
-    ts = pd.read_parquet(path, columns=["replication", "date", "level", "id", "value"], filters=filters)
-    ts["level"], ts["id"] = ts["level"].astype(str), ts["id"].astype(str)
+    ts = pd.read_parquet(path, columns=["replication", "date", "level", "id", "variable", "value"], filters=filters)
+    ts["level"], ts["id"], ts["variable"] = ts["level"].astype(str), ts["id"].astype(str), ts["variable"].astype(str)
+    if (ts["variable"] == "parks_output_target_yi").any():  # the quantity the target reads (older results: industrial output)
+        ts = ts[ts["variable"] != "parks_output_yi"]
     ts["date"] = pd.to_datetime(ts["date"].astype(str))
 
     city = ts[ts["level"] == "city"].pivot_table(index="date", columns="replication", values="value")
@@ -292,9 +296,9 @@ def fan_section(jobs, info, figures_dir) -> str:
     dates = [j.fan.index for j in jobs if j.fan is not None]
     span = f"{min(d.min() for d in dates).year}–{max(d.max() for d in dates).year}" if dates else ""
     png = figures.fan_chart([(j.title, j.fan) for j in jobs], threshold, unit, figures_dir)
-    text = (f"Parks' total above-scale output {span}, monthly and annualised: median and 10–90% band across "
-            f"replications, one panel per job, against the target of {threshold:,.0f} {unit} ({t['description']}; "
-            f"the target compares the mean of the target year's months).")
+    text = (f"Parks' output as the target reads it ({t['description']}), {span}, monthly and annualised: median and "
+            f"10–90% band across replications, one panel per job, against the target of {threshold:,.0f} {unit} "
+            f"(the target compares the mean of the target year's months).")
     rows = [[j.label, yi(j.row.get("parks_output_median")), f"{yi(j.row.get('parks_output_p10'))} – {yi(j.row.get('parks_output_p90'))}"]
             for j in jobs if j.complete]
     return section("fan", [f"<p>{E(text)}</p>", figure_html(png, "fan_chart", "fan chart of parks' output", "Parks' output by job."),
@@ -310,15 +314,23 @@ def scorecard_section(jobs, info, figures_dir) -> str:
         for k, n in enumerate(names):
             if j.complete and j.row.get(f"{n}_met_fraction") is not None:
                 p[i, k], lo[i, k], hi[i, k] = (j.row[f"{n}_{c}"] for c in ("met_fraction", "ci_lo", "ci_hi"))
-                cells.append(td(f"{p[i, k]:.2f} [{lo[i, k]:.2f}, {hi[i, k]:.2f}]", "num", f"background:{figures.prob_colour(p[i, k])}"))
+                text = f"{p[i, k]:.2f} [{lo[i, k]:.2f}, {hi[i, k]:.2f}]"
+                m = j.row.get(f"{n}_median_margin")
+                if m is not None and np.isfinite(m):
+                    text += f"<br><small>{E(margin_words(m))}</small>"
+                if j.row.get(f"{n}_met_fraction_seeds") is not None and np.isfinite(j.row[f"{n}_met_fraction_seeds"]):
+                    text += f"<br><small>seeds only: {j.row[f'{n}_met_fraction_seeds']:.2f}</small>"
+                cells.append(td(text, "num", f"background:{figures.prob_colour(p[i, k])}"))
             else:
                 cells.append(td(str(j.row.get("status") or "no result"), "", "background:#dddddd"))
         rows.append(cells)
     png = figures.scorecard_heatmap([j.title for j in jobs], names, p, lo, hi, figures_dir)
     header = ["job"] + [f"{E(n)}<br>(≥ {info[n]['threshold']:,g} {E(info[n]['unit'])})" if n in info else E(n) for n in names]
-    defs = table(["target", "description", "threshold", "unit"],
-                 [[n, info[n]["description"], f"{info[n]['threshold']:g}", info[n]["unit"]] for n in names if n in info])
-    text = ("Fraction of replications in which each target is met, with its 95% Wilson interval; "
+    defs = table(["target", "description", "reading", "threshold", "unit"],
+                 [[n, info[n]["description"], info[n].get("reading", ""), f"{info[n]['threshold']:g}", info[n]["unit"]] for n in names if n in info])
+    text = ("Fraction of replications in which each target is met, with its 95% Wilson interval, and the median "
+            "margin (value / threshold − 1); under uncertainty=parameters the colour and first figure count parameter "
+            "draws and seeds, and 'seeds only' is the same replications at the configured parameters; "
             "red 0, yellow 0.5, green 1; grey: the job has no result.")
     return section("scorecard", [f"<p>{E(text)}</p>", table(header, rows, raw=True),
                                  figure_html(png, "scorecard", "scorecard heatmap", "Scorecard."),
@@ -381,7 +393,9 @@ def clusters_section(jobs, figures_dir) -> str:
     text = (f"Size of each of the plan's five ecosystems (产业生态圈): the median across replications of its "
             f"{s['year']} above-scale output ({where}, mean of the year's monthly annualised values), with the 10–90% "
             f"range as error bars, against the {s['c1000']:,.0f}亿 and {s['c10000']:,.0f}亿 thresholds. "
-            "In the table ★ marks a median at or above the first, ★★ at or above the second.")
+            "In the table ★ marks a median at or above the first, ★★ at or above the second."
+            + (" Values are at 2022 prices; the target's reading compares current prices (the price index is the "
+               "city-level variable price_index of timeseries.parquet)." if s["prices"] == "nominal" else ""))
     return section("clusters", [f"<p>{E(text)}</p>", figure_html(png, "clusters", "cluster sizes", "Cluster sizes."),
                                 table(["job"] + [E(e) for e in ecos], rows, raw=True)])
 

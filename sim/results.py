@@ -17,6 +17,7 @@ import pandas as pd
 
 from .config import SECTORS
 from .exogenous import price_index, services_revenue
+from .targets import parks_output_series
 
 CELL_VARS = ("output_yi", "output_all_yi", "firms", "above_scale_firms", "employment", "skilled_employment", "fai_yi")
 LOCATION_VARS = ("floor_space_m2", "vacant_space_m2", "st_platforms", "talent_pool", "construction_fai_yi", "rent_index")
@@ -37,6 +38,7 @@ class Recorder:
         self.price_index = price_index(model.params, elapsed)  # exogenous paths (sim.exogenous)
         self.services_yi = services_revenue(model.params, model.cal, elapsed)
         self.fai_base_published = model.cal.parks_fai_2022_yi
+        self.targets = model.config.targets
         self.cells = {v: np.zeros((n, model.n_loc, len(SECTORS))) for v in CELL_VARS}
         self.locations = {v: np.zeros((n, model.n_loc)) for v in LOCATION_VARS}
         self.flows = {v: np.zeros(n) for v in FLOW_VARS}
@@ -101,6 +103,7 @@ class Recorder:
         add("park", self.location_ids, "output_nominal_yi", nominal)
         add("city", ["city"], "output_nominal_yi", nominal.sum(axis=1))
         add("city", ["city"], "price_index", self.price_index)
+        add("city", ["city"], "parks_output_target_yi", parks_output_series(self, self.targets))  # as the target reads it
         add("park", self.location_ids, "services_revenue_yi", self.services_yi)
         ecosystems = self.cells["output_yi"].sum(axis=1) * self.price_index[:, None]
         add("sector", list(SECTORS), "output_nominal_yi", ecosystems)

@@ -71,20 +71,31 @@ def main_leading(leading: np.ndarray, output_0: np.ndarray) -> np.ndarray:
     return main
 
 
+def money(rec, t: Targets) -> np.ndarray:
+    """Per record, the factor from 2022 prices to the reading's prices."""
+    return rec.price_index if t.prices == "nominal" else np.ones(len(rec.years))
+
+
+def parks_output_series(rec, t: Targets) -> np.ndarray:
+    """Per record, the quantity the parks_output target reads (亿/yr): parks' above-scale
+    industrial output, plus their services revenue under all_enterprises, at its prices."""
+    total = rec.cells["output_yi"][:, rec.is_park].sum(axis=(1, 2))
+    if t.output_scope == "all_enterprises":
+        total = total + rec.services_yi[:, rec.is_park].sum(axis=1)
+    return total * money(rec, t)
+
+
 def evaluate(rec, t: Targets, base_year: int) -> list[TargetValue]:
     """Every target as (value, threshold, met) at `t.year`, under the reading `t`."""
-    Y, parks = t.year, rec.is_park
-    money = rec.price_index if t.prices == "nominal" else np.ones(len(rec.years))
-    out = rec.cells["output_yi"] * money[:, None, None]  # above-scale industrial output [date, location, sector]
+    Y, parks, m = t.year, rec.is_park, money(rec, t)
+    out = rec.cells["output_yi"] * m[:, None, None]  # above-scale industrial output [date, location, sector]
     out_y = annual(out, rec.years, Y)
     leading = main_leading(rec.leading, rec.cells["output_yi"][0]) if t.leading_set == "main" else rec.leading
     lead_out = (out * leading[None]).sum(axis=2)
     lead_y = annual(lead_out, rec.years, Y)
-    parks_out = out_y[parks].sum()
-    if t.output_scope == "all_enterprises":
-        parks_out += annual(rec.services_yi * money[:, None], rec.years, Y)[parks].sum()
+    parks_out = annual(parks_output_series(rec, t), rec.years, Y)
 
-    fai = rec.fai_by_location()[:, parks].sum(axis=1) * money
+    fai = rec.fai_by_location()[:, parks].sum(axis=1) * m
     fai_base = fai[0] if t.fai_base == "simulated" else rec.fai_base_published
     fai_growth = (annual(fai, rec.years, Y) / fai_base) ** (1.0 / (Y - base_year)) - 1.0
 

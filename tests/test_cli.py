@@ -52,6 +52,14 @@ def test_results_contract(baseline_dir):
     assert (out / ".hydra" / "config.yaml").exists()
     for name in TARGET_NAMES:
         assert name in stdout
+    # both probabilities (uncertainty=parameters, the default), margins and where results went
+    assert t["uncertainty"] == "parameters" and [x["name"] for x in t["targets_seeds"]] == TARGET_NAMES
+    for x in t["targets"]:
+        assert len(x["margin"]) == 2 and x["reading"] is not None and "year_met" not in x  # horizon = target year
+    assert "P(met), parameters+seeds" in stdout and "P(met), seeds only" in stdout and "short by" in stdout
+    assert str(out) in stdout
+    draws = pd.read_parquet(out / "parameters.parquet")
+    assert list(draws["replication"]) == [0, 1] and "params.macro_sd" in draws and "calibration.growth_2022" in draws
 
 
 def test_same_seed_same_bytes(baseline_dir, tmp_path):
@@ -90,6 +98,11 @@ def test_overrides_of_horizon_and_levers(tmp_path):
         ("replications=0", "replications"),
         ("policy.relocation_rule=anywhere", "policy.relocation_rule"),
         ("+policy.fund_yi=3", "policy.fund_yi"),
+        ("targets.prices=current", "targets.prices"),
+        ("targets.clusters_10000yi_ecosystems=[tea]", "targets.clusters_10000yi_ecosystems"),
+        ("uncertainty=everything", "uncertainty"),
+        ("fixed_parameters=[params.nope]", "fixed_parameters"),
+        ("params.ppi_growth=0.9", "params.ppi_growth"),
     ],
 )
 def test_bad_value_one_line_nonzero_exit_no_files(tmp_path, override, key):
@@ -112,3 +125,14 @@ def test_hydra_errors_name_the_key_without_traceback(tmp_path, override, expect)
     assert p.returncode != 0
     assert "Traceback" not in p.stderr and expect in p.stderr
     assert not out.exists()
+
+
+def test_reading_sets_are_selectable_and_year_met_past_the_target_year(tmp_path):
+    p = run(*TINY, "replications=1", "uncertainty=seeds", "targets=industrial_real", "horizon_year=2026", f"hydra.run.dir={tmp_path}")
+    assert p.returncode == 0, p.stderr
+    t = json.loads((tmp_path / "targets.json").read_text(encoding="utf-8"))
+    assert "targets_seeds" not in t and "P(met), seeds only" not in p.stdout
+    by = {x["name"]: x for x in t["targets"]}
+    assert by["parks_output"]["reading"] == "output_scope=industrial, prices=real"
+    assert by["leading_share"]["reading"] == "leading_set=declared"
+    assert len(by["st_coverage"]["year_met"]) == 1 and "year first met" in p.stdout

@@ -1,0 +1,73 @@
+"""uncertainty=parameters: reproducible, recorded, paired across scenarios, within ranges."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import uncertainty
+from sim.config import ConfigError, validate
+from sim.simulate import simulate
+
+
+@pytest.fixture
+def cfg(small):
+    return dataclasses.replace(small, firms_scale=0.02, replications=6, uncertainty="parameters")
+
+
+def test_draws_are_reproducible_space_filling_and_within_ranges(cfg):
+    a, b = uncertainty.draws(cfg), uncertainty.draws(cfg)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(uncertainty.draws(dataclasses.replace(cfg, seed=cfg.seed + 1)))
+    for key, f in uncertainty.uncertain_keys():
+        lo, hi = f.metadata["range"]
+        assert ((a[key] >= lo) & (a[key] <= hi)).all(), key
+        if key not in cfg.fit_se:  # Latin hypercube: one draw in each of the R strata of the range
+            strata = np.floor((a[key] - lo) / (hi - lo) * cfg.replications).clip(0, cfg.replications - 1)
+            assert sorted(strata) == list(range(cfg.replications)), key
+
+
+def test_fitted_parameters_centre_on_their_estimate_and_fixed_ones_stay(cfg):
+    cfg = dataclasses.replace(cfg, replications=40, fixed_parameters=["params.exit_rate"])
+    d = uncertainty.draws(cfg)
+    est, se = cfg.params.macro_sd, cfg.fit_se["params.macro_sd"]
+    assert abs(d["params.macro_sd"].median() - est) < se  # truncated normal at 0.145 (s.e. 0.024) within [0, 0.15]
+    assert (d["params.exit_rate"] == cfg.params.exit_rate).all()
+    free = uncertainty.draws(dataclasses.replace(cfg, fixed_parameters=[]))
+    assert d.drop(columns="params.exit_rate").equals(free.drop(columns="params.exit_rate"))  # fixing one leaves the rest
+
+
+def test_draws_are_paired_across_scenarios(cfg, tmp_path):
+    from conftest import composed
+
+    other = dataclasses.replace(composed("scenario=no_policy"), firms_scale=cfg.firms_scale, replications=cfg.replications,
+                                uncertainty="parameters", progress=False)
+    assert other.policy != cfg.policy
+    pd.testing.assert_frame_equal(uncertainty.draws(cfg), uncertainty.draws(other))
+
+
+def test_simulate_records_draws_and_both_probabilities(cfg, tmp_path):
+    cfg = dataclasses.replace(cfg, replications=3)
+    result = simulate(cfg, tmp_path)
+    recorded = pd.read_parquet(tmp_path / "parameters.parquet")
+    assert list(recorded["replication"]) == [0, 1, 2]
+    pd.testing.assert_frame_equal(recorded.set_index("replication"), uncertainty.draws(cfg))
+    assert json.loads((tmp_path / "targets.json").read_text(encoding="utf-8")) == json.loads(json.dumps(result))
+    seeds_only = simulate(dataclasses.replace(cfg, uncertainty="seeds"))
+    assert result["targets_seeds"] == seeds_only["targets"]  # the same replications at the configured values
+    values = {t["name"]: t["values"] for t in result["targets"]}
+    assert values != {t["name"]: t["values"] for t in result["targets_seeds"]}  # the draws change the outcomes
+
+
+def test_a_draw_is_applied_to_the_model(cfg):
+    row = uncertainty.draws(cfg).iloc[2]
+    applied = uncertainty.apply(cfg, row)
+    assert applied.params.macro_sd == row["params.macro_sd"] and applied.calibration.growth_2022 == row["calibration.growth_2022"]
+    assert applied.policy == cfg.policy and cfg.params.macro_sd != row["params.macro_sd"]  # the original is not modified
+
+
+def test_unknown_fit_se_key_is_refused(cfg):
+    with pytest.raises(ConfigError, match="fit_se"):
+        validate(dataclasses.replace(cfg, fit_se={"params.macro_sdd": 0.1}))
