@@ -180,7 +180,7 @@ def fan_chart(panels, threshold: float, unit: str, figures_dir: Path, name: str 
         handles = ax.get_legend_handles_labels()
     axes[0].set_ylim(0, top * 1.08)
     axes[0].yaxis.set_major_formatter("{x:,.0f}")
-    fig.supylabel(f"parks' above-scale output ({unit}/yr)", fontsize=9)
+    fig.supylabel(f"parks' output as the target reads it ({unit}/yr)", fontsize=9)
     if handles:
         _legend(fig, *handles)
     return save(fig, figures_dir, name)
