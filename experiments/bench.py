@@ -92,7 +92,7 @@ WHY = {  # why a goal can be missed, printed when it is
 
 
 def config(firms_scale: float, **kw) -> Config:
-    return load_config(firms_scale=firms_scale, replications=1, progress=False, **kw)
+    return load_config(firms_scale=firms_scale, replications=1, progress=False, **{"uncertainty": "seeds", **kw})  # one run per replication
 
 
 # ---------------------------------------------------------------------------- measurements
@@ -261,7 +261,7 @@ def full_size(scale: float, repeats: int) -> dict:
 def sweep(jobs: int, replications: int | None, firms_scale: float | None, sample: int) -> dict:
     """4. A `jobs`-job multirun of run.py on all local cores, and the share of its time
     outside the model: 1 - in-model time / (wall time x cores used)."""
-    overrides = [f"seed=range(0,{jobs})", "progress=false"]
+    overrides = [f"seed=range(0,{jobs})", "progress=false", "uncertainty=seeds"]  # one run per replication
     overrides += [f"replications={replications}"] if replications else []
     overrides += [f"firms_scale={firms_scale}"] if firms_scale else []
     cfg = config(firms_scale or Config.firms_scale)
