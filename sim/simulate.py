@@ -82,7 +82,7 @@ def margin_words(margin: float | None) -> str:
         return "–"
     if abs(margin) < 5e-4:
         return "met exactly"
-    return f"{'short' if margin < 0 else 'over'} by {abs(margin):.0%}"
+    return f"{'short' if margin < 0 else 'over'} by {abs(margin):.{1 if abs(margin) < 0.01 else 0}%}"
 
 
 def format_table(result: dict, out_dir: Path | None = None) -> str:
