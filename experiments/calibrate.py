@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim.cli import compose  # noqa: E402
-from sim.config import CONFIG_DIR, SECTORS, Config, Params, validate  # noqa: E402
+from sim.config import CONFIG_DIR, SECTORS, Config, Params  # noqa: E402
+from sim.validation import validate  # noqa: E402
 from sim.model import Model  # noqa: E402
 from sim.results import atomic_write, write_json  # noqa: E402
 from sim.targets import annual  # noqa: E402

@@ -36,14 +36,14 @@ from sim.results import write_json  # noqa: E402
 from sim.simulate import margin_words  # noqa: E402
 from sim.targets import NAMES, READING_KEYS, evaluate, reading_of, wilson  # noqa: E402
 
-# the alternatives of each reading key; keys that go together are one tuple
+# the alternatives of each reading key; keys that go together are one tuple (the plan names
+# no 千亿级 ecosystem, so clusters_1000yi_ecosystems keeps its configured value)
 ALTERNATIVES: dict[tuple[str, ...], list[tuple]] = {
     ("output_scope",): [("industrial",), ("all_enterprises",)],
     ("prices",): [("real",), ("nominal",)],
     ("leading_set",): [("declared",), ("main",)],
     ("fai_base",): [("simulated",), ("published",)],
     ("cluster_scope",): [("city",), ("parks",)],
-    ("clusters_1000yi_ecosystems",): [([],)],  # the plan names no 千亿级 ecosystem
     # any two ecosystems at 1万亿, or the one the city's industry bureau named (smart IoT)
     ("clusters_10000yi_ecosystems", "clusters_10000yi_count"): [([], 2), (["smart_iot"], 1)],
     ("leading_share_gain_mode",): [("relative",), ("points",)],

@@ -96,7 +96,8 @@ def base_config(scale: float):
 def factor_table(cfg) -> list[dict]:
     """Every Params field (metadata range) and numeric lever (LEVER_RANGES), with the
     baseline value and unit; both ends of every range are checked with `validate`."""
-    from sim.config import ConfigError, Params, validate
+    from sim.config import ConfigError, Params
+    from sim.validation import validate
 
     out = []
     for f in dataclasses.fields(Params):
@@ -132,7 +133,8 @@ def _cast(field, value: float):
 
 def apply(cfg, names, values, seed: int | None = None):
     """A copy of cfg with factor names[i] = values[i] (and cfg.seed = seed if given), validated."""
-    from sim.config import Params, Policy, validate
+    from sim.config import Params, Policy
+    from sim.validation import validate
 
     kinds = {"params": {f.name: f for f in dataclasses.fields(Params)}, "policy": {f.name: f for f in dataclasses.fields(Policy)}}
     changes: dict[str, dict] = {"params": {}, "policy": {}}

@@ -9,7 +9,8 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import ConfigKeyError
 
-from .config import CONFIG_DIR, Config, ConfigError, register_configs, validate
+from .config import CONFIG_DIR, Config, ConfigError, register_configs
+from .validation import validate
 
 
 @functools.cache
@@ -62,25 +63,3 @@ class ValidateConfig(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         self._check(config)
-
-
-class SummarizeSweep(Callback):
-    """At the end of a multirun, write summary.parquet/csv and report failed jobs.
-
-    Jobs record their own failures (sim.jobs), so Hydra reaches this hook even when some
-    failed; `python -m experiments.summarize SWEEP_DIR` does the same by hand (e.g. after
-    a job was killed). Exits non-zero if any job did not complete.
-    """
-
-    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        from experiments.report import build
-        from experiments.summarize import describe, summarize
-
-        sweep_dir = config.hydra.sweep.dir
-        df = summarize(sweep_dir)
-        print(describe(df))
-        print(f"summary: {sweep_dir}/summary.csv")
-        if (df["status"] == "complete").any():
-            print(f"report: {build(sweep_dir)}")
-        if not (df["status"] == "complete").all():
-            raise SystemExit(1)

@@ -11,7 +11,8 @@ import numpy as np
 
 from . import demography, growth, relocation, space, talent
 from .agents import Firm, Government, Park
-from .config import OUTSIDE, SECTORS, Config, validate
+from .config import OUTSIDE, SECTORS, Config
+from .validation import validate
 from .firms import FirmStore
 from .markets import fill_in_order, ration
 from .population import M2_PER_MU, capital_prehistory, mean_by_size, synthesize

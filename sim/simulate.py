@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from . import uncertainty
-from .config import Config, validate
+from .config import Config
+from .validation import validate
 from .model import Model
 from .results import atomic_write, write_json, write_timeseries
 from .targets import evaluate, summarize, years_met

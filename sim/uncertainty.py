@@ -19,16 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc, truncnorm
 
-from .config import Calibration, Config, Params, uncertain_fields, validate
+from .config import Config, uncertain_keys
 from .streams import Streams
-
-GROUPS = (("params", Params), ("calibration", Calibration))
-
-
-def uncertain_keys() -> list[tuple[str, dataclasses.Field]]:
-    """("params.macro_sd", field), ... for every uncertain number, in schema order."""
-    return [(f"{group}.{f.name}", f) for group, cls in GROUPS for f in uncertain_fields(cls)]
-
 
 def current(cfg: Config, key: str) -> float:
     group, name = key.split(".")
@@ -67,8 +59,8 @@ def apply(cfg: Config, row: pd.Series) -> Config:
     for key, value in row.items():
         group, name = key.split(".")
         values[group][name] = float(value)
-    return validate(dataclasses.replace(
+    return dataclasses.replace(  # the Model validates it
         cfg,
         params=dataclasses.replace(cfg.params, **values["params"]),
         calibration=dataclasses.replace(cfg.calibration, **values["calibration"]),
-    ))
+    )

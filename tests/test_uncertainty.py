@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from sim import uncertainty
-from sim.config import ConfigError, validate
+from sim.config import ConfigError
+from sim.validation import validate
 from sim.simulate import simulate
 
 
