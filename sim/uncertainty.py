@@ -22,6 +22,7 @@ from scipy.stats import qmc, truncnorm
 from .config import Config, uncertain_keys
 from .streams import Streams
 
+
 def current(cfg: Config, key: str) -> float:
     group, name = key.split(".")
     return getattr(getattr(cfg, group), name)
