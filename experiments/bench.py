@@ -79,7 +79,7 @@ WHY = {  # why a goal can be missed, printed when it is
     "bytes_per_firm": "Most of it is the Mesa Firm agents (section 3), which the design keeps.",
     "sweep_overhead_share": (
         "Inside the jobs, little time is spent outside the model (tidy table, targets, parquet: section 4); the overhead is "
-        "Hydra's and the launcher's, outside the model code (run.py's Hydra setup, sim/cli.py, sim/jobs.py, "
+        "Hydra's and the launcher's, outside the model code (run.py's Hydra setup, sim/cli.py, sim/jobs.py, experiments/callbacks.py, "
         "experiments/report.py): before the first job starts, Hydra composes every job's config once to "
         "validate the batch (about 0.3 s a job, serially, with the cores idle); each worker composes it again, saves it and "
         "converts it (`sim.cli.to_config`; the schema is built once per worker); after the last job, the "
