@@ -9,8 +9,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from . import fund, space, talent
+from . import fund, relocation, renovation, space, talent
 from .config import SECTORS
+from .markets import fill_in_order
 
 
 def _row(array_name: str, store: str, index: str, doc: str) -> property:
@@ -93,20 +94,82 @@ class Government(mesa.Agent):
         self.spend_fund(live, skilled)
 
     def supply_space(self) -> None:
+        """Programme floor space; the renovation programme (making room, `make_room`),
+        whose cleared land no project claims is rebuilt as standard factory space after
+        `renovation_lag_years`; background supply; new land for projects. Construction is
+        FAI (a project's own plant is in the project's spending)."""
         m, pol, par = self.model, self.policy, self.model.params
         loc = m.loc
         new = space.allocate_new_space(pol.factory_space_m2_per_year * m.dt, pol.space_allocation, loc.unmet_space, loc.stock_m2, loc.is_park)
-        mu, renovated = space.renovate(pol.land_renovation_mu_per_year * m.dt, loc.inefficient_mu, par.renovation_far_gain)
-        added = new + renovated + par.background_space_growth * m.dt * loc.stock_m2
+        loc.cleared_mu += self.make_room(pol.land_renovation_mu_per_year * m.dt)
+        rebuilt_mu = loc.cleared_mu * min(m.dt / par.renovation_lag_years, 1.0)
+        loc.cleared_mu -= rebuilt_mu
+        added = new + space.rebuilt_floor(rebuilt_mu, par.new_plot_ratio) + par.background_space_growth * m.dt * loc.stock_m2
         loc.stock_m2 += added
-        loc.inefficient_mu -= mu
+        loc.land_mu += par.land_supply_rate * m.dt * m._land_2022
         loc.fai_construction = added * par.construction_cost_yuan_m2 / 1e8 / m.dt  # 亿/yr
 
+    def make_room(self, mu: float) -> np.ndarray:
+        """The renovation programme's `mu` 亩 this step (sim/renovation.py), shared among
+        the parks in proportion to their inefficient land: the firms there with the lowest
+        output per m² relative to their park's cutoff are cleared, the lowest first; each
+        moves elsewhere if it can (`displace`) or closes.
+        Their floor space is demolished and their land (亩) is freed. Returns the land
+        freed per location."""
+        m = self.model
+        f, loc = m.firms, m.loc
+        live = f.live()
+        where = f.location[live]
+        bad = renovation.inefficient(f.output_yi[live], f.floor_m2[live], where, loc.density_cutoff, loc.is_park)
+        firms, where = live[bad], where[bad].astype(np.intp)
+        land = renovation.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
+        stock = m.weight * np.bincount(where, weights=land, minlength=m.n_loc)
+        loc.inefficient_mu = stock
+        if mu <= 0 or stock.sum() <= 0:
+            loc.renovation_due[:] = 0.0  # nothing to renovate: the programme waits, owing nothing
+            return np.zeros(m.n_loc)
+        loc.renovation_due = np.where(stock > 0, loc.renovation_due + mu * stock / stock.sum(), 0.0)
+        ratio = f.output_yi[firms] / f.floor_m2[firms] / loc.density_cutoff[where]
+        chosen = renovation.select(ratio, land, where, loc.renovation_due, m.weight)
+        firms, where, land = firms[chosen], where[chosen], land[chosen]
+        freed = m.weight * np.bincount(where, weights=land, minlength=m.n_loc)
+        loc.renovation_due -= freed
+        loc.stock_m2 -= m.weight * np.bincount(where, weights=f.floor_m2[firms], minlength=m.n_loc)
+        out = self.displace(firms)
+        m.remove_firms(firms[~out])
+        m.flows["cleared"] += m.weight * firms.size
+        return freed
+
+    def displace(self, firms: np.ndarray) -> np.ndarray:
+        """Cleared firms look for a site elsewhere, as movers do (the rule's destinations,
+        logit on utility, room admitted in order) but never their own park. Returns the
+        mask of those that moved; the others close."""
+        m = self.model
+        f, par, loc, t, n = m.firms, m.params, m.loc, m.steps, m.firms.n
+        if firms.size == 0:
+            return np.zeros(0, dtype=bool)
+        cur, sec, rule = f.location[firms], f.sector[firms], m.policy.relocation_rule
+        room = m.vacancy()
+        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, np.ones(firms.size, dtype=bool))
+        allowed &= (room[None, :] >= m.weight * f.floor_m2[firms][:, None]) & (np.arange(m.n_loc)[None, :] != cur[:, None])
+        utility = m.location_utility()[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
+        u = m.streams.uniform("renovation", t, n, 0)
+        dest = relocation.choose(utility, allowed, u[firms])
+        go = dest >= 0
+        go[go] = fill_in_order(f.floor_m2[firms[go]], dest[go], m.streams.uniform("renovation", t, n, 1)[firms[go]], room, m.weight)
+        f.move(firms[go], dest[go])
+        f.moves[firms[go]] += 1
+        m.flows["moves"] += m.weight * go.sum()
+        return go
+
     def supply_talent(self, live: np.ndarray, skilled: np.ndarray) -> None:
+        """The net natural inflow of skilled workers and the talent programme's recruits
+        join the job-seekers where the jobs are (one count: the published inflow is net)."""
         m, pol, par = self.model, self.policy, self.model.params
-        employment = m.weight * m.firms.employees[live].sum()
-        arriving = (par.talent_natural_inflow * employment + pol.talent_inflow_per_year) * m.dt
-        m.loc.pool = m.loc.pool * (1.0 - par.pool_attrition * m.dt) + talent.inflow(arriving, skilled, m.loc.unmet_talent)
+        workforce = skilled.sum() + m.loc.pool.sum()  # skilled workers employed or seeking
+        arriving = (par.talent_natural_inflow * workforce + pol.talent_inflow_per_year) * m.dt
+        m.loc.pool = m.loc.pool + talent.settle(arriving, skilled)
+        m.talent_arrived += arriving
 
     def spend_fund(self, live: np.ndarray, skilled: np.ndarray) -> None:
         m, pol, par = self.model, self.policy, self.model.params

@@ -125,23 +125,36 @@ class Params:
     backlog_cap: float = param(0.3, "share of output", 0.0, 1.0, "ASSUMPTION: a constrained firm keeps plans to expand up to 30% above its output, not more")
     labour_productivity_growth: float = param(0.04, "1/yr", 0.02, 0.07, "ASSUMPTION: workers per 亿 output fall as labour productivity grows")
     # --- investment and floor space -----------------------------------------------------
-    capital_output: float = param(0.45, "亿 per 亿/yr", 0.35, 0.6, "NBS Jan 2021: 87.8 yuan revenue per 100 yuan assets; fixed assets ~35-40% of assets (unconfirmed)")
-    depreciation: float = param(0.08, "1/yr", 0.05, 0.12, "ASSUMPTION: usual for Chinese industrial capital")
-    floor_m2_per_yi: float = param(6000.0, "m² per 亿/yr", 3000.0, 15000.0, "ASSUMPTION between 69 workers per 亿 x 35-75 m² (NBS 2021; HK planning standards) and 紫金港 136万元 VA per 亩 (xzqh.info)")
+    capital_output: float = param(0.30, "亿 per 亿/yr", 0.2, 0.45, "equipment per 亿 of yearly output: fixed assets about 0.45 per 亿 of revenue (NBS Jan 2021: 87.8 yuan revenue per 100 yuan assets; fixed assets ~35-40% of assets, unconfirmed) less buildings (floor_m2_per_yi x construction_cost_yuan_m2, about 0.15), which are counted as floor space")
+    depreciation: float = param(0.08, "1/yr", 0.05, 0.12, "ASSUMPTION: usual for Chinese industrial equipment")
+    floor_m2_per_yi: float = param(6000.0, "m² per 亿/yr", 3000.0, 15000.0, "ASSUMPTION between 69 workers per 亿 x 35-75 m² (NBS 2021; HK planning standards) and 紫金港 136万元 VA per 亩 (xzqh.info): the 2022 mean; it falls at space_intensity_decline")
+    space_intensity_sd: float = param(0.5, "-", 0.2, 0.8, "ASSUMPTION: s.d. of log floor space per 亿 across firms; 萧山 sorts firms by tax per 亩 into classes below 2万/3万/5万 against a 37万 target (浙江日报 2022-04-21; 萧山区政府 2022-04-27): an order of magnitude of spread")
+    space_intensity_decline: float = param(0.02, "1/yr", 0.0, 0.04, "ASSUMPTION: floor space per 亿 of output falls as output per 亩 rises (the plan's 亩均 target: 40万元/亩 of tax by 2025 against 萧山's 37万 target for 2022); half of labour_productivity_growth")
     space_hold_slack: float = param(0.1, "-", 0.0, 0.3, "ASSUMPTION: a shrinking firm keeps 10% spare floor space before releasing")
-    background_space_growth: float = param(0.02, "1/yr", 0.0, 0.04, "ASSUMPTION: floor space added without the levers (market and routine supply)")
-    renovation_far_gain: float = param(1.0, "m² floor per m² land", 0.5, 1.5, "工业项目建设用地控制指标 2008 (FAR minima 0.5-1.0) and Zhejiang's >= 3-storey rule: renovation lifts FAR by about 1")
-    construction_cost_yuan_m2: float = param(2500.0, "元/m²", 1500.0, 3500.0, "ASSUMPTION: standard factory construction cost; counts in parks' FAI")
+    background_space_growth: float = param(0.02, "1/yr", 0.0, 0.04, "ASSUMPTION: rentable floor space added without the levers (market and routine supply)")
+    construction_cost_yuan_m2: float = param(2500.0, "元/m²", 1500.0, 3500.0, "other Zhejiang cities: about 2,000 (新昌), 2,250 (乐清), 2,390 all-in (平阳) 元/m² of standard factory space (绍兴日报 2022-11-29; 浙江日报 2015-06-25; 2019-04-17); Hangzhou's not found")
     rent_elasticity: float = param(1.0, "-", 0.0, 3.0, "ASSUMPTION: rent rises with occupancy")
+    # --- investment projects (sim/projects.py) --------------------------------------------
+    project_rate: float = param(67.0, "projects per yr", 35.0, 135.0, "ASSUMPTION: outside investment (new plants, and expansions financed by attraction) started a year at 2022 attraction: half of the starts that keep 402 manufacturing key projects in the end-2022 pipeline (每日商报 2023-02-20) over project_build_years; the other half is incumbents' own investment, which the model makes as their equipment top-up. 688 industrial projects of 1亿+, 200 of them manufacturing, landed Jan-Nov 2021 (杭州日报 2021-12-30)")
+    project_size_alpha: float = param(0.72, "-", 0.55, 0.9, "Pareto exponent of project investment: 77 of the 402 manufacturing key projects of the end-2022 pipeline exceed 10亿 (seed article; 每日商报 2023-02-20): ln(402/77) / ln 10", hard=(0.05, 5.0))
+    project_min_yi: float = param(1.0, "亿", 0.5, 2.0, "key-project lists count projects of 1亿+ (杭州日报 2021-12-30; 投资促进局 2022-10-31)", hard=(0.01, 1e4))
+    project_max_yi: float = param(100.0, "亿", 50.0, 300.0, "ASSUMPTION: the largest single manufacturing project; at 100亿 a project spends 2.3亿 a year on average, as the 402 manufacturing key projects planned for 2023 (948.0亿, 每日商报 2023-02-20)", hard=(0.02, 1e5))
+    project_build_years: float = param(3.0, "yr", 2.0, 4.5, "ASSUMPTION: 858 key projects with 195 starting in 2023 last 4.4 years on average, infrastructure included (每日商报 2023-02-20); plants build faster", hard=(1.0 / 12.0, 20.0))
+    project_capital_output: float = param(1.0, "亿 per 亿/yr", 0.6, 1.6, "ASSUMPTION: investment per 亿 of yearly output at full capacity of a new plant (buildings and equipment), above incumbents' 0.45 of fixed assets: new plants are capital-intensive", hard=(0.05, 20.0))
+    project_expansion_share: float = param(0.3, "share", 0.1, 0.5, "ASSUMPTION: share of outside-investment projects that expand an incumbent (增资扩产) rather than build a new firm's plant (not published)", hard=(0.0, 1.0))
+    new_plot_ratio: float = param(2.0, "m² floor per m² land", 1.5, 2.9, "new and rebuilt plants: 萧山 rebuilt factories at least 1.5 (萧山网 2019-05-28); 小微企业园 2.8-2.9 (平阳, 乐清; 2019-04-17, 2015-06-25)", hard=(0.1, 10.0))
+    land_reserve_share: float = param(0.03, "share of 2022 land", 0.0, 0.08, "ASSUMPTION: serviced industrial land ready for projects at end-2022 (not published)", hard=(0.0, 1.0))
+    land_supply_rate: float = param(0.01, "share of 2022 land per yr", 0.0, 0.03, "ASSUMPTION: new industrial land supplied a year without renovation (not published)", hard=(0.0, 1.0))
+    renovation_lag_years: float = param(1.0, "yr", 0.5, 2.0, "ASSUMPTION: cleared land no project claims is rebuilt as standard factory space after about a year", hard=(1.0 / 12.0, 20.0))
     # --- talent --------------------------------------------------------------------------
-    talent_natural_inflow: float = param(0.014, "share of employment per yr", 0.012, 0.016, "net talent inflow 1.2-1.6% of the workforce a year 2020-22 (智联/泽平)")
-    skilled_attrition: float = param(0.05, "1/yr", 0.0, 0.1, "ASSUMPTION: skilled workers leaving industry or retiring")
-    pool_attrition: float = param(0.5, "1/yr", 0.2, 1.0, "ASSUMPTION: unhired talent leaves the pool")
+    talent_natural_inflow: float = param(0.014, "share of the skilled workforce per yr", 0.005, 0.03, "ASSUMPTION reading of a net talent inflow of 1.2-1.6% a year 2020-22 (智联/泽平 report repost), taken as net of departures and as a share of the skilled workforce (employed or seeking); the report's base is not certain, so the range is wide")
+    commute_cost: float = param(1.0, "log weight per district boundary", 0.0, 3.0, "ASSUMPTION: a job across a district boundary is exp(-1) as likely to be taken as one in the worker's district")
+    input_substitution: float = param(0.5, "-", 0.2, 0.9, "elasticity of substitution between floor space and skilled labour; capital-labour estimates centre on 0.4-0.6 (Chirinko 2008, J. Macroeconomics 30(2))", hard=(0.05, 0.95))
     # --- entry and exit ------------------------------------------------------------------
     entry_rate: float = param(0.10, "entrants per firm per yr", 0.06, 0.14, "ASSUMPTION set near the 6-9%/yr death rate (国家工商总局 2013) plus net growth of firm numbers")
     entrant_min_yi: float = param(0.02, "亿/yr", 0.01, 0.05, "ASSUMPTION: smallest entrant")
-    entrant_max_yi: float = param(100.0, "亿/yr", 20.0, 300.0, "ASSUMPTION: the largest new project (the 2023 plan lists 77 manufacturing projects over 10亿 each)")
-    exit_rate: float = param(0.07, "1/yr", 0.06, 0.093, "国家工商总局 2013 survival report: 9.3% (2008) to 6.2% (2012) a year")
+    entrant_max_yi: float = param(1.0, "亿/yr", 0.5, 2.0, "ASSUMPTION: the largest entrant without a project (larger plants come as projects: project_min_yi / project_capital_output)")
+    exit_rate: float = param(0.07, "1/yr", 0.06, 0.093, "国家工商总局 2013 survival report: 9.3% (2008) to 6.2% (2012) a year; sets the 2022 hazard, later rates follow the firms", hard=(0.0, 0.99))
     exit_size_elasticity: float = param(0.15, "-", 0.0, 0.4, "ASSUMPTION: larger firms survive longer (same report)")
     exit_decline_sensitivity: float = param(3.0, "per unit log decline", 0.0, 6.0, "ASSUMPTION: declining firms exit more (He & Yang 2016)")
     # --- relocation ----------------------------------------------------------------------
@@ -205,7 +218,10 @@ class Calibration:
     above_scale_threshold_yi: float = 0.2
     workers_per_yi: float = param(69.0, "workers per 亿/yr", 50.0, 90.0, "NBS release Jan 2021 (calibration file)", hard=(1e-6, math.inf))
     skilled_share: dict[str, float] = field(default_factory=dict)
-    growth_2022: float = param(0.03, "1/yr", 0.0, 0.08, "ASSUMPTION (calibration file): sets the simulated 2022 FAI base")
+    # the city's above-scale industrial VA growth in the two years before the base (published,
+    # calibration file): the firms' recent past, and so their 2022 investment, is simulated on it
+    growth_2021: float = 0.106
+    growth_2022: float = 0.003
     pool_share_2022: float = param(0.03, "share", 0.01, 0.06, "ASSUMPTION (calibration file)", hard=(0.0, 1.0))
     plot_ratio_2022: float = param(1.2, "m² floor per m² land", 0.8, 1.7, "ASSUMPTION (calibration file)", hard=(0.1, 10.0))
     mean_firm_age_years: float = param(8.0, "years", 6.0, 12.0, "ASSUMPTION (calibration file)", hard=(0.1, 100.0))

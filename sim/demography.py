@@ -17,13 +17,12 @@ def exit_hazard(params: Params, output, trend):
     return size * decline
 
 
-def exit_probability(params: Params, hazard, mean_hazard: float, dt: float):
-    """Chance of exit this step. The monthly probability at the published yearly
-    `exit_rate` is scaled by the hazard relative to its mean over the firms alive
-    (`mean_hazard`), so the mean monthly probability is that of `exit_rate` and the
-    mechanism decides who exits: the small and the declining (capped at 0.5 a month)."""
-    monthly = 1.0 - (1.0 - params.exit_rate) ** dt
-    return minimum(monthly * hazard / mean_hazard, 0.5)
+def exit_probability(params: Params, hazard, base_hazard: float, dt: float):
+    """Chance of exit this step. A firm's yearly hazard is `hazard` / `base_hazard` times
+    that of the published yearly `exit_rate`, where `base_hazard` is the mean hazard of
+    the end-2022 firms: in 2022 conditions the mean rate is the published one, and it rises
+    when firms shrink or decline (capped at 0.5 a month)."""
+    return minimum(1.0 - power(1.0 - params.exit_rate, dt * hazard / base_hazard), 0.5)
 
 
 def entrant_sizes(params: Params, alpha: float, u: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ FIELDS: dict[str, type] = {
     "employees": np.float64,
     "skilled": np.float64,
     "floor_m2": np.float64,
+    "space_intensity": np.float64,  # m² per 亿 of output the firm needs at base-year technology
     "age_months": np.int32,
     "above_scale": np.bool_,
     "trend": np.float64,  # smoothed yearly log growth (exponential moving average)

@@ -42,3 +42,28 @@ def fill_in_order(size: np.ndarray, destination: np.ndarray, order: np.ndarray, 
     admitted = np.empty(size.size, dtype=bool)
     admitted[idx] = (cum - before) <= room[d]
     return admitted
+
+
+def commute_weights(district: np.ndarray, cost: float) -> np.ndarray:
+    """[home, job] weight of a job for a worker living at a location: 1 in the same
+    district, exp(-cost) across a district boundary."""
+    return np.exp(-cost * (district[:, None] != district[None, :]))
+
+
+def match(demand: np.ndarray, pool: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One city-wide labour market with a cost of commuting.
+
+    demand: skilled workers firms ask for, per job location; pool: job-seekers per home
+    location; weights: `commute_weights`. Each home's job-seekers spread over the job
+    locations in proportion to demand x weight; a location hires what it is offered, up
+    to its demand, each offer taken in the same proportion. Returns (the share of its
+    demand each job location is granted, job-seekers hired from each home location).
+    """
+    pull = weights * demand[None, :]
+    total = pull.sum(axis=1, keepdims=True)
+    offers = np.divide(pool[:, None] * pull, total, out=np.zeros_like(pull), where=total > 0)
+    offered = offers.sum(axis=0)
+    hired = np.minimum(offered, demand)
+    taken = np.divide(hired, offered, out=np.zeros_like(hired), where=offered > 0)
+    ratio = np.divide(hired, demand, out=np.ones_like(hired), where=demand > 0)
+    return ratio, (offers * taken[None, :]).sum(axis=1)

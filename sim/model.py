@@ -8,14 +8,17 @@ from types import SimpleNamespace
 
 import mesa
 import numpy as np
+from scipy.special import ndtri
 
-from . import demography, growth, relocation, space, talent
+from . import demography, growth, production, projects, relocation, renovation, space, talent
 from .agents import Firm, Government, Park
 from .config import OUTSIDE, SECTORS, Config
 from .validation import validate
 from .firms import FirmStore
-from .markets import fill_in_order, ration
+from .markets import commute_weights, fill_in_order, match, ration
 from .population import M2_PER_MU, capital_prehistory, mean_by_size, synthesize
+from .investment import Investment
+from .projects import ProjectBook
 from .results import Recorder
 from .streams import Streams
 
@@ -32,7 +35,7 @@ def month_ends(base_year: int, n_steps: int) -> list[dt_.date]:
     return out
 
 
-class Model(mesa.Model):
+class Model(Investment, mesa.Model):
     """Firms, parks and the government of Hangzhou's development zones, monthly steps.
 
     Build it from a `Config` (see sim.config), then `run()`; `recorder` holds the results.
@@ -59,11 +62,19 @@ class Model(mesa.Model):
         self._build_firms()
         self.parks = [Park(self, j, spec) for j, spec in enumerate(self.cal.parks)]
         self.government = Government(self, self.policy)
-        self.flows = dict(entries=0.0, exits=0.0, moves=0.0, up=0.0, down=0.0)
+        self.flows = dict(entries=0.0, exits=0.0, moves=0.0, up=0.0, down=0.0, projects=0.0, large_projects=0.0, completed=0.0, cleared=0.0)
+        self.talent_arrived = 0.0  # skilled workers arrived since the start (the flows balance test)
         self.totals = dict(start=self.weight * self.firms.live().size, entries=0.0, exits=0.0, moves=0.0)
         self._refresh_aggregates(first=True)
+        self.sector_share = self.output_ls.sum(axis=0) / self.output_ls.sum()  # where projects arise
+        self.projects = ProjectBook()
+        self._own_projects = np.zeros((projects.build_months(self.params), self.n_loc, S))  # incumbents' large investment by month
+        self._start_pipeline()
         self.recorder = Recorder(self)
-        self.recorder.record(self, 0, fai_ls=self._fai_2022())
+        fai_prior = self._fai_prior()
+        construction = float(self.loc.fai_construction[self.loc.is_park].sum())
+        self.recorder.fai_prehistory = {self.cal.base_year - 1 + k: float(v[self.loc.is_park].sum()) + construction for k, v in enumerate(fai_prior)}
+        self.recorder.record(self, 0, fai_ls=fai_prior[-1])
 
     # ------------------------------------------------------------------ construction
     def _build_locations(self, specs) -> None:
@@ -78,9 +89,12 @@ class Model(mesa.Model):
             unmet_space=np.zeros(len(specs)),
             unmet_talent=np.zeros(len(specs)),
             fai_construction=np.zeros(len(specs)),
+            cleared_mu=np.zeros(len(specs)),  # land cleared by the renovation programme, not yet used
+            renovation_due=np.zeros(len(specs)),  # 亩 the programme still owes each park this month
         )
+        self.commute = commute_weights(self.loc.district, self.params.commute_cost)
         self._vacancy_2022 = np.array([p.vacancy_2022 for p in specs])
-        self._inefficient_share = np.array([p.inefficient_land_share for p in specs])
+        self._inefficient_share = np.array([p.inefficient_land_share for p in specs])  # of the parks' land
         self._land_price = np.array([p.land_price_yuan_m2 for p in specs])
 
     def _build_firms(self) -> None:
@@ -90,8 +104,9 @@ class Model(mesa.Model):
         self.skilled_share = np.array([cal.skilled_share[s] for s in SECTORS])
         self.sector_drift = growth.sector_drift(par)
         y = pop.output_yi
-        overhang, invest = capital_prehistory(par, y, cal.growth_2022, self.streams.get("population", 1))
-        self._invest_2022 = mean_by_size(invest, y)  # expected rate: the 2022 FAI base without one draw's luck
+        overhang, invest, trend = capital_prehistory(par, y, [cal.growth_2021, cal.growth_2022], self.streams.get("population", 1))
+        self._invest_prior = np.array([mean_by_size(v, y) for v in invest])  # expected rates, not one draw's luck
+        intensity = self.space_draws(self.streams.get("population", 2).random(y.size))
         self.firms = FirmStore(capacity=int(y.size * 1.5))
         self._index_version = -1
         employees = cal.workers_per_yi * y
@@ -103,30 +118,38 @@ class Model(mesa.Model):
             capital_yi=par.capital_output * y * overhang,
             employees=employees,
             skilled=self.skilled_share[pop.sector] * employees,
-            floor_m2=par.floor_m2_per_yi * y,
+            floor_m2=intensity * y,
+            space_intensity=intensity,
             age_months=pop.age_months,
             above_scale=y >= cal.above_scale_threshold_yi,
-            trend=np.full(y.size, cal.growth_2022),
+            trend=trend,
         )
         self.firm_agents = {int(s): self.firm_class(self, s) for s in slots}
         loc = self.loc
         occupied = self.occupied()
         loc.stock_m2 = occupied / (1.0 - self._vacancy_2022)
-        loc.inefficient_mu = self._inefficient_share * loc.stock_m2 / cal.plot_ratio_2022 / M2_PER_MU
+        self._land_2022 = loc.stock_m2 / cal.plot_ratio_2022 / M2_PER_MU  # 亩 of industrial land
+        loc.land_mu = par.land_reserve_share * self._land_2022  # serviced land ready for projects
+        loc.density_cutoff = renovation.density_cutoffs(y, intensity * y, pop.location, self._inefficient_share * loc.is_park)
+        loc.inefficient_mu = self._inefficient_share * self._land_2022 * loc.is_park  # what the programme can clear
         self._occupancy_2022 = occupied / loc.stock_m2
         loc.rent = self._land_price.astype(float)
         loc.pool = cal.pool_share_2022 * self.by_location(self.firms.skilled[slots], slots)
         self.mean_entrant_yi = demography.mean_entrant_size(par, cal.zipf_exponent)
+        live = self.firms.live()
+        self.base_hazard = float(demography.exit_hazard(par, self.firms.output_yi[live], self.firms.trend[live]).mean())
 
-    def _fai_2022(self) -> np.ndarray:
-        """FAI by location x sector in 2022 (亿/yr), from the same rules at 2022 rates:
-        incumbents invest as in their simulated recent past (`capital_prehistory`), entrants
-        arrive at `entry_rate`; construction runs at the background rate."""
-        par, live = self.params, self.firms.live()
-        incumbents = self.by_cell(self.firms.output_yi[live] * self._invest_2022, live)
-        entrants = par.entry_rate * self.by_cell(np.ones(live.size), live) * self.mean_entrant_yi
-        self.loc.fai_construction = par.background_space_growth * self.loc.stock_m2 * par.construction_cost_yuan_m2 / 1e8
-        return par.capital_output * (incumbents + entrants)
+    def space_draws(self, u: np.ndarray) -> np.ndarray:
+        """Firms' own floor space per 亿 of output at base-year technology (the FirmStore's
+        `space_intensity`): the mean `floor_m2_per_yi` times a lognormal factor of mean 1
+        (one uniform per firm)."""
+        sd = self.params.space_intensity_sd
+        return self.params.floor_m2_per_yi * np.exp(sd * ndtri(u) - 0.5 * sd * sd)
+
+    def space_trend(self) -> float:
+        """Floor space per 亿 of output now relative to the base year: it falls at
+        `space_intensity_decline` a year as output per 亩 rises."""
+        return float(np.exp(-self.params.space_intensity_decline * self.steps * self.dt))
 
     # ------------------------------------------------------------------ aggregates
     def _index(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -183,8 +206,9 @@ class Model(mesa.Model):
         self.government.step()  # 1. levers: floor space, talent, fund, platforms
         fai_ls = self.firms_act()  # 2.-7. the firms' rules
         fai_ls += self.enter()  # 8. entry (investment attraction)
-        self.update_status()  # 9. above-scale status, ages, rents, agglomeration
-        self.recorder.record(self, self.steps, fai_ls=fai_ls)  # 10. aggregates
+        fai_ls += self.build_projects()  # 9. projects: spending, completion, new starts
+        self.update_status()  # 10. above-scale status, ages, rents, agglomeration
+        self.recorder.record(self, self.steps, fai_ls=fai_ls)  # 11. aggregates
         if self.steps >= self.n_steps:
             self.running = False
 
@@ -200,8 +224,8 @@ class Model(mesa.Model):
         live = self.firms.live()
         target = self.desired_output(live)  # 2. productivity growth -> desired output
         feasible = self.occupy_space(live, target)  # 3. floor space, rationed by park
-        feasible = self.hire_talent(live, feasible)  # 4. skilled workers, rationed by park
-        fai_ls = self.produce_and_invest(live, feasible)  # 5. output, capital, FAI
+        output = self.hire_talent(live, target, feasible)  # 4. skilled workers, city-wide market
+        fai_ls = self.produce_and_invest(live, output)  # 5. output, capital, FAI
         self.relocate(self.firms.live())  # 6. relocation choice under the rule
         self.exit(self.firms.live())  # 7. exit of weak firms
         return fai_ls
@@ -229,7 +253,8 @@ class Model(mesa.Model):
         return growth.macro_shock(self.params, self.streams.normal("macro", self.steps, 1)[0], self.dt)
 
     def occupy_space(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
-        f, per_yi = self.firms, self.params.floor_m2_per_yi
+        f = self.firms
+        per_yi = self.space_need(live)
         kept, demand = space.request(f.floor_m2[live], target, per_yi, self.params.space_hold_slack)
         f.floor_m2[live] = kept  # excess released
         granted = ration(demand, f.location[live], self.vacancy(), self.weight)
@@ -237,25 +262,47 @@ class Model(mesa.Model):
         self.loc.unmet_space = self.by_location(demand - granted, live)
         return space.feasible(target, f.floor_m2[live], per_yi)
 
-    def hire_talent(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
+    def space_need(self, slots: np.ndarray) -> np.ndarray:
+        """Floor space per 亿 of output each firm needs now: its own intensity, falling with
+        the trend of output per 亩 (`space_intensity_decline`)."""
+        return self.firms.space_intensity[slots] * self.space_trend()
+
+    def skilled_need(self, sector: np.ndarray) -> np.ndarray:
+        """Skilled workers per 亿 of output now, by firm sector."""
+        return self.skilled_share[sector] * self.workers_per_yi()
+
+    def hire(self, demand: np.ndarray, location: np.ndarray) -> np.ndarray:
+        """The city's labour market (`markets.match`): the skilled workers granted to each
+        request, taken from the job-seekers of every home location. `location`: of each
+        request's job."""
+        demand_l = self.weight * np.bincount(location, weights=demand, minlength=self.n_loc)
+        ratio, taken = match(demand_l, self.loc.pool, self.commute)
+        self.loc.pool -= taken
+        return demand * ratio[location]
+
+    def hire_talent(self, live: np.ndarray, target: np.ndarray, feasible: np.ndarray) -> np.ndarray:
+        """Skilled workers for the output floor space allows, then output from both inputs
+        (`production.output`: substitution between them)."""
         f, loc = self.firms, self.firms.location[live]
-        per_worker = self.skilled_share[f.sector[live]] * self.workers_per_yi()  # skilled per 亿
-        skilled, release, demand = talent.request(f.skilled[live], target, per_worker, self.params.skilled_attrition, self.dt)
+        per_worker = self.skilled_need(f.sector[live])
+        release, demand = talent.request(f.skilled[live], feasible, per_worker)
         self.loc.pool += self.by_location(release, live)
-        granted = ration(demand, loc, self.loc.pool, self.weight)
-        self.loc.pool -= self.by_location(granted, live)
+        granted = self.hire(demand, loc)
         self.loc.unmet_talent = self.by_location(demand - granted, live)
-        f.skilled[live] = skilled - release + granted
-        return talent.feasible(target, f.skilled[live], per_worker)
+        f.skilled[live] = f.skilled[live] - release + granted
+        return production.output(target, f.floor_m2[live], self.space_need(live) * target, f.skilled[live], per_worker * target, self.params.input_substitution)
 
     def produce_and_invest(self, live: np.ndarray, output: np.ndarray) -> np.ndarray:
+        """Output, and the equipment investment that tops capital up to it (buildings are
+        floor space, counted when built). Returns the investment by cell (亿/yr)."""
         f = self.firms
+        large = self.large_investors(live)
         capital, kept = growth.invest(self.params, f.capital_yi[live], output, self.dt)
         f.trend[live] = growth.trend(f.trend[live], output, f.output_yi[live], self.dt)
         f.capital_yi[live] = capital
         f.output_yi[live] = output
         f.employees[live] = self.workers_per_yi() * output
-        return self.by_cell(capital - kept, live) / self.dt
+        return self.spend_investment(capital - kept, live, large)
 
     def location_utility(self) -> np.ndarray:
         live, loc = self.firms.live(), self.loc
@@ -274,7 +321,8 @@ class Model(mesa.Model):
         rule = self.policy.relocation_rule
         utility = self.location_utility()[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
         room = self.vacancy()
-        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park)
+        making_room = renovation.inefficient(f.output_yi[movers], f.floor_m2[movers], cur, loc.density_cutoff, loc.is_park)
+        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
         allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(self.n_loc)[None, :] == cur[:, None])
         dest = relocation.choose(utility, allowed, self.streams.uniform("move", t, n, 1)[movers])
         go = dest != cur
@@ -290,16 +338,40 @@ class Model(mesa.Model):
     def exit(self, live: np.ndarray) -> None:
         f, par = self.firms, self.params
         hazard = demography.exit_hazard(par, f.output_yi[live], f.trend[live])
-        p = demography.exit_probability(par, hazard, hazard.mean(), self.dt)
-        dead = live[self.streams.uniform("exit", self.steps, f.n)[live] < p]
+        p = demography.exit_probability(par, hazard, self.base_hazard, self.dt)
+        self.remove_firms(live[self.streams.uniform("exit", self.steps, f.n)[live] < p])
+
+    def remove_firms(self, dead: np.ndarray) -> None:
+        """Firms close: their skilled workers join the job-seekers, their floor space is free."""
+        f = self.firms
         self.loc.pool += self.by_location(f.skilled[dead], dead)
         f.remove(dead)
         for s in dead:
             self.firm_agents.pop(int(s)).remove()
         self.flows["exits"] += self.weight * dead.size
 
+    def add_firms(self, sector, location, output, floor, intensity, capital, skilled, pick_productivity=None) -> np.ndarray:
+        """New firms (entrants, new plants) with their Mesa agents; returns their slots."""
+        slots = self.firms.add(
+            sector=sector, location=location, output_yi=output,
+            productivity=output if pick_productivity is None else pick_productivity,
+            capital_yi=capital, employees=self.workers_per_yi() * output, skilled=skilled,
+            floor_m2=floor, space_intensity=intensity, above_scale=output >= self.cal.above_scale_threshold_yi,
+            trend=np.zeros(output.size), born_step=np.full(output.size, self.steps),
+        )  # fmt: skip
+        for s in slots:
+            self.firm_agents[int(s)] = self.firm_class(self, s)
+        self.flows["entries"] += self.weight * slots.size
+        return slots
+
+    def steered_utility(self) -> np.ndarray:
+        """Location utility [location, sector] of entrants and projects, with the steering of
+        investment attraction towards parks whose leading industry matches."""
+        return self.location_utility() + self.params.util_leading * self.policy.attraction_steering * self.loc.leading
+
     def enter(self) -> np.ndarray:
-        """New firms, steered by investment attraction. Returns their FAI by cell (亿/yr)."""
+        """Small new firms (below the size of a project), steered by investment attraction.
+        Returns their equipment investment by cell (亿/yr)."""
         f, par, pol, cal, t = self.firms, self.params, self.policy, self.cal, self.steps
         live = f.live()
         count_s = self.weight * np.bincount(f.sector[live], minlength=S)
@@ -307,42 +379,27 @@ class Model(mesa.Model):
         for s in range(S):
             lam = par.entry_rate * pol.attraction_intensity * count_s[s] * self.dt / self.weight
             k = self.streams.get("entry", t, s, 0).poisson(lam)
-            draws.append(np.clip(self.streams.get("entry", t, s, 1).random((k, 3)), 1e-12, 1 - 1e-12))
+            draws.append(np.clip(self.streams.get("entry", t, s, 1).random((k, 4)), 1e-12, 1 - 1e-12))
             sectors.append(np.full(k, s, dtype=np.int8))
         sec, u = np.concatenate(sectors), np.concatenate(draws)
         fai = np.zeros((self.n_loc, S))
         if sec.size == 0:
             return fai
         y = demography.entrant_sizes(par, cal.zipf_exponent, u[:, 0])
-        utility = self.location_utility() + par.util_leading * pol.attraction_steering * self.loc.leading
+        intensity = self.space_draws(u[:, 3])
+        floor = intensity * self.space_trend() * y
         room = self.vacancy()
-        allowed = room[None, :] >= self.weight * par.floor_m2_per_yi * y[:, None]
-        dest = relocation.choose(utility[:, sec].T, allowed, u[:, 1])
+        dest = relocation.choose(self.steered_utility()[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
         ok = dest >= 0
-        ok[ok] = fill_in_order(par.floor_m2_per_yi * y[ok], dest[ok], u[ok, 2], room, self.weight)
-        sec, y, dest = sec[ok], y[ok], dest[ok]
-        per_worker = self.skilled_share[sec] * self.workers_per_yi()
-        skilled = ration(per_worker * y, dest, self.loc.pool, self.weight)
-        self.loc.pool -= self.weight * np.bincount(dest, weights=skilled, minlength=self.n_loc)
+        ok[ok] = fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
+        sec, y, dest, intensity = sec[ok], y[ok], dest[ok], intensity[ok]
+        per_worker = self.skilled_need(sec)
+        skilled = self.hire(per_worker * y, dest)
         y = np.minimum(y, skilled / per_worker)
         staffed = y >= 0.5 * par.entrant_min_yi  # an entrant that cannot hire does not enter
         self.loc.pool += self.weight * np.bincount(dest[~staffed], weights=skilled[~staffed], minlength=self.n_loc)
-        sec, y, dest, skilled = sec[staffed], y[staffed], dest[staffed], skilled[staffed]
-        slots = f.add(
-            sector=sec,
-            location=dest,
-            output_yi=y,
-            productivity=y,
-            capital_yi=par.capital_output * y,
-            employees=self.workers_per_yi() * y,
-            skilled=skilled,
-            floor_m2=par.floor_m2_per_yi * y,
-            above_scale=y >= cal.above_scale_threshold_yi,
-            born_step=np.full(y.size, t),
-        )
-        for s in slots:
-            self.firm_agents[int(s)] = self.firm_class(self, s)
-        self.flows["entries"] += self.weight * slots.size
+        sec, y, dest, skilled, intensity = sec[staffed], y[staffed], dest[staffed], skilled[staffed], intensity[staffed]
+        self.add_firms(sec, dest, y, intensity * self.space_trend() * y, intensity, par.capital_output * y, skilled)
         np.add.at(fai, (dest, sec), self.weight * par.capital_output * y / self.dt)
         return fai
 

@@ -114,27 +114,44 @@ def zipf_exponent(sizes: np.ndarray, tail_share: float = 0.2) -> float:
     return float(k / np.sum(np.log(x[:k] / x[k])))
 
 
-def capital_prehistory(params: Params, output: np.ndarray, growth_rate: float, rng: np.random.Generator, months: int = 36) -> tuple[np.ndarray, np.ndarray]:
-    """Capital overhang and investment rate that the model's own rules give in 2022.
+BURN_IN_MONTHS = 60
+
+
+def capital_prehistory(params: Params, output: np.ndarray, growth_by_year: list[float], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Capital overhang and investment rates that the model's own rules give in the years
+    before the base.
 
     Investment is irreversible: after a bad shock a firm keeps idle capital until it
     depreciates. Starting every firm at K = capital_output x output would make the first
     simulated year look like an investment boom, so each firm's recent past is simulated:
-    `months` of the model's shocks at `growth_rate`, tracking r = K / (capital_output x y).
-    Returns r at the end and the mean yearly gross investment over the last 12 months,
-    per unit of capital_output x y (the 2022 FAI the growth target is measured against).
+    12 months of the model's shocks at each of `growth_by_year` (the published growth of
+    the years before the base), tracking r = K / (capital_output x y), after a burn-in of
+    `BURN_IN_MONTHS` at their mean rate (idle capital takes years to settle). Returns r at the end
+    and, per year, the mean yearly gross investment per unit of capital_output x y at the
+    end size: shape [years, firms] (the last row is the base year's FAI); and each firm's
+    smoothed growth trend at the end (the rule of `growth.trend`), so exit hazards start
+    from the spread of trends the shocks make, not from one value.
     """
-    dt = 1.0 / 12.0
-    r = np.ones(output.size)
-    invest = np.zeros(output.size)
+    dt, months = 1.0 / 12.0, 12 * len(growth_by_year)
+    r, trend = np.ones(output.size), np.full(output.size, float(np.mean(growth_by_year)))
+    # burn-in at the mean rate: starting every firm without idle capital overstates investment
+    for _ in range(BURN_IN_MONTHS):
+        u = rng.random((2, output.size)).clip(1e-12, 1 - 1e-12)
+        g0 = trend[0] * dt + shock(params, output, u[0], u[1], rng.standard_normal(output.size), dt)
+        r = np.maximum(r * (1.0 - params.depreciation * dt) * np.exp(-g0), 1.0)
+    monthly = np.zeros((months, output.size))  # yearly rate, per unit of capital at the month's start size
+    g = np.zeros((months, output.size))
     for k in range(months):
         u = rng.random((2, output.size)).clip(1e-12, 1 - 1e-12)
-        g = growth_rate * dt + shock(params, output, u[0], u[1], rng.standard_normal(output.size), dt)
-        kept = r * (1.0 - params.depreciation * dt) * np.exp(-g)
+        g[k] = growth_by_year[k // 12] * dt + shock(params, output, u[0], u[1], rng.standard_normal(output.size), dt)
+        kept = r * (1.0 - params.depreciation * dt) * np.exp(-g[k])
         r = np.maximum(kept, 1.0)
-        if k >= months - 12:
-            invest += (r - kept) * np.exp(g) / 12.0 / dt  # per unit of capital at the start size
-    return r, invest
+        monthly[k] = (r - kept) * np.exp(g[k]) / dt
+        trend += (g[k] / dt - trend) * dt
+    # per unit of the END size: a month's start size is the end size less the growth since
+    since = np.cumsum(g[::-1], axis=0)[::-1]  # log growth from the start of month k to the end
+    monthly *= np.exp(-since)
+    return r, monthly.reshape(len(growth_by_year), 12, output.size).mean(axis=1), trend
 
 
 def mean_by_size(values: np.ndarray, size: np.ndarray, bins: int = 20) -> np.ndarray:

@@ -4,11 +4,11 @@
 production and investment, relocation, exit): there, each Firm agent applies the rules to
 its own row, in Python, on scalars, in stages activated with `shuffle_do`. The rules are
 the very functions the vectorised model applies to arrays (sim.growth, sim.space,
-sim.talent, sim.relocation, sim.demography; see sim.ops). What is a park's or the city's
-(rationing a park's floor space and talent among the requests, admitting moves in order,
-the mean exit hazard) the model computes from the requests the agents posted, with the
-same functions the vectorised model uses. The government, entry, status updates and the
-recording are the vectorised model's own.
+sim.talent, sim.production, sim.relocation, sim.demography; see sim.ops). What is a park's
+or the city's (rationing a park's floor space among the requests, the city's labour
+market, admitting moves in order) the model computes from the requests the agents posted,
+with the same functions the vectorised model uses. The government (with the renovation
+programme), entry, projects, status updates and the recording are the vectorised model's.
 
 It exists to check the vectorised model (tests/test_reference.py) and to measure what the
 vectorisation buys (experiments/bench.py); runs use `sim.model.Model`.
@@ -27,10 +27,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import demography, growth, relocation, space, talent
+from . import demography, growth, production, relocation, renovation, space, talent
 from .agents import Firm
 from .config import Config
-from .markets import fill_in_order, ration_ratio
+from .markets import fill_in_order, match, ration_ratio
 from .model import Model
 
 
@@ -49,21 +49,22 @@ class ReferenceFirm(Firm):
         target = growth.potential(par, f.productivity[i], y, mu, agglomeration, f.boost[i], shock, m.dt)
         f.boost[i] = 0.0
         f.productivity[i] = target
-        kept, demand = space.request(f.floor_m2[i], target, par.floor_m2_per_yi, par.space_hold_slack)
+        per_yi = f.space_intensity[i] * b.space_trend
+        kept, demand = space.request(f.floor_m2[i], target, per_yi, par.space_hold_slack)
         f.floor_m2[i] = kept
-        b.target[i], b.space_demand[i] = target, demand
+        b.target[i], b.space_demand[i], b.per_yi[i] = target, demand, per_yi
 
     def occupy(self) -> None:
         """3. Floor space granted (the park's ration); 4. skilled workers released or requested."""
-        m, f, i, par, b = self.model, self.model.firms, self.slot, self.model.params, self.model.board
+        m, f, i, b = self.model, self.model.firms, self.slot, self.model.board
         granted = b.space_demand[i] * b.space_ratio[f.location[i]]
         floor = f.floor_m2[i] + granted
         f.floor_m2[i] = floor
         b.space_granted[i] = granted
-        feasible = space.feasible(b.target[i], floor, par.floor_m2_per_yi)
+        feasible = space.feasible(b.target[i], floor, b.per_yi[i])
         per_worker = m.skilled_share[f.sector[i]] * b.workers_per_yi
-        skilled, release, demand = talent.request(f.skilled[i], feasible, per_worker, par.skilled_attrition, m.dt)
-        b.feasible[i], b.skilled[i], b.release[i], b.talent_demand[i] = feasible, skilled, release, demand
+        release, demand = talent.request(f.skilled[i], feasible, per_worker)
+        b.feasible[i], b.skilled[i], b.release[i], b.talent_demand[i] = feasible, f.skilled[i], release, demand
 
     def produce(self) -> None:
         """4. Skilled workers granted (the park's ration); 5. output, capital, investment;
@@ -74,7 +75,7 @@ class ReferenceFirm(Firm):
         f.skilled[i] = skilled
         b.talent_granted[i] = granted
         per_worker = m.skilled_share[f.sector[i]] * b.workers_per_yi
-        output = talent.feasible(b.feasible[i], skilled, per_worker)
+        output = production.output(b.target[i], f.floor_m2[i], b.per_yi[i] * b.target[i], skilled, per_worker * b.target[i], par.input_substitution)
         capital, kept = growth.invest(par, f.capital_yi[i], output, m.dt)
         trend = growth.trend(f.trend[i], output, f.output_yi[i], m.dt)
         f.trend[i], f.capital_yi[i], f.output_yi[i] = trend, capital, output
@@ -91,7 +92,8 @@ class ReferenceFirm(Firm):
         cur, sec = f.location[i : i + 1], f.sector[i : i + 1]
         rule = m.policy.relocation_rule
         utility = b.utility[:, sec].T - relocation.moving_cost(m.params, rule, cur, loc.district)
-        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park)
+        making_room = renovation.inefficient(f.output_yi[i : i + 1], f.floor_m2[i : i + 1], cur, loc.density_cutoff, loc.is_park)
+        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
         allowed &= (b.room >= m.weight * f.floor_m2[i]) | (np.arange(m.n_loc) == cur[0])
         dest = relocation.choose(utility, allowed, m.draws.pick[i : i + 1])[0]
         if dest != cur[0]:
@@ -105,7 +107,7 @@ class ReferenceFirm(Firm):
             f.boost[i] += growth.agglomeration(m.params, b.ln_ls[dest, sec] - b.ln_ls[cur, sec], b.ln_l[dest] - b.ln_l[cur])
             f.move(i, dest)
             f.moves[i] += 1
-        if m.draws.exit[i] < demography.exit_probability(m.params, b.hazard[i], b.mean_hazard, m.dt):
+        if m.draws.exit[i] < demography.exit_probability(m.params, b.hazard[i], m.base_hazard, m.dt):
             f.remove(i)
             b.dead[i] = True
             del m.firm_agents[i]
@@ -145,7 +147,7 @@ class ReferenceModel(Model):
             target=zeros(), space_demand=zeros(), space_granted=zeros(), feasible=zeros(), skilled=zeros(),
             release=zeros(), talent_demand=zeros(), talent_granted=zeros(), investment=zeros(), hazard=zeros(),
             destination=np.full(n, -1), admitted=np.zeros(n, dtype=bool), dead=np.zeros(n, dtype=bool),
-            workers_per_yi=self.workers_per_yi(),
+            per_yi=zeros(), workers_per_yi=self.workers_per_yi(), space_trend=self.space_trend(),
         )  # fmt: skip
 
         agents.shuffle_do("plan")  # 2. growth -> desired output; 3. floor-space requests
@@ -155,11 +157,13 @@ class ReferenceModel(Model):
         agents.shuffle_do("occupy")  # 3. floor space granted; 4. talent requests
         self.loc.unmet_space = self.by_location(b.space_demand[live] - b.space_granted[live], live)
         self.loc.pool += self.by_location(b.release[live], live)
-        b.talent_ratio = ration_ratio(b.talent_demand[live], loc, self.loc.pool, self.weight)
+        b.talent_ratio, taken = match(self.by_location(b.talent_demand[live], live), self.loc.pool, self.commute)
+        self.loc.pool -= taken
+        b.large = np.zeros(n, dtype=bool)
+        b.large[live] = self.large_investors(live)
         agents.shuffle_do("produce")  # 4. talent granted; 5. output, capital, FAI
-        self.loc.pool -= self.by_location(b.talent_granted[live], live)
         self.loc.unmet_talent = self.by_location(b.talent_demand[live] - b.talent_granted[live], live)
-        fai_ls = self.by_cell(b.investment[live], live) / self.dt
+        fai_ls = self.spend_investment(b.investment[live], live, b.large[live])
 
         b.utility, b.room = self.location_utility(), self.vacancy()
         agents.shuffle_do("look")  # 6. relocation requests
@@ -167,7 +171,6 @@ class ReferenceModel(Model):
         ok = fill_in_order(f.floor_m2[going], b.destination[going], self.draws.order[going], b.room, self.weight)
         b.admitted[going[ok]] = True
         b.ln_ls, b.ln_l = np.log1p(self.output_ls), np.log1p(self.output_ls.sum(1))
-        b.mean_hazard = b.hazard[live].mean()
         agents.shuffle_do("settle")  # 6. moves; 7. exits
         dead = np.flatnonzero(b.dead)
         self.loc.pool += self.by_location(f.skilled[dead], dead)

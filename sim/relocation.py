@@ -46,18 +46,20 @@ def consider_probability(params: Params, output, age_months, dt: float):
     return 1.0 - exp(-rate * dt)
 
 
-def allowed_moves(rule: str, current: np.ndarray, sector: np.ndarray, district: np.ndarray, leading: np.ndarray, is_park: np.ndarray) -> np.ndarray:
+def allowed_moves(rule: str, current: np.ndarray, sector: np.ndarray, district: np.ndarray, leading: np.ndarray, is_park: np.ndarray, making_room: np.ndarray) -> np.ndarray:
     """Mask [firm, location] of destinations the relocation rule allows.
 
     free: anywhere; restricted: only within the firm's district; coordinated: within the
-    district, or across districts into a park whose leading industries include the firm's.
+    district, across districts into a park whose leading industries include the firm's,
+    and out of the parks for a park firm using its land inefficiently (`making_room`, a
+    mask of the firms: 腾笼换鸟).
     """
     same = district[None, :] == district[current][:, None]
     if rule == "free":
         return np.ones_like(same)
     if rule == "restricted":
         return same
-    return same | (leading[:, sector].T & is_park[None, :])
+    return same | (leading[:, sector].T & is_park[None, :]) | (making_room[:, None] & ~is_park[None, :])
 
 
 def moving_cost(params: Params, rule: str, current: np.ndarray, district: np.ndarray) -> np.ndarray:

@@ -20,8 +20,9 @@ from .exogenous import price_index, services_revenue
 from .targets import parks_output_series
 
 CELL_VARS = ("output_yi", "output_all_yi", "firms", "above_scale_firms", "employment", "skilled_employment", "fai_yi")
-LOCATION_VARS = ("floor_space_m2", "vacant_space_m2", "st_platforms", "talent_pool", "construction_fai_yi", "rent_index")
-FLOW_VARS = ("entries", "exits", "moves", "crossed_up", "crossed_down")
+LOCATION_VARS = ("floor_space_m2", "vacant_space_m2", "st_platforms", "talent_pool", "construction_fai_yi", "rent_index", "land_for_projects_mu", "inefficient_land_mu")
+FLOW_VARS = ("entries", "exits", "moves", "crossed_up", "crossed_down", "projects_started", "projects_started_10yi", "projects_completed", "firms_cleared")
+FLOW_KEYS = ("entries", "exits", "moves", "up", "down", "projects", "large_projects", "completed", "cleared")  # model.flows
 
 
 class Recorder:
@@ -61,8 +62,10 @@ class Recorder:
         lv["talent_pool"][t] = loc.pool
         lv["construction_fai_yi"][t] = loc.fai_construction
         lv["rent_index"][t] = loc.rent
+        lv["land_for_projects_mu"][t] = loc.land_mu + loc.cleared_mu
+        lv["inefficient_land_mu"][t] = loc.inefficient_mu
         fl = model.flows
-        for name, key in zip(FLOW_VARS, ("entries", "exits", "moves", "up", "down")):
+        for name, key in zip(FLOW_VARS, FLOW_KEYS):
             self.flows[name][t] = fl[key] if t > 0 else 0.0
 
     # -------------------------------------------------------------- derived series

@@ -34,18 +34,9 @@ def allocate_new_space(m2: float, rule: str, unmet: np.ndarray, stock: np.ndarra
     return m2 * key / key.sum()
 
 
-def renovate(mu: float, inefficient_mu: np.ndarray, far_gain: float) -> tuple[np.ndarray, np.ndarray]:
-    """Renovate `mu` 亩 of inefficient land, in proportion to each location's remaining stock.
-
-    Returns (亩 renovated, m² of floor space added) per location; renovation lifts the
-    plot ratio of the land by `far_gain`. Nothing is renovated once the stock is used up.
-    """
-    total = inefficient_mu.sum()
-    if total <= 0 or mu <= 0:
-        zero = np.zeros_like(inefficient_mu)
-        return zero, zero
-    done = np.minimum(inefficient_mu, mu * inefficient_mu / total)
-    return done, done * M2_PER_MU * far_gain
+def rebuilt_floor(mu: np.ndarray, plot_ratio: float) -> np.ndarray:
+    """Floor space (m²) rebuilt on `mu` 亩 of cleared land at `plot_ratio`."""
+    return mu * M2_PER_MU * plot_ratio
 
 
 def rent(rent_2022: np.ndarray, occupancy: np.ndarray, occupancy_2022: np.ndarray, elasticity: float) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-DECISIONS = ("population", "growth", "exit", "entry", "move", "platform", "macro", "parameters")
+DECISIONS = ("population", "growth", "exit", "entry", "move", "platform", "macro", "parameters", "project", "renovation")
 
 
 class Streams:

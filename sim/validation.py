@@ -42,7 +42,7 @@ def validate(cfg: Config) -> Config:
     for name, keys in (("fixed_parameters", cfg.fixed_parameters), ("fit_se", cfg.fit_se)):
         for key in keys:
             if key not in drawable:
-                _fail(name, key, "keys of uncertain fields, e.g. params.macro_sd or calibration.growth_2022 (sim/config.py, `param` fields)")
+                _fail(name, key, "keys of uncertain fields, e.g. params.macro_sd or calibration.zipf_exponent (sim/config.py, `param` fields)")
     for key, se in cfg.fit_se.items():
         _check_range(f"fit_se.{key}", se, 0.0)
     base = cfg.calibration.base_year

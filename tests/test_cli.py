@@ -59,7 +59,7 @@ def test_results_contract(baseline_dir):
     assert "P(met), parameters+seeds" in stdout and "P(met), seeds only" in stdout and "short by" in stdout
     assert str(out) in stdout
     draws = pd.read_parquet(out / "parameters.parquet")
-    assert list(draws["replication"]) == [0, 1] and "params.macro_sd" in draws and "calibration.growth_2022" in draws
+    assert list(draws["replication"]) == [0, 1] and "params.macro_sd" in draws and "calibration.zipf_exponent" in draws
 
 
 def test_same_seed_same_bytes(baseline_dir, tmp_path):

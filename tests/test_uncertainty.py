@@ -65,7 +65,7 @@ def test_simulate_records_draws_and_both_probabilities(cfg, tmp_path):
 def test_a_draw_is_applied_to_the_model(cfg):
     row = uncertainty.draws(cfg).iloc[2]
     applied = uncertainty.apply(cfg, row)
-    assert applied.params.macro_sd == row["params.macro_sd"] and applied.calibration.growth_2022 == row["calibration.growth_2022"]
+    assert applied.params.macro_sd == row["params.macro_sd"] and applied.calibration.zipf_exponent == row["calibration.zipf_exponent"]
     assert applied.policy == cfg.policy and cfg.params.macro_sd != row["params.macro_sd"]  # the original is not modified
 
 

@@ -1,0 +1,123 @@
+"""Projects, making room, the labour market, production and exit: accounting identities
+and the direction of each mechanism (paired runs share every random draw)."""
+
+import copy
+
+import numpy as np
+import pytest
+
+from sim import Model, production
+from sim.config import SECTORS
+from sim.markets import commute_weights, match
+from sim.renovation import land_of
+
+
+def model(cfg, **changes):
+    c = copy.deepcopy(cfg)
+    for key, value in changes.items():
+        section, name = key.split("__")
+        setattr(getattr(c, section), name, value)
+    return Model(c)
+
+
+def test_project_spending_is_its_investment_and_its_plant_is_not_counted_again(small):
+    m = model(small, params__project_rate=0.0)
+    m.projects.drop(np.ones(len(m.projects), dtype=bool))
+    park, months = 0, 7
+    m.projects.add(sector=[0], location=[park], size_yi=[30.0], months=[months], left=[months], pick=[-1.0])
+    firms_before, stock_before = m.firms.live().size, m.loc.stock_m2.copy()
+    spent = 0.0
+    for _ in range(months):
+        spent += m.build_projects().sum() * m.dt
+        assert np.all(m.loc.stock_m2 >= stock_before)
+    assert spent == pytest.approx(m.weight * 30.0, rel=1e-12)  # FAI = the project's investment, once
+    assert len(m.projects) == 0 and m.firms.live().size == firms_before + 1  # a new plant
+    floor = m.weight * 30.0 / m.params.project_capital_output * m.params.floor_m2_per_yi * m.space_trend()
+    assert m.loc.stock_m2[park] - stock_before[park] == pytest.approx(floor)  # its plant joins the stock ...
+    assert np.array_equal(m.loc.stock_m2[1:], stock_before[1:])
+    assert m.build_projects().sum() == 0.0  # ... and nothing more is spent on it
+
+
+def test_expansion_grows_an_incumbent_of_its_sector_and_park(small):
+    m = model(small, params__project_rate=0.0)
+    m.projects.drop(np.ones(len(m.projects), dtype=bool))
+    live = m.firms.live()
+    here = live[(m.firms.location[live] == 0) & (m.firms.sector[live] == 0)]
+    capital = m.firms.capital_yi[here].sum()
+    m.projects.add(sector=[0], location=[0], size_yi=[20.0], months=[1], left=[1], pick=[0.5])
+    m.build_projects()
+    assert m.firms.live().size == live.size  # no new firm
+    added = 20.0 / m.params.project_capital_output
+    assert m.firms.capital_yi[here].sum() - capital == pytest.approx(m.params.capital_output * added)
+
+
+def test_attraction_raises_project_starts_paired(small):
+    starts = {}
+    for a in (1.0, 2.0):
+        m = model(small, policy__attraction_intensity=a, params__land_reserve_share=0.5).run()
+        starts[a] = m.recorder.flows["projects_started"].sum()
+    assert starts[2.0] > 1.5 * starts[1.0] > 0
+
+
+def test_projects_need_land(small):
+    m = model(small, params__land_reserve_share=0.0, params__land_supply_rate=0.0, policy__land_renovation_mu_per_year=0.0).run()
+    assert m.recorder.flows["projects_started"].sum() == 0  # no land, no plant
+
+
+def test_making_room_moves_firms_out_and_frees_their_land(small):
+    m = model(small)
+    f, parks = m.firms, m.loc.is_park
+    before = f.location[f.live()].copy(), f.live().copy()
+    stock = m.loc.stock_m2.copy()
+    freed = m.government.make_room(2000.0)
+    assert freed[parks].sum() >= 2000.0 * 0.9 and freed[~parks].sum() == 0.0
+    slots = before[1][m.firms.location[before[1]] != before[0]]  # moved
+    gone = before[1][~f.alive[before[1]]]  # closed
+    cleared = np.concatenate([slots, gone])
+    assert cleared.size > 0 and np.all(parks[before[0][np.searchsorted(before[1], cleared)]])
+    assert freed.sum() == pytest.approx(m.weight * land_of(f.floor_m2[cleared], m.cal.plot_ratio_2022).sum())
+    assert stock[parks].sum() - m.loc.stock_m2[parks].sum() == pytest.approx(m.weight * f.floor_m2[cleared].sum())
+
+
+def test_renovation_stops_when_the_inefficient_land_is_used_up(small):
+    m = model(small, policy__land_renovation_mu_per_year=1e6).run()
+    cleared = m.recorder.flows["firms_cleared"]
+    assert cleared[1:13].sum() > 0 and m.recorder.locations["inefficient_land_mu"][-1][m.loc.is_park].sum() < 0.05 * m.recorder.locations["inefficient_land_mu"][0].sum()
+
+
+def test_talent_stocks_and_flows_balance(small):
+    m = model(small)
+    f = m.firms
+    total = lambda: m.weight * f.skilled[f.live()].sum() + m.loc.pool.sum()  # noqa: E731
+    start = total()
+    m.run()
+    assert total() == pytest.approx(start + m.talent_arrived, rel=1e-9)
+
+
+def test_labour_market_commuting():
+    district = np.array([0, 0, 1])
+    demand, pool = np.array([10.0, 0.0, 30.0]), np.array([0.0, 0.0, 20.0])
+    ratio, taken = match(demand, pool, commute_weights(district, 0.0))
+    assert np.allclose(ratio, [0.5, 1.0, 0.5]) and taken.sum() == pytest.approx(20.0)  # one city pool
+    ratio_far, _ = match(demand, pool, commute_weights(district, 5.0))
+    assert ratio_far[0] < 0.1 < 0.6 < ratio_far[2] <= 1.0  # commuting is costly: the jobs next door fill first
+
+
+def test_production_substitutes_between_inputs():
+    for sigma in (0.2, 0.5, 0.9):
+        assert production.output(10.0, 5.0, 10.0, 2.0, 4.0, sigma) == pytest.approx(5.0)  # both short by half
+        assert production.output(10.0, 20.0, 10.0, 8.0, 4.0, sigma) == pytest.approx(10.0)  # capped at the target
+    short = [production.output(10.0, 10.0, 10.0, 2.0, 4.0, s) for s in (0.2, 0.5, 0.9)]
+    assert 5.0 < short[0] < short[1] < short[2] < 10.0  # one input short: more substitution, more output
+
+
+def test_exit_rises_in_bad_years(small):
+    from sim import demography
+
+    par = small.params
+    assert 1.0 - (1.0 - demography.exit_probability(par, 1.0, 1.0, 1 / 12)) ** 12 == pytest.approx(par.exit_rate)
+    good = model(small, params__macro_sd=0.0)
+    flat = {f"params__growth_{s}": 0.0 for s in SECTORS}
+    bad = model(small, params__macro_sd=0.0, params__zone_premium=0.0, **flat)
+    rates = [m.run().recorder.flows["exits"][1:].sum() for m in (good, bad)]
+    assert rates[1] > 1.05 * rates[0]  # more firms decline, more exit: the rate is not imposed
