@@ -575,8 +575,8 @@ with numpy alone.
 
 For the comparison with a per-agent model, the firm rules were moved out of the model's
 phases into functions of the mechanism modules (`growth.potential`, `growth.invest`,
-`growth.trend`, `space.request` and `feasible`, `talent.request` and `feasible`,
-`markets.ration_ratio`, `demography.exit_probability` taking the mean hazard), written with
+`growth.trend`, `space.request` and `feasible`, `talent.request`, `production.output`,
+`markets.ration_ratio` and `match`, `demography.exit_probability`), written with
 `sim.ops` so that they take arrays or one firm's scalars. On scalars `sim.ops` uses the
 `math` module and Python's comparisons: numpy's ufuncs on a Python float cost 0.3-1.5 µs a
 call, which would have made the reference two to three times slower than a hand-written

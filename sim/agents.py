@@ -125,10 +125,11 @@ class Government(mesa.Agent):
         land = renovation.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
         stock = m.weight * np.bincount(where, weights=land, minlength=m.n_loc)
         loc.inefficient_mu = stock
+        owed = np.minimum(loc.renovation_due, 0.0)  # a plot cleared beyond what was owed is carried
         if mu <= 0 or stock.sum() <= 0:
-            loc.renovation_due[:] = 0.0  # nothing to renovate: the programme waits, owing nothing
+            loc.renovation_due = owed  # nothing to renovate: the programme waits, owing nothing
             return np.zeros(m.n_loc)
-        loc.renovation_due = np.where(stock > 0, loc.renovation_due + mu * stock / stock.sum(), 0.0)
+        loc.renovation_due = np.where(stock > 0, loc.renovation_due + mu * stock / stock.sum(), owed)
         ratio = f.output_yi[firms] / f.floor_m2[firms] / loc.density_cutoff[where]
         chosen = renovation.select(ratio, land, where, loc.renovation_due, m.weight)
         firms, where, land = firms[chosen], where[chosen], land[chosen]
@@ -142,8 +143,9 @@ class Government(mesa.Agent):
 
     def displace(self, firms: np.ndarray) -> np.ndarray:
         """Cleared firms look for a site elsewhere, as movers do (the rule's destinations,
-        logit on utility, room admitted in order) but never their own park. Returns the
-        mask of those that moved; the others close."""
+        logit on utility, room admitted in order), never their own park nor a park where
+        they would be below the cutoff (`outside` has none). Returns the mask of those that
+        moved; the others close."""
         m = self.model
         f, par, loc, t, n = m.firms, m.params, m.loc, m.steps, m.firms.n
         if firms.size == 0:
@@ -152,6 +154,8 @@ class Government(mesa.Agent):
         room = m.vacancy()
         allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, np.ones(firms.size, dtype=bool))
         allowed &= (room[None, :] >= m.weight * f.floor_m2[firms][:, None]) & (np.arange(m.n_loc)[None, :] != cur[:, None])
+        # a park does not take a firm it would clear: below its own cutoff (outside has none)
+        allowed &= (f.output_yi[firms] / f.floor_m2[firms])[:, None] >= loc.density_cutoff[None, :]
         utility = m.location_utility()[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
         u = m.streams.uniform("renovation", t, n, 0)
         dest = relocation.choose(utility, allowed, u[firms])

@@ -11,7 +11,8 @@ from .population import M2_PER_MU
 def density_cutoffs(output: np.ndarray, floor: np.ndarray, location: np.ndarray, share: np.ndarray) -> np.ndarray:
     """Per location, the output per m² below which lie `share` of its floor space: the
     inefficient land of the park table (`inefficient_land_share`) located in the firms
-    that use their space least (a floor-weighted quantile)."""
+    that use their space least (a floor-weighted quantile). Firms come whole: the firm that
+    straddles the quantile is counted in when that brings the share nearer to `share`."""
     density = output / floor
     cut = np.zeros(share.size)
     for j in range(share.size):
@@ -19,9 +20,12 @@ def density_cutoffs(output: np.ndarray, floor: np.ndarray, location: np.ndarray,
         if not here.any() or share[j] <= 0:
             continue
         order = np.argsort(density[here])
-        cum = np.cumsum(floor[here][order])
-        k = min(np.searchsorted(cum, share[j] * cum[-1]), order.size - 1)
-        cut[j] = density[here][order][k]
+        d, cum = density[here][order], np.cumsum(floor[here][order])
+        target = share[j] * cum[-1]
+        k = min(int(np.searchsorted(cum, target)), order.size - 1)  # the straddling firm
+        before = cum[k - 1] if k > 0 else 0.0
+        take = cum[k] - target < target - before  # counting it in is nearer the share
+        cut[j] = np.nextafter(d[k], np.inf) if take else d[k]
     return cut
 
 
