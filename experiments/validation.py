@@ -62,11 +62,11 @@ def _limitations(cal: dict, fac: dict) -> list[str]:
                    "Their pre-2023 sizes are not published for the city, so no pre-2023 scenario is calibrated.")  # fmt: skip
     for u in cal["unfitted"]:
         if u["label"].startswith("parks' FAI 2022"):
-            out.append(f"**The parks' 2022 FAI level**: {u['model']:,.0f}亿 in the model against the estimate of {u['observed']:,.0f}亿 "
-                       "(range 520-760, from the 2023 plan): the FAI-growth target is measured on the model's own base (ODD 8.3).")
+            out.append(f"**The parks' 2022 FAI level**: {u['model']:,.0f}亿 in the model (the calibration's runs) against the estimate of "
+                       f"{u['observed']:,.0f}亿 (range 520-760, from the 2023 plan): the FAI-growth target is measured on the model's own base (ODD 8.3).")
     for u in cal["unfitted"]:
         if u["label"].startswith("net entry"):
-            out.append(f"**Net entry's share of growth**: {u['model']:.2f} in the model against more than two thirds of TFP growth in Chinese manufacturing (Brandt et al. 2012). Entrants are small and exiters are incumbents, so the model's growth comes from incumbents; entry and exit parameters stay unidentified.")
+            out.append(f"**Net entry's share of growth**: {u['model']:.2f} in the model against more than two thirds of TFP growth in Chinese manufacturing (Brandt et al. 2012). Entrants (small firms and the new plants of projects) add less output than exiting firms take with them, so the model's growth comes from incumbents; entry and exit parameters stay unidentified.")
         elif u["label"].startswith("build-out"):
             out.append(f"**{u['label'][10:]}** grew {u['observed']:.1%} a year (nominal, log): the build-out of a park from greenfield is not modelled (parks start mature in 2022).")
     for key in facts.FACTS:
@@ -104,7 +104,7 @@ def render(cal: dict, fac: dict, sen: dict, rea: dict | None, lev: dict | None, 
         *([readings.render_markdown(rea)] if rea else []),
         calibrate.render_markdown(cal),
         facts.render_markdown(fac),
-        *([levers.render(lev)] if lev else []),
+        *(["## The levers one at a time, paired", "", levers.render(lev)] if lev else []),
         *([docking.render(dock)] if dock else []),
         *([] if "factors" in sen and any(f.get("name") == "params.project_rate" for f in sen["factors"]) else [STALE_SENSITIVITY]),
         sensitivity.render_markdown(sen, figure_dir_relative="figures"),

@@ -131,7 +131,9 @@ class Model(Investment, mesa.Model):
         self._land_2022 = loc.stock_m2 / cal.plot_ratio_2022 / M2_PER_MU  # 亩 of industrial land
         loc.land_mu = par.land_reserve_share * self._land_2022  # serviced land ready for projects
         loc.density_cutoff = renovation.density_cutoffs(y, intensity * y, pop.location, self._inefficient_share * loc.is_park)
-        loc.inefficient_mu = self._inefficient_share * self._land_2022 * loc.is_park  # what the programme can clear
+        bad = renovation.inefficient(y, intensity * y, pop.location, loc.density_cutoff, loc.is_park)
+        land = renovation.land_of(intensity * y * bad, cal.plot_ratio_2022)
+        loc.inefficient_mu = self.weight * np.bincount(pop.location, weights=land, minlength=self.n_loc)  # what the programme can clear
         self._occupancy_2022 = occupied / loc.stock_m2
         loc.rent = self._land_price.astype(float)
         loc.pool = cal.pool_share_2022 * self.by_location(self.firms.skilled[slots], slots)
