@@ -133,11 +133,12 @@ def capital_prehistory(params: Params, output: np.ndarray, growth_by_year: list[
     from the spread of trends the shocks make, not from one value.
     """
     dt, months = 1.0 / 12.0, 12 * len(growth_by_year)
-    r, trend = np.ones(output.size), np.full(output.size, float(np.mean(growth_by_year)))
+    mean_rate = float(np.mean(growth_by_year))
+    r, trend = np.ones(output.size), np.full(output.size, mean_rate)
     # burn-in at the mean rate: starting every firm without idle capital overstates investment
     for _ in range(BURN_IN_MONTHS):
         u = rng.random((2, output.size)).clip(1e-12, 1 - 1e-12)
-        g0 = trend[0] * dt + shock(params, output, u[0], u[1], rng.standard_normal(output.size), dt)
+        g0 = mean_rate * dt + shock(params, output, u[0], u[1], rng.standard_normal(output.size), dt)
         r = np.maximum(r * (1.0 - params.depreciation * dt) * np.exp(-g0), 1.0)
     monthly = np.zeros((months, output.size))  # yearly rate, per unit of capital at the month's start size
     g = np.zeros((months, output.size))
