@@ -111,8 +111,17 @@ def _validate_calibration(c: Calibration) -> None:
     for s in SECTORS:
         _check_range(f"calibration.sector_weights.{s}", c.sector_weights.get(s, -1.0), 1e-6, math.inf)
         _check_range(f"calibration.skilled_share.{s}", c.skilled_share.get(s, -1.0), 0.0, 1.0)
+    if c.outside.id != OUTSIDE:
+        _fail("calibration.outside.id", c.outside.id, f"{OUTSIDE!r} (the rest of the city is not a park)")
+    if c.outside.leading or c.outside.leading_share_2022 != 0:
+        _fail("calibration.outside.leading", c.outside.leading, "[] with leading_share_2022 0 (the rest of the city has no leading industry)")
     for i, p in enumerate([*c.parks, c.outside]):
         key = f"calibration.parks[{i}]" if i < len(c.parks) else "calibration.outside"
+        for name in ("id", "name_zh", "district"):  # required: the schema's "?" means not given
+            if getattr(p, name) in ("", "?"):
+                _fail(f"{key}.{name}", getattr(p, name), "a value (required, no default)")
+        if i < len(c.parks) and not p.leading:
+            _fail(f"{key}.leading", p.leading, f"a non-empty list of {' | '.join(ECOSYSTEMS)} (every park has a leading industry)")
         _check_choice(f"{key}.status", p.status, PARK_STATUSES)
         _check_range(f"{key}.output_2022_yi", p.output_2022_yi, 1e-6)
         _check_range(f"{key}.leading_share_2022", p.leading_share_2022, 0.0, 1.0)

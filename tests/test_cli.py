@@ -103,6 +103,10 @@ def test_overrides_of_horizon_and_levers(tmp_path):
         ("uncertainty=everything", "uncertainty"),
         ("fixed_parameters=[params.nope]", "fixed_parameters"),
         ("params.ppi_growth=0.9", "params.ppi_growth"),
+        ("params.exit_rate=1.5", "params.exit_rate"),
+        ("calibration.outside.id=rest", "calibration.outside.id"),
+        ("calibration.parks.0.id=?", "calibration.parks[0].id"),
+        ("calibration.parks.2.leading=[]", "calibration.parks[2].leading"),
     ],
 )
 def test_bad_value_one_line_nonzero_exit_no_files(tmp_path, override, key):

@@ -10,6 +10,7 @@ def test_validation_page_is_the_rendering_of_the_committed_results():
     page = (validation.DOCS / "VALIDATION.md").read_text(encoding="utf-8")
     assert validation.render(*parts, quick=False) == page  # re-run: python -m experiments.validation --render
     for heading in ("## Which verdicts depend on the reading of the plan", "## Calibration to published history", "## Stylized facts",
+                    "## The levers one at a time, paired", "## Docking: the agent-based model against an aggregate capacity model",
                     "## Global sensitivity analysis", "## What the model cannot reproduce"):
         assert heading in page
 
