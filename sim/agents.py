@@ -122,7 +122,7 @@ class Government(mesa.Agent):
         where = f.location[live]
         bad = renovation.inefficient(f.output_yi[live], f.floor_m2[live], where, loc.density_cutoff, loc.is_park)
         firms, where = live[bad], where[bad].astype(np.intp)
-        land = renovation.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
+        land = space.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
         stock = m.weight * np.bincount(where, weights=land, minlength=m.n_loc)
         loc.inefficient_mu = stock
         owed = np.minimum(loc.renovation_due, 0.0)  # a plot cleared beyond what was owed is carried
@@ -161,9 +161,7 @@ class Government(mesa.Agent):
         dest = relocation.choose(utility, allowed, u[firms])
         go = dest >= 0
         go[go] = fill_in_order(f.floor_m2[firms[go]], dest[go], m.streams.uniform("renovation", t, n, 1)[firms[go]], room, m.weight)
-        f.move(firms[go], dest[go])
-        f.moves[firms[go]] += 1
-        m.flows["moves"] += m.weight * go.sum()
+        m.move_firms(firms[go], dest[go])
         return go
 
     def supply_talent(self, live: np.ndarray, skilled: np.ndarray) -> None:

@@ -43,8 +43,8 @@ from scipy.special import ndtr, ndtri
 from .config import OUTSIDE, SECTORS, Config
 from .exogenous import price_index, services_revenue
 from .growth import sector_drift
-from .population import M2_PER_MU, cell_output, pareto_quantile
-from .space import allocate_new_space
+from .population import cell_output, pareto_quantile
+from .space import allocate_new_space, land_of, rebuilt_floor
 
 
 def below_scale_share(cfg: Config) -> float:
@@ -87,7 +87,7 @@ def run(cfg: Config) -> dict:
     q, cleared, unmet, T = np.zeros(len(specs)), np.zeros(len(specs)), np.zeros(len(specs)), n + 1
     out, want, floor, fai_cells = (np.zeros((T, *Y.shape)) for _ in range(4))
     stocks, construction, ineff_rec, gone, moved = (np.zeros((T, len(specs))) for _ in range(5))
-    out[0], want[0], floor[0], stocks[0], ineff_rec[0] = Y, D, F, stock, share * F.sum(1) / plot / M2_PER_MU
+    out[0], want[0], floor[0], stocks[0], ineff_rec[0] = Y, D, F, stock, land_of(share * F.sum(1), plot)
     fai_cells[0] = c * Y * (np.exp(cal.growth_2022 * dt) - (1.0 - dep * dt)) / dt
     construction[0] = par.background_space_growth * stock * cost
 
@@ -97,9 +97,9 @@ def run(cfg: Config) -> dict:
         held = F.sum(1)
         whole = held / (1.0 - q)  # floor the parks' firms would hold had none been cleared
         below = ndtr(ndtri(share) - par.space_intensity_decline * t * dt / sd)  # share below the 2022 cutoff now
-        inefficient = np.maximum(below - q, 0.0) * whole / plot / M2_PER_MU
+        inefficient = land_of(np.maximum(below - q, 0.0) * whole, plot)
         done = np.minimum(inefficient, pol.land_renovation_mu_per_year * dt * inefficient / max(inefficient.sum(), 1e-300))
-        floor_gone = done * M2_PER_MU * plot
+        floor_gone = rebuilt_floor(done, plot)
         q_new = q + floor_gone / np.maximum(whole, 1e-300)
         r = np.where(done > 0, 1.0 - (1.0 - cleared_output(q_new, sd)) / (1.0 - cleared_output(q, sd)), 0.0)[:, None]  # of output
         x = np.divide(floor_gone, held, out=np.zeros_like(held), where=held > 0)[:, None]  # share of floor
@@ -113,7 +113,7 @@ def run(cfg: Config) -> dict:
         Y[o], D[o], K[o], F[o] = (v[o] + m * dv.sum(0) for v, dv in ((Y, dY), (D, dD), (K, dK), (F, dF)))
         rebuilt, stock = (cleared + done) * min(dt / par.renovation_lag_years, 1.0), stock - floor_gone
         cleared = cleared + done - rebuilt
-        added = new + rebuilt * M2_PER_MU * par.new_plot_ratio + par.background_space_growth * dt * stock
+        added = new + rebuilt_floor(rebuilt, par.new_plot_ratio) + par.background_space_growth * dt * stock
         stock = stock + added
 
         D = np.minimum(D, (1.0 + par.backlog_cap) * Y) * np.exp(mu * dt)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import production, projects, relocation
+from . import production, projects, relocation, space
 from .config import SECTORS
 from .markets import fill_in_order
 
@@ -50,14 +50,14 @@ class Investment:
             small.append(self.by_cell(np.where(big, 0.0, invest), live))
             large.append(self.by_cell(np.where(big, invest, 0.0), live))
         months = self._own_projects.shape[0]
-        history = [large[0]] * max(months - 12 * len(large), 0) + [v for v in large for _ in range(12)]  # yearly rates by month
-        history = np.array(history[-months:])
-        self._own_projects[:] = history * self.dt  # the buffer holds monthly amounts, oldest first
+        # large investment by month, oldest first: the first prior year's rate before the prehistory
+        monthly = np.array([large[0]] * months + [v for v in large for _ in range(12)])
+        self._own_projects[:] = monthly[-months:] * self.dt  # the buffer holds monthly amounts
         self._own_slot = 0
         out = []
         for k in range(len(large)):  # FAI of year k: small investment at once, large spread over the build time
-            window = np.array([large[0]] * months + [v for v in large[: k + 1] for _ in range(12)])[-months:]
-            out.append(par.capital_output * entrants + spend + small[k] + window.mean(axis=0))
+            end = months + 12 * (k + 1)
+            out.append(par.capital_output * entrants + spend + small[k] + monthly[end - months : end].mean(axis=0))
         return np.array(out)
 
     def large_investors(self, slots: np.ndarray) -> np.ndarray:
@@ -100,7 +100,7 @@ class Investment:
             return
         u = np.clip(self.streams.get("project", t, S, 1).random((sec.size, 4)), 1e-12, 1 - 1e-12)
         size = projects.sizes(par, u[:, 0])
-        land = projects.land_mu(par, projects.capacity(par, size) * par.floor_m2_per_yi * self.space_trend())
+        land = space.land_of(projects.capacity(par, size) * par.floor_m2_per_yi * self.space_trend(), par.new_plot_ratio)
         available = loc.land_mu + loc.cleared_mu
         dest = relocation.choose(self.steered_utility()[:, sec].T, available[None, :] >= self.weight * land[:, None], u[:, 1])
         ok = dest >= 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .config import Params
-from .population import M2_PER_MU, pareto_quantile
+from .population import pareto_quantile
 
 FIELDS = {
     "sector": np.int8,
@@ -61,12 +61,6 @@ def sizes(params: Params, u: np.ndarray) -> np.ndarray:
     return pareto_quantile(u, params.project_size_alpha, params.project_min_yi, params.project_max_yi)
 
 
-def mean_size(params: Params) -> float:
-    """Expected investment of a project (亿元), by quadrature of `sizes` over u."""
-    u = (np.arange(100_000) + 0.5) / 100_000
-    return float(sizes(params, u).mean())
-
-
 def build_months(params: Params) -> int:
     return max(int(round(12.0 * params.project_build_years)), 1)
 
@@ -74,11 +68,6 @@ def build_months(params: Params) -> int:
 def capacity(params: Params, size_yi):
     """Yearly output (亿元) a completed project adds."""
     return size_yi / params.project_capital_output
-
-
-def land_mu(params: Params, floor_m2):
-    """Land (亩) a plant of `floor_m2` needs at the plot ratio of new plants."""
-    return floor_m2 / params.new_plot_ratio / M2_PER_MU
 
 
 def spending(book: ProjectBook, dt: float) -> np.ndarray:

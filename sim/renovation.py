@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import M2_PER_MU
 
 
 def density_cutoffs(output: np.ndarray, floor: np.ndarray, location: np.ndarray, share: np.ndarray) -> np.ndarray:
@@ -49,8 +48,3 @@ def select(ratio: np.ndarray, land: np.ndarray, location: np.ndarray, due_mu: np
     start = np.searchsorted(loc, loc, side="left")
     chosen[idx] = cum_before - cum_before[start] < due_mu[loc]
     return chosen
-
-
-def land_of(floor_m2, plot_ratio: float):
-    """Land (亩) under `floor_m2` of floor space at `plot_ratio`."""
-    return floor_m2 / plot_ratio / M2_PER_MU

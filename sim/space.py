@@ -39,6 +39,11 @@ def rebuilt_floor(mu: np.ndarray, plot_ratio: float) -> np.ndarray:
     return mu * M2_PER_MU * plot_ratio
 
 
+def land_of(floor_m2, plot_ratio: float):
+    """Land (亩) under `floor_m2` of floor space at `plot_ratio` (the inverse of `rebuilt_floor`)."""
+    return floor_m2 / plot_ratio / M2_PER_MU
+
+
 def rent(rent_2022: np.ndarray, occupancy: np.ndarray, occupancy_2022: np.ndarray, elasticity: float) -> np.ndarray:
     """Rent index: the 2022 rent scaled by occupancy relative to 2022."""
     return rent_2022 * np.power(np.maximum(occupancy, 1e-6) / occupancy_2022, elasticity)

@@ -9,7 +9,7 @@ import pytest
 from sim import Model, production
 from sim.config import SECTORS
 from sim.markets import commute_weights, match
-from sim.renovation import land_of
+from sim.space import land_of
 
 
 def model(cfg, **changes):
