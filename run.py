@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 
 from sim.cli import to_config
 from sim.config import register_configs
-from sim.jobs import run_job
+from sim.sweep.jobs import run_job
 from sim.simulate import format_table, simulate
 
 register_configs()

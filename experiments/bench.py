@@ -56,7 +56,7 @@ from sim import Config, Model, load_config  # noqa: E402
 from sim.agents import Firm  # noqa: E402
 from sim.firms import FIELDS  # noqa: E402
 from sim.reference import ReferenceModel  # noqa: E402
-from experiments.provenance import git_commit, package_versions  # noqa: E402
+from sim.sweep.provenance import git_commit, package_versions  # noqa: E402
 
 # nominal size -> firms_scale (about 28,000 firms at scale 1)
 SIZES = {"1k": 0.036, "10k": 0.36, "100k": 3.6}
@@ -79,8 +79,8 @@ WHY = {  # why a goal can be missed, printed when it is
     "bytes_per_firm": "Most of it is the Mesa Firm agents (section 3), which the design keeps.",
     "sweep_overhead_share": (
         "Inside the jobs, little time is spent outside the model (tidy table, targets, parquet: section 4); the overhead is "
-        "Hydra's and the launcher's, outside the model code (run.py's Hydra setup, sim/cli.py, sim/jobs.py, experiments/callbacks.py, "
-        "experiments/report.py): before the first job starts, Hydra composes every job's config once to "
+        "Hydra's and the launcher's, outside the model code (run.py's Hydra setup, sim/cli.py, sim/sweep/jobs.py, sim/sweep/callbacks.py, "
+        "sim/sweep/report.py): before the first job starts, Hydra composes every job's config once to "
         "validate the batch (about 0.3 s a job, serially, with the cores idle); each worker composes it again, saves it and "
         "converts it (`sim.cli.to_config`; the schema is built once per worker); after the last job, the "
         "summary callback also builds the HTML report (one process, the other cores idle). A faster model makes the share "

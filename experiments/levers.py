@@ -202,7 +202,7 @@ def _num(v: float) -> str:
 
 
 def _commit() -> str:
-    from experiments.provenance import git_commit
+    from sim.sweep.provenance import git_commit
 
     return git_commit()
 

@@ -534,7 +534,7 @@ def _save_png(fig, path: Path) -> None:
 
     import matplotlib
 
-    from experiments.figures import DPI, RC
+    from sim.sweep.figures import DPI, RC
 
     with matplotlib.rc_context(RC):
         buf = io.BytesIO()
@@ -547,7 +547,7 @@ def write_figures(result: dict, figures_dir: Path, top: int = 15) -> list[Path]:
     sensitivity_sobol.png (S1 and ST with 95% CIs); written atomically."""
     from matplotlib.patches import Patch
 
-    from experiments.figures import draw, drawable, new_figure
+    from sim.sweep.figures import draw, drawable, new_figure
 
     figures_dir = Path(figures_dir)
     ranked = result["morris"]["ranked_outputs"]

@@ -15,8 +15,8 @@ import pytest
 import yaml
 from fontTools.ttLib import TTFont
 
-from experiments import figures, report
-from experiments.summarize import summarize
+from sim.sweep import figures, report
+from sim.sweep.summary import summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["replications=2", "firms_scale=0.05", "progress=false"]
@@ -68,7 +68,7 @@ class Resources(HTMLParser):
 def grid(tmp_path_factory):
     """A 2 x 2 lever grid, reported through the command line."""
     out = sweep(tmp_path_factory.mktemp("sweeps") / "grid", *GRID)
-    p = subprocess.run([sys.executable, "-m", "experiments.report", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    p = subprocess.run([sys.executable, "-m", "sim.sweep.report", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     assert "missing from font" not in p.stderr and "fonts lack" not in p.stderr, p.stderr  # no tofu, no fallback
     return out, (out / "report.html").read_text(encoding="utf-8")
@@ -131,7 +131,7 @@ def test_font_covers_every_park_name():
         cmap = font.getBestCmap()
         assert font["name"].getDebugName(1) == figures.CJK_FAMILY
     missing = {c for name in names_zh() for c in name if ord(c) not in cmap}
-    assert not missing, f"re-run experiments/fonts/make_subset.py: missing {''.join(sorted(missing))}"
+    assert not missing, f"re-run sim/sweep/fonts/make_subset.py: missing {''.join(sorted(missing))}"
     assert figures.FONT_FILE.stat().st_size < 400_000
     assert (figures.FONT_FILE.parent / "LICENSE-OFL.txt").exists()
 

@@ -59,7 +59,7 @@ def test_a_failing_job_is_recorded_and_the_others_run(tmp_path):
     assert not (failed / "targets.json").exists()
     assert "1 failed" in p.stdout
     # the summary can be rebuilt by hand, e.g. after a job was killed
-    q = subprocess.run([sys.executable, "-m", "experiments.summarize", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    q = subprocess.run([sys.executable, "-m", "sim.sweep.summary", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
     assert q.returncode == 1 and "failed" in q.stdout
 
 

@@ -1,6 +1,6 @@
 """Write a sweep's report: one self-contained HTML page and its figures.
 
-    python -m experiments.report SWEEP_DIR [--target NAME]
+    python -m sim.sweep.report SWEEP_DIR [--target NAME]
 
 Writes SWEEP_DIR/report.html (figures embedded as PNG data URIs; no external resource, opens
 offline) and SWEEP_DIR/figures/NAME.png and .svg. Sections: parks' output fan charts against
@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from experiments import figures
-from experiments.provenance import command, git_commit, package_versions, read_multirun, sweeper_params
-from experiments.summarize import ignored, job_dirs, job_row, parse_override
+from sim.sweep import figures
+from sim.sweep.provenance import command, git_commit, package_versions, read_multirun, sweeper_params
+from sim.sweep.summary import ignored, job_dirs, job_row, parse_override
 from sim.config import ECOSYSTEMS
 from sim.simulate import margin_words
 from sim.targets import NAMES as TARGETS
@@ -89,7 +89,7 @@ def read_summary(sweep_dir: Path) -> tuple[pd.DataFrame, str | None]:
     dirs = job_dirs(sweep_dir)
     if not dirs:
         raise SystemExit(f"no jobs found in {sweep_dir} (no */.hydra/overrides.yaml)")
-    note = "summary.parquet is missing: the job rows were rebuilt from the job directories (python -m experiments.summarize SWEEP_DIR writes it)."
+    note = "summary.parquet is missing: the job rows were rebuilt from the job directories (python -m sim.sweep.summary SWEEP_DIR writes it)."
     return pd.DataFrame([job_row(sweep_dir, d) for d in dirs]), note
 
 

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from sim import jobs
+from sim.sweep import jobs
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("mesa", "numpy", "pandas", "hydra-core", "matplotlib", "pyarrow", "scipy")
 
 

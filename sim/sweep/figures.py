@@ -1,6 +1,6 @@
 """Figures for the sweep report: matplotlib without pyplot, CJK-capable, reproducible files.
 
-Chinese labels are drawn with the subset of Noto Sans CJK SC shipped in experiments/fonts/
+Chinese labels are drawn with the subset of Noto Sans CJK SC shipped in sim/sweep/fonts/
 (see its README), registered on first use as the fallback family after DejaVu Sans. A label
 with a character that neither font has is replaced by an ASCII fallback (a park's id; other
 text with the character escaped), with a warning: a chart never shows empty boxes. Figures are written as PNG and SVG with no date and

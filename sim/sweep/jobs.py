@@ -15,9 +15,9 @@ import time
 import traceback
 from pathlib import Path
 
-from .config import Config
-from .results import write_json
-from .simulate import simulate
+from ..config import Config
+from ..results import write_json
+from ..simulate import simulate
 
 # keys that do not change what a job computes
 IGNORED_KEYS = ("progress", "sweep_name")
@@ -36,7 +36,7 @@ def git_commit() -> str | None:
     """The code's git commit, with "-dirty" if the work tree differs; None outside git."""
     import subprocess
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True).stdout.strip()

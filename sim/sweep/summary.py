@@ -1,6 +1,6 @@
 """Summarise a sweep directory: one row per job.
 
-    python -m experiments.summarize SWEEP_DIR
+    python -m sim.sweep.summary SWEEP_DIR
 
 Writes SWEEP_DIR/summary.parquet and summary.csv. Reads each job's small files
 (job.json, targets.json, .hydra/overrides.yaml) one at a time, never the time series, so

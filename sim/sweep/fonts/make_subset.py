@@ -1,13 +1,13 @@
 """Make the CJK font subset the report draws Chinese park names with.
 
     apt-get install -y fonts-noto-cjk        # Debian: /usr/share/fonts/opentype/noto/
-    python experiments/fonts/make_subset.py [SOURCE.ttc]
+    python sim/sweep/fonts/make_subset.py [SOURCE.ttc]
 
 Takes Noto Sans CJK SC Regular (face 2 of NotoSansCJK-Regular.ttc), keeps only the
 characters below (every `name_zh` in configs/calibration/*.yaml, printable ASCII, and a few
 common characters), converts the CFF outlines to TrueType (quadratic) ones, renames the
 family to FAMILY (so it never clashes with an installed Noto Sans CJK), and writes
-experiments/fonts/NotoSansCJKsc-Regular-subset.ttf. The same source gives the same bytes.
+sim/sweep/fonts/NotoSansCJKsc-Regular-subset.ttf. The same source gives the same bytes.
 Re-run it after adding a park whose name has a new character (tests/test_report.py checks
 the coverage).
 """
