@@ -41,6 +41,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from .config import OUTSIDE, SECTORS, Config
+from .params import DT, STEPS_PER_YEAR
 from .exogenous import price_index, services_revenue
 from .growth import sector_drift
 from .population import cell_output, pareto_quantile
@@ -72,7 +73,7 @@ def run(cfg: Config) -> dict:
     `parks_output_yi` (2022 prices), `fai_growth` (own 2022 base), `leading_share` (declared).
     """
     cal, par, pol = cfg.calibration, cfg.params, cfg.policy
-    dt, n = 1.0 / 12.0, 12 * (cfg.horizon_year - cal.base_year)
+    dt, n = DT, STEPS_PER_YEAR * (cfg.horizon_year - cal.base_year)
     specs = [*cal.parks, cal.outside]
     is_park, o = np.array([p.id != OUTSIDE for p in specs]), len(cal.parks)  # o: the row of `outside`
     leading = np.array([[s in p.leading for s in SECTORS] for p in specs])

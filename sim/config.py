@@ -6,8 +6,10 @@ raises `ConfigError`, a `CompactHydraException`, so Hydra prints one line naming
 and its allowed values. The Model takes a `Config` directly, so a notebook user can build
 one without Hydra: `Model(load_config())`.
 
-Behavioural parameters (`Params`) carry their unit, default, plausible range and source
-in field metadata: the range is what a sweep or a sensitivity analysis should vary.
+Every number or choice a user can set says what is allowed in its field metadata (declared
+with `param`, `number` or `choice`, sim/params.py): unit, source, plausible range (what a
+sweep or a sensitivity analysis should vary) and hard limits (what `validate` accepts).
+The behavioural parameters (`Params`) live in sim/params.py and are re-exported here.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from hydra.errors import CompactHydraException
+
+from .params import Params, choice, number, param  # re-exported: `from sim.config import Params`
 
 SECTORS: tuple[str, ...] = (
     "smart_iot",
@@ -41,6 +45,7 @@ LEADING_SETS = ("declared", "main")
 FAI_BASES = ("simulated", "published")
 UNCERTAINTIES = ("seeds", "parameters")
 PARK_STATUSES = ("confirmed", "assumed")
+MAX_YEAR = 2035  # the latest target or horizon year
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -49,19 +54,9 @@ class ConfigError(CompactHydraException):
     """A configuration value outside its allowed range (Hydra prints it on one line)."""
 
 
-def param(default: float, unit: str, lo: float, hi: float, source: str, hard: tuple[float, float] | None = None) -> Any:
-    """An uncertain number: its default, unit, plausible range and source. `hard` is what
-    the equations accept (default: >= 0, or >= lo when lo < 0); `uncertainty=parameters`
-    draws from the plausible range."""
-    meta = {"unit": unit, "range": (lo, hi), "source": source}
-    if hard is not None:
-        meta["hard"] = hard
-    return field(default=default, metadata=meta)
-
-
 def uncertain_fields(cls: type) -> list[dataclasses.Field]:
-    """The fields of a schema dataclass declared with `param` (they carry a range)."""
-    return [f for f in dataclasses.fields(cls) if "range" in f.metadata]
+    """The fields of a schema dataclass declared with `param` (drawn under uncertainty=parameters)."""
+    return [f for f in dataclasses.fields(cls) if f.metadata.get("drawn")]
 
 
 def uncertain_keys() -> list[tuple[str, dataclasses.Field]]:
@@ -71,114 +66,29 @@ def uncertain_keys() -> list[tuple[str, dataclasses.Field]]:
 
 
 def hard_range(f: dataclasses.Field) -> tuple[float, float]:
-    """The values `validate` accepts for a `param` field."""
-    lo, _ = f.metadata["range"]
-    return f.metadata.get("hard", (lo if lo < 0 else 0.0, math.inf))
+    """The values `validate` accepts for a number field (see `number`)."""
+    return f.metadata["hard"]
 
 
 @dataclass
 class Policy:
-    """The levers the Government agent applies each step. Units are in the names."""
+    """The levers the Government agent applies each step. Units are in the names; each
+    number's metadata gives its plausible range (for sweeps and a policy search; levers are
+    not drawn under uncertainty=parameters), hard limits and source."""
 
-    # 杭政函〔2023〕13号 names a 2亿 special fund without saying over what period;
-    # ASSUMPTION: 2亿 per year (the generous reading). Range for sweeps: 0-10.
-    fund_yi_per_year: float = 2.0
-    fund_allocation: str = "uniform"  # uniform | leading | performance
-    # share of the fund spent on S&T platforms (the rest subsidises firms' R&D);
-    # ASSUMPTION 0.5, range 0-1: the plan names both uses, not the split.
-    fund_platform_share: float = 0.5
-    factory_space_m2_per_year: float = 4.0e6  # plan: >= 400万 m² standard factory space a year
-    land_renovation_mu_per_year: float = 1.0e4  # plan: >= 10,000 亩 inefficient land a year
-    space_allocation: str = "demand"  # demand (to unmet floor-space demand) | stock
-    # skilled workers recruited by the talent programme, on top of the natural inflow;
-    # ASSUMPTION: the plan names global recruitment without a number. Range 0-50,000.
-    talent_inflow_per_year: float = 10_000.0
-    # entry rate relative to today's (1 = today's); ASSUMPTION: the city-wide attraction map
-    # and joint attraction raise it by 20% in the baseline. Range 1-2.
-    attraction_intensity: float = 1.2
-    # weight of the "one park, one leading industry" steering of entrants (0 = none, 1 = full)
-    attraction_steering: float = 1.0
-    relocation_rule: str = "coordinated"  # free | coordinated | restricted
-
-
-@dataclass
-class Params:
-    """Behavioural parameters. Every one: unit, default, plausible range, source."""
-
-    # --- productivity / output growth -------------------------------------------------
-    growth_smart_iot: float = param(0.09, "1/yr", 0.03, 0.15, "ASSUMPTION: digital manufacturing grew faster than the city's industry (+10.6% VA 2021, +0.3% 2022; 杭州日报 2023-01-21)")
-    growth_biomedicine: float = param(0.09, "1/yr", 0.03, 0.15, "ASSUMPTION, as growth_smart_iot")
-    growth_high_end_equipment: float = param(0.07, "1/yr", 0.02, 0.12, "ASSUMPTION")
-    growth_new_materials: float = param(0.06, "1/yr", 0.01, 0.11, "ASSUMPTION")
-    growth_new_energy: float = param(0.10, "1/yr", 0.03, 0.18, "ASSUMPTION")
-    growth_other: float = param(0.03, "1/yr", -0.02, 0.07, "ASSUMPTION")
-    zone_premium: float = param(0.006, "1/yr", 0.0, 0.012, "Wang 2013, JDE 101: zones raise TFP growth 0.6 points a year")
-    elasticity_localization: float = param(0.05, "-", 0.0, 0.10, "Ciccone & Hall 1996 (0.06); Rosenthal & Strange 2004 (0.03-0.08); 范剑勇 2006 (0.088 China)")
-    elasticity_urbanization: float = param(0.02, "-", 0.0, 0.06, "ASSUMPTION within Donovan et al. 2024 meta-analysis (2.7-6.4% per doubling)")
-    platform_growth: float = param(0.002, "1/yr per ln(1+platforms)", 0.0, 0.006, "ASSUMPTION; Zheng et al. 2017 JUE 100: park human capital raises spillovers")
-    subsidy_return: float = param(0.3, "growth per unit subsidy/output", 0.0, 1.0, "ASSUMPTION; Boeing 2016 (0.5 crowding-out), 逯宇铎 et al. 2012 (positive effects)")
-    jump_rate: float = param(3.0, "1/yr", 1.0, 12.0, "ASSUMPTION: shocks arrive a few times a year, giving tent-shaped annual growth (Stanley et al. 1996)")
-    jump_scale: float = param(0.12, "log output at 1亿", 0.05, 0.25, "ASSUMPTION: Laplace scale of a jump for a firm of 1亿 output")
-    size_variance_beta: float = param(0.2, "-", 0.1, 0.3, "Amaral et al. 1997: growth-rate std ~ S^-0.2")
-    macro_sd: float = param(0.04, "1/sqrt(yr)", 0.0, 0.15, "ASSUMPTION until fitted: s.d. of the city-wide yearly log growth shock common to all firms; city above-scale VA grew +10.6% in 2021 and +0.3% in 2022 (杭州日报 2023-01-21)")
-    noise_sd: float = param(0.05, "1/sqrt(yr)", 0.0, 0.1, "ASSUMPTION: small Gaussian noise besides the jumps")
-    backlog_cap: float = param(0.3, "share of output", 0.0, 1.0, "ASSUMPTION: a constrained firm keeps plans to expand up to 30% above its output, not more")
-    labour_productivity_growth: float = param(0.04, "1/yr", 0.02, 0.07, "ASSUMPTION: workers per 亿 output fall as labour productivity grows")
-    # --- investment and floor space -----------------------------------------------------
-    capital_output: float = param(0.30, "亿 per 亿/yr", 0.2, 0.45, "equipment per 亿 of yearly output: fixed assets about 0.45 per 亿 of revenue (NBS Jan 2021: 87.8 yuan revenue per 100 yuan assets; fixed assets ~35-40% of assets, unconfirmed) less buildings (floor_m2_per_yi x construction_cost_yuan_m2, about 0.15), which are counted as floor space")
-    depreciation: float = param(0.08, "1/yr", 0.05, 0.12, "ASSUMPTION: usual for Chinese industrial equipment")
-    floor_m2_per_yi: float = param(6000.0, "m² per 亿/yr", 3000.0, 15000.0, "ASSUMPTION between 69 workers per 亿 x 35-75 m² (NBS 2021; HK planning standards) and 紫金港 136万元 VA per 亩 (xzqh.info): the 2022 mean; it falls at space_intensity_decline")
-    space_intensity_sd: float = param(0.5, "-", 0.2, 0.8, "ASSUMPTION: s.d. of log floor space per 亿 across firms; 萧山 sorts firms by tax per 亩 into classes below 2万/3万/5万 against a 37万 target (浙江日报 2022-04-21; 萧山区政府 2022-04-27): an order of magnitude of spread")
-    space_intensity_decline: float = param(0.02, "1/yr", 0.0, 0.04, "ASSUMPTION: floor space per 亿 of output falls as output per 亩 rises (the plan's 亩均 target: 40万元/亩 of tax by 2025 against 萧山's 37万 target for 2022); half of labour_productivity_growth")
-    space_hold_slack: float = param(0.1, "-", 0.0, 0.3, "ASSUMPTION: a shrinking firm keeps 10% spare floor space before releasing")
-    background_space_growth: float = param(0.02, "1/yr", 0.0, 0.04, "ASSUMPTION: rentable floor space added without the levers (market and routine supply)")
-    construction_cost_yuan_m2: float = param(2500.0, "元/m²", 1500.0, 3500.0, "other Zhejiang cities: about 2,000 (新昌), 2,250 (乐清), 2,390 all-in (平阳) 元/m² of standard factory space (绍兴日报 2022-11-29; 浙江日报 2015-06-25; 2019-04-17); Hangzhou's not found")
-    rent_elasticity: float = param(1.0, "-", 0.0, 3.0, "ASSUMPTION: rent rises with occupancy")
-    # --- investment projects (sim/projects.py) --------------------------------------------
-    project_rate: float = param(67.0, "projects per yr", 35.0, 135.0, "ASSUMPTION: outside investment (new plants, and expansions financed by attraction) started a year at 2022 attraction: half of the starts that keep 402 manufacturing key projects in the end-2022 pipeline (每日商报 2023-02-20) over project_build_years; the other half is incumbents' own investment, which the model makes as their equipment top-up. 688 industrial projects of 1亿+, 200 of them manufacturing, landed Jan-Nov 2021 (杭州日报 2021-12-30)")
-    project_size_alpha: float = param(0.72, "-", 0.55, 0.9, "Pareto exponent of project investment: 77 of the 402 manufacturing key projects of the end-2022 pipeline exceed 10亿 (seed article; 每日商报 2023-02-20): ln(402/77) / ln 10", hard=(0.05, 5.0))
-    project_min_yi: float = param(1.0, "亿", 0.5, 2.0, "key-project lists count projects of 1亿+ (杭州日报 2021-12-30; 投资促进局 2022-10-31)", hard=(0.01, 1e4))
-    project_max_yi: float = param(100.0, "亿", 50.0, 300.0, "ASSUMPTION: the largest single manufacturing project; at 100亿 a project spends 2.3亿 a year on average, as the 402 manufacturing key projects planned for 2023 (948.0亿, 每日商报 2023-02-20)", hard=(0.02, 1e5))
-    project_build_years: float = param(3.0, "yr", 2.0, 4.5, "ASSUMPTION: 858 key projects with 195 starting in 2023 last 4.4 years on average, infrastructure included (每日商报 2023-02-20); plants build faster", hard=(1.0 / 12.0, 20.0))
-    project_capital_output: float = param(1.0, "亿 per 亿/yr", 0.6, 1.6, "ASSUMPTION: investment per 亿 of yearly output at full capacity of a new plant (buildings and equipment), above incumbents' 0.45 of fixed assets: new plants are capital-intensive", hard=(0.05, 20.0))
-    project_expansion_share: float = param(0.3, "share", 0.1, 0.5, "ASSUMPTION: share of outside-investment projects that expand an incumbent (增资扩产) rather than build a new firm's plant (not published)", hard=(0.0, 1.0))
-    new_plot_ratio: float = param(2.0, "m² floor per m² land", 1.5, 2.9, "new and rebuilt plants: 萧山 rebuilt factories at least 1.5 (萧山网 2019-05-28); 小微企业园 2.8-2.9 (平阳, 乐清; 2019-04-17, 2015-06-25)", hard=(0.1, 10.0))
-    land_reserve_share: float = param(0.03, "share of 2022 land", 0.0, 0.08, "ASSUMPTION: serviced industrial land ready for projects at end-2022 (not published)", hard=(0.0, 1.0))
-    land_supply_rate: float = param(0.01, "share of 2022 land per yr", 0.0, 0.03, "ASSUMPTION: new industrial land supplied a year without renovation (not published)", hard=(0.0, 1.0))
-    renovation_lag_years: float = param(1.0, "yr", 0.5, 2.0, "ASSUMPTION: cleared land no project claims is rebuilt as standard factory space after about a year", hard=(1.0 / 12.0, 20.0))
-    # --- talent --------------------------------------------------------------------------
-    talent_natural_inflow: float = param(0.014, "share of the skilled workforce per yr", 0.005, 0.03, "ASSUMPTION reading of a net talent inflow of 1.2-1.6% a year 2020-22 (智联/泽平 report repost), taken as net of departures and as a share of the skilled workforce (employed or seeking); the report's base is not certain, so the range is wide")
-    commute_cost: float = param(1.0, "log weight per district boundary", 0.0, 3.0, "ASSUMPTION: a job across a district boundary is exp(-1) as likely to be taken as one in the worker's district")
-    input_substitution: float = param(0.5, "-", 0.2, 0.9, "elasticity of substitution between floor space and skilled labour; capital-labour estimates centre on 0.4-0.6 (Chirinko 2008, J. Macroeconomics 30(2))", hard=(0.05, 0.95))
-    # --- entry and exit ------------------------------------------------------------------
-    entry_rate: float = param(0.10, "entrants per firm per yr", 0.06, 0.14, "ASSUMPTION set near the 6-9%/yr death rate (国家工商总局 2013) plus net growth of firm numbers")
-    entrant_min_yi: float = param(0.02, "亿/yr", 0.01, 0.05, "ASSUMPTION: smallest entrant")
-    entrant_max_yi: float = param(1.0, "亿/yr", 0.5, 2.0, "ASSUMPTION: the largest entrant without a project (larger plants come as projects: project_min_yi / project_capital_output)")
-    exit_rate: float = param(0.07, "1/yr", 0.06, 0.093, "国家工商总局 2013 survival report: 9.3% (2008) to 6.2% (2012) a year; sets the 2022 hazard, later rates follow the firms", hard=(0.0, 0.99))
-    exit_size_elasticity: float = param(0.15, "-", 0.0, 0.4, "ASSUMPTION: larger firms survive longer (same report)")
-    exit_decline_sensitivity: float = param(3.0, "per unit log decline", 0.0, 6.0, "ASSUMPTION: declining firms exit more (He & Yang 2016)")
-    # --- relocation ----------------------------------------------------------------------
-    move_consider_rate: float = param(0.035, "1/yr", 0.015, 0.1, "ASSUMPTION set so that realised moves are about 3.3%/yr in the baseline (3.2%/yr in China: Tang et al. 2020)")
-    move_age_elasticity: float = param(0.3, "-", 0.0, 0.8, "ASSUMPTION in direction from Kronenberg 2013 and Weterings & Knoben 2013: age lowers the odds of moving")
-    move_size_elasticity: float = param(0.3, "-", 0.0, 0.6, "Kronenberg 2013; Weterings & Knoben 2013: size lowers the odds of moving")
-    move_cost: float = param(1.5, "utility", 0.5, 3.0, "ASSUMPTION: no published logit moving cost")
-    move_cost_cross_district: float = param(0.5, "utility", 0.0, 2.0, "ASSUMPTION")
-    coordination_cost_relief: float = param(0.5, "share", 0.0, 1.0, "ASSUMPTION: city coordination halves the cross-district cost")
-    util_localization: float = param(0.6, "utility per ln 亿", 0.2, 1.0, "ASSUMPTION; de Bok & van Oort 2011: own-sector agglomeration drives location")
-    util_urbanization: float = param(0.2, "utility per ln 亿", 0.0, 0.6, "ASSUMPTION")
-    util_rent: float = param(1.0, "utility per rent/city mean", 0.2, 2.0, "ASSUMPTION; Tang et al. 2020: land cost pushes moves")
-    util_vacancy: float = param(0.5, "utility per ln vacancy share", 0.1, 1.0, "ASSUMPTION; Zheng & Shi 2018: land supply raises location odds")
-    util_talent: float = param(0.2, "utility per ln pool", 0.0, 0.5, "ASSUMPTION")
-    util_subsidy: float = param(50.0, "utility per subsidy/output", 0.0, 200.0, "ASSUMPTION")
-    util_leading: float = param(1.0, "utility", 0.0, 2.0, "ASSUMPTION: steering of entrants to parks whose leading industry matches")
-    util_park: float = param(0.5, "utility", 0.0, 1.0, "ASSUMPTION: parks' services over the rest of the city")
-    # --- S&T platforms -------------------------------------------------------------------
-    platform_cost_yi: float = param(0.3, "亿 per platform", 0.1, 1.0, "ASSUMPTION: cost to establish a provincial-level platform")
-    platform_rate: float = param(0.15, "per yr per 10,000 skilled workers", 0.0, 0.5, "ASSUMPTION: platforms founded without the fund")
-    # --- exogenous inputs of the target readings (no behaviour depends on them) ----------
-    ppi_growth: float = param(0.01, "1/yr", -0.04, 0.04, "ASSUMPTION for 2023 on (read only under targets.prices=nominal): China's industrial PPI rose 8.1% in 2021 and 4.1% in 2022 (NBS communiques 2022-01, 2023-01-12) after falling in most of 2012-2020", hard=(-0.5, 0.5))
-    services_scale: float = param(1.0, "-", 0.45, 1.75, "ASSUMPTION: multiplies each park's services_revenue_2022_yi (about 6,800亿 in all; range 3,000-12,000亿, derivation in configs/calibration/hangzhou_2022.yaml); read only under targets.output_scope=all_enterprises")
-    services_growth: float = param(0.06, "1/yr", 0.0, 0.12, "ASSUMPTION: real growth of parks' above-scale services revenue; city tertiary VA +2.0% in 2022, digital-economy core VA +11.5% in 2021 and +2.8% in 2022 (seed article; 市经信局)", hard=(-0.5, 1.0))
+    fund_yi_per_year: float = number(2.0, "亿/yr", 0.0, 10.0, "杭政函〔2023〕13号 names a 2亿 special fund without saying over what period; ASSUMPTION: 2亿 per year (the generous reading). Range for sweeps: 0-10", hard=(0.0, 1e5))
+    fund_allocation: str = choice("uniform", FUND_ALLOCATIONS)
+    # share of the fund spent on S&T platforms (the rest subsidises firms' R&D)
+    fund_platform_share: float = number(0.5, "share", 0.0, 1.0, "ASSUMPTION 0.5, range 0-1: the plan names both uses, not the split", share=True)
+    factory_space_m2_per_year: float = number(4.0e6, "m²/yr", 0.0, 8.0e6, "plan: >= 400万 m² standard factory space a year; ASSUMPTION: range 0-8e6 (up to twice the plan, as experiments/sensitivity.py and the space_talent_grid experiment)", hard=(0.0, 1e9))
+    land_renovation_mu_per_year: float = number(1.0e4, "亩/yr", 0.0, 2.0e4, "plan: >= 10,000 亩 inefficient land a year; ASSUMPTION: range 0-2e4 (up to twice the plan, as experiments/sensitivity.py)", hard=(0.0, 1e7))
+    space_allocation: str = choice("demand", SPACE_ALLOCATIONS)  # demand (to unmet floor-space demand) | stock
+    # skilled workers recruited by the talent programme, on top of the natural inflow
+    talent_inflow_per_year: float = number(10_000.0, "workers/yr", 0.0, 50_000.0, "ASSUMPTION: the plan names global recruitment without a number. Range 0-50,000", hard=(0.0, 1e8))
+    # entry rate relative to today's (1 = today's)
+    attraction_intensity: float = number(1.2, "x today's entry rate", 1.0, 2.0, "ASSUMPTION: the city-wide attraction map and joint attraction raise it by 20% in the baseline. Range 1-2", hard=(0.0, 10.0))
+    attraction_steering: float = number(1.0, "share", 0.0, 1.0, "weight of the plan's \"one park, one leading industry\" steering of entrants (0 = none, 1 = full)", share=True)
+    relocation_rule: str = choice("coordinated", RELOCATION_RULES)
 
 
 @dataclass
@@ -188,17 +98,17 @@ class ParkSpec:
     id: str = "?"
     name_zh: str = "?"
     district: str = "?"
-    status: str = "assumed"  # confirmed | assumed
-    output_2022_yi: float = 0.0  # above-scale industrial output, 亿元
-    leading: list[str] = field(default_factory=list)
-    leading_share_2022: float = 0.0
-    vacancy_2022: float = 0.05  # vacant share of industrial floor space
-    land_price_yuan_m2: float = 480.0
-    st_platforms_2022: int = 0
-    inefficient_land_share: float = 0.15
-    # above-scale services enterprises' revenue in the park (亿元, 2022): not simulated, an
+    status: str = choice("assumed", PARK_STATUSES)
+    output_2022_yi: float = number(0.0, "亿/yr", source="above-scale industrial output", hard=(1e-6, math.inf))
+    leading: list[str] = choice([], ECOSYSTEMS)
+    leading_share_2022: float = number(0.0, "share", share=True)
+    vacancy_2022: float = number(0.05, "share", source="vacant share of industrial floor space", hard=(0.0, 0.9))
+    land_price_yuan_m2: float = number(480.0, "元/m²", hard=(1e-6, math.inf))
+    st_platforms_2022: int = number(0, "platforms", hard=(0, math.inf))
+    inefficient_land_share: float = number(0.15, "share", share=True)
+    # above-scale services enterprises' revenue in the park (2022): not simulated, an
     # exogenous input of the targets.output_scope=all_enterprises reading
-    services_revenue_2022_yi: float = 0.0
+    services_revenue_2022_yi: float = number(0.0, "亿/yr")
 
 
 @dataclass
@@ -207,22 +117,25 @@ class Calibration:
     ranges of the uncertain scalars (what `uncertainty=parameters` draws) are metadata here."""
 
     name: str = "hangzhou_2022"
-    base_year: int = 2022
+    # ASSUMPTION: hard 2000-2034, so that a target year up to 2035 follows it
+    base_year: int = number(2022, "year", hard=(2000, 2034))
     parks: list[ParkSpec] = field(default_factory=list)
     outside: ParkSpec = field(default_factory=lambda: ParkSpec(id=OUTSIDE))
-    sector_weights: dict[str, float] = field(default_factory=dict)
-    above_scale_firms: int = 7000
+    # every sector's weight in the city's output (> 0); `keys`: each of them is required
+    sector_weights: dict[str, float] = field(default_factory=dict, metadata={"keys": SECTORS, "unit": "-", "hard": (1e-6, math.inf)})
+    above_scale_firms: int = number(7000, "firms", hard=(1, math.inf))
     small_per_above: float = param(3.0, "firms", 2.0, 6.0, "ASSUMPTION (calibration file)", hard=(0.0, 100.0))
     zipf_exponent: float = param(1.05, "-", 0.8, 1.3, "Axtell 2001; Heinrich & Dai 2016 (calibration file); the range is the calibration's", hard=(0.5, 3.0))
     max_firm_yi: float = param(1000.0, "亿/yr", 600.0, 1500.0, "ASSUMPTION, 海康威视 831.66亿 in 2022 (calibration file)")
-    above_scale_threshold_yi: float = 0.2
+    above_scale_threshold_yi: float = number(0.2, "亿/yr", source="NBS 规模以上 threshold: 2000万元 of main-business revenue", hard=(1e-6, math.inf))
     workers_per_yi: float = param(69.0, "workers per 亿/yr", 50.0, 90.0, "NBS release Jan 2021 (calibration file)", hard=(1e-6, math.inf))
-    skilled_share: dict[str, float] = field(default_factory=dict)
+    skilled_share: dict[str, float] = field(default_factory=dict, metadata={"keys": SECTORS, "unit": "share", "share": True, "hard": (0.0, 1.0)})
     # the city's above-scale industrial VA growth in the two years before the base (published,
-    # calibration file): the firms' recent past, and so their 2022 investment, is simulated on it
-    growth_2021: float = 0.106
-    growth_2022: float = 0.003
-    pool_share_2022: float = param(0.03, "share", 0.01, 0.06, "ASSUMPTION (calibration file)", hard=(0.0, 1.0))
+    # calibration file): the firms' recent past, and so their 2022 investment, is simulated on
+    # it. ASSUMPTION: hard -0.5 to 1.0 a year (a year outside is not a calibration)
+    growth_2021: float = number(0.106, "1/yr", source="杭州日报 2023-01-21 (calibration file)", hard=(-0.5, 1.0))
+    growth_2022: float = number(0.003, "1/yr", source="杭州日报 2023-01-21 (calibration file)", hard=(-0.5, 1.0))
+    pool_share_2022: float = param(0.03, "share", 0.01, 0.06, "ASSUMPTION (calibration file)", hard=(0.0, 1.0), share=True)
     plot_ratio_2022: float = param(1.2, "m² floor per m² land", 0.8, 1.7, "ASSUMPTION (calibration file)", hard=(0.1, 10.0))
     mean_firm_age_years: float = param(8.0, "years", 6.0, 12.0, "ASSUMPTION (calibration file)", hard=(0.1, 100.0))
     # parks' industrial FAI in 2022 (亿元), for targets.fai_base=published: an estimate from
@@ -235,29 +148,29 @@ class Targets:
     """The plan's 2025 targets and how its words are read (configs/targets/: named reading
     sets; plan_2025, these defaults, is the baseline reading; docs/ODD.md section 8)."""
 
-    year: int = 2025
-    parks_output_yi: float = 30_000.0  # 3万亿
+    year: int = number(2025, "year", hard=(2001, MAX_YEAR))
+    parks_output_yi: float = number(30_000.0, "亿元", source="3万亿")
     # 规上企业总产值: above-scale industrial output only, or all above-scale enterprises
     # (adds services revenue, an exogenous input: ParkSpec.services_revenue_2022_yi)
-    output_scope: str = "all_enterprises"  # industrial | all_enterprises
-    prices: str = "nominal"  # real (2022 prices) | nominal (params.ppi_growth): every 亿元 target
-    leading_share: float = 0.60
+    output_scope: str = choice("all_enterprises", OUTPUT_SCOPES)
+    prices: str = choice("nominal", PRICES)  # real (2022 prices) | nominal (params.ppi_growth): every 亿元 target
+    leading_share: float = number(0.60, "share", share=True)
     # declared: each park's list of leading industries; main: 一园一主业, the park's largest
     # declared leading industry in 2022
-    leading_set: str = "main"  # declared | main
-    fai_growth: float = 0.10
-    fai_base: str = "simulated"  # simulated (the model's 2022 FAI) | published (calibration.parks_fai_2022_yi)
-    cluster_1000yi: float = 1_000.0
-    clusters_1000yi_count: int = 3
-    clusters_1000yi_ecosystems: list[str] = field(default_factory=list)  # [] = any of the five
-    cluster_10000yi: float = 10_000.0
-    clusters_10000yi_count: int = 2
-    clusters_10000yi_ecosystems: list[str] = field(default_factory=list)  # [] = any of the five
-    cluster_scope: str = "parks"  # city | parks
-    leading_share_gain: float = 0.20
-    leading_share_gain_mode: str = "relative"  # relative (x1.2) | points (+20 points)
-    leading_share_cap: float = 0.95  # a park at or above this share counts as meeting the gain
-    st_coverage: float = 1.0  # share of parks with >= 1 provincial S&T platform
+    leading_set: str = choice("main", LEADING_SETS)
+    fai_growth: float = number(0.10, "1/yr", hard=(-1.0, 10.0))
+    fai_base: str = choice("simulated", FAI_BASES)  # simulated (the model's 2022 FAI) | published (calibration.parks_fai_2022_yi)
+    cluster_1000yi: float = number(1_000.0, "亿元")
+    clusters_1000yi_count: int = number(3, "clusters", hard=(0, len(ECOSYSTEMS)))
+    clusters_1000yi_ecosystems: list[str] = choice([], ECOSYSTEMS)  # [] = any of the five
+    cluster_10000yi: float = number(10_000.0, "亿元")
+    clusters_10000yi_count: int = number(2, "clusters", hard=(0, len(ECOSYSTEMS)))
+    clusters_10000yi_ecosystems: list[str] = choice([], ECOSYSTEMS)  # [] = any of the five
+    cluster_scope: str = choice("parks", CLUSTER_SCOPES)
+    leading_share_gain: float = number(0.20, "-", source="relative (x1.2) or points (+20 points), by leading_share_gain_mode", hard=(0.0, 10.0))
+    leading_share_gain_mode: str = choice("relative", GAIN_MODES)  # relative (x1.2) | points (+20 points)
+    leading_share_cap: float = number(0.95, "share", source="a park at or above this share counts as meeting the gain", share=True)
+    st_coverage: float = number(1.0, "share", source="share of parks with >= 1 provincial S&T platform", share=True)
 
 
 @dataclass
@@ -265,20 +178,22 @@ class Config:
     """Everything one run needs. `python run.py` composes it from configs/."""
 
     scenario: str = "baseline"
-    seed: int = 0
-    replications: int = 10
-    horizon_year: int = 2025
-    firms_scale: float = 1.0  # simulated firms per real firm (each agent weighs 1/firms_scale)
+    seed: int = number(0, "-", hard=(0, 2**63 - 1))  # results store it as an int64
+    replications: int = number(10, "runs", hard=(1, 1_000_000))
+    horizon_year: int = number(2025, "year", hard=(2001, MAX_YEAR))
+    firms_scale: float = number(1.0, "simulated firms per real firm", source="each agent weighs 1/firms_scale", hard=(1e-3, 10.0))
     progress: bool = True
     # seeds: P(met) over seed noise, parameters at their values; parameters: replication k
     # also draws every uncertain parameter (sim/uncertainty.py), and targets.json holds both
-    uncertainty: str = "parameters"  # seeds | parameters
+    uncertainty: str = choice("parameters", UNCERTAINTIES)
     fixed_parameters: list[str] = field(default_factory=list)  # keys never drawn, e.g. params.macro_sd
     # standard errors of fitted values ("params.macro_sd": 0.0236), written by the
     # calibration (configs/fit/): fitted values are drawn from N(value, se) within the range
     fit_se: dict[str, float] = field(default_factory=dict)
     # name of the sweep directory results/sweeps/NAME (multirun); re-using a name resumes it
     sweep_name: str = "${now:%Y-%m-%d_%H-%M-%S}"
+    # a sweep_name already used with other settings is refused unless extend=true adds jobs to it
+    extend: bool = False
     policy: Policy = field(default_factory=Policy)
     params: Params = field(default_factory=Params)
     calibration: Calibration = field(default_factory=Calibration)

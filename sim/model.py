@@ -12,6 +12,7 @@ from scipy.special import ndtri
 from . import demography, growth, production, projects, relocation, renovation, space, talent
 from .agents import Firm, Government, Park
 from .config import OUTSIDE, SECTORS, Config
+from .params import DT, STEPS_PER_YEAR
 from .initial import InitialState
 from .investment import Investment
 from .projects import ProjectBook
@@ -50,8 +51,8 @@ class Model(InitialState, Investment, mesa.Model):
         self.config, self.params, self.policy = config, config.params, config.policy
         self.cal = config.calibration
         self.streams = Streams(entropy)
-        self.dt = 1.0 / 12.0
-        self.n_steps = 12 * (config.horizon_year - self.cal.base_year)
+        self.dt = DT
+        self.n_steps = STEPS_PER_YEAR * (config.horizon_year - self.cal.base_year)
         self.dates = month_ends(self.cal.base_year, self.n_steps)
         specs = [*self.cal.parks, self.cal.outside]
         self.location_ids = [p.id for p in self.cal.parks] + [OUTSIDE]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import SECTORS, Calibration, Params
+from .params import DT, STEPS_PER_YEAR
 from .growth import shock
 
 M2_PER_MU = 666.7  # 1 亩 = 666.7 m²
@@ -132,7 +133,7 @@ def capital_prehistory(params: Params, output: np.ndarray, growth_by_year: list[
     smoothed growth trend at the end (the rule of `growth.trend`), so exit hazards start
     from the spread of trends the shocks make, not from one value.
     """
-    dt, months = 1.0 / 12.0, 12 * len(growth_by_year)
+    dt, months = DT, STEPS_PER_YEAR * len(growth_by_year)
     mean_rate = float(np.mean(growth_by_year))
     r, trend = np.ones(output.size), np.full(output.size, mean_rate)
     # burn-in at the mean rate: starting every firm without idle capital overstates investment
