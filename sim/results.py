@@ -2,18 +2,24 @@
 
 The Recorder keeps pre-allocated arrays, one row per record date, filled from the model's
 arrays (aggregates only, never per firm). `tidy` turns them into the long table of
-timeseries.parquet. Files are written atomically: a temporary file, then a rename.
+timeseries.parquet. A run's files are written as a set (`ResultSet`): into a temporary
+directory beside them, then renamed into place, targets.json last; a single file is written
+atomically (`atomic_write`): a temporary file, then a rename.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .config import SECTORS
 from .exogenous import price_index, services_revenue
@@ -137,20 +143,100 @@ def atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; results are not
+        _publish(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_timeseries(path: Path, frame: pd.DataFrame) -> None:
-    for col in ("level", "id", "variable"):
-        frame[col] = frame[col].astype("category")
-    atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+CATEGORIES = ("level", "id", "variable")
+RESULT_FILES = ("timeseries.parquet", "parameters.parquet", "targets.json")  # targets.json last: the commit marker
+
+
+def remove_stale_temporaries(directory: Path) -> None:
+    """Delete what a killed writer left in `directory`: atomic_write's `.NAME.XXXX.tmp` files
+    and ResultSet's `.results.XXXX.tmp` directories (each directory has one writer at a time)."""
+    for tmp in Path(directory).glob(".*.tmp"):
+        shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+
+
+def file_digest(path: Path) -> dict:
+    """{"bytes": size, "sha256": hex digest} of a file, read in 1 MB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return {"bytes": Path(path).stat().st_size, "sha256": h.hexdigest()}
+
+
+class ResultSet:
+    """A run's result files, which appear together or not at all.
+
+    Replications are streamed to the time series one at a time (a parquet row group each),
+    so memory stays flat in the number of replications. Everything is written into a
+    temporary directory beside the results; `commit` renames the files into place with
+    targets.json last, so a reader that finds targets.json finds the others complete. Any
+    failure (a full disk, an interrupt) removes what was written.
+    """
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.out_dir)
+        for name in RESULT_FILES:  # an earlier run's files would mix with this run's
+            (self.out_dir / name).unlink(missing_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(dir=self.out_dir, prefix=".results.", suffix=".tmp"))
+        self._writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> "ResultSet":
+        return self
+
+    def add_replication(self, frame: pd.DataFrame) -> None:
+        for col in CATEGORIES:
+            frame[col] = frame[col].astype("category")
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.tmp / "timeseries.parquet", table.schema)
+        self._writer.write_table(table)
+
+    def commit(self, parameters: pd.DataFrame, targets: dict) -> None:
+        if self._writer is None:
+            raise ValueError("a result set needs at least one replication")
+        self._writer.close()
+        self._writer = None
+        parameters.to_parquet(self.tmp / "parameters.parquet", index=False)
+        (self.tmp / "targets.json").write_text(json_text(targets), encoding="utf-8")
+        for name in RESULT_FILES:
+            _publish(self.tmp / name)
+        for name in RESULT_FILES:
+            os.replace(self.tmp / name, self.out_dir / name)
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        except Exception:
+            pass  # e.g. the disk is full: the file is removed below, and `error` is what failed
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        if kind is not None:  # a failure: none of the files stays, not even one already renamed
+            for name in RESULT_FILES:
+                (self.out_dir / name).unlink(missing_ok=True)
+        if isinstance(error, OSError) and not error.filename:  # pyarrow's errors name no file
+            raise OSError(error.errno, error.strerror or str(error), str(self.out_dir)) from error
+
+
+def _publish(path: Path) -> None:
+    """Give a result file the usual permissions (mkstemp and mkdtemp make private ones)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def json_text(obj) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_json(path: Path, obj) -> None:
-    atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
+    atomic_write(path, lambda p: p.write_text(json_text(obj), encoding="utf-8"))

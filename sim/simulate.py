@@ -5,6 +5,7 @@ Kept apart from Hydra (run.py) so scripts, notebooks and tests call it directly.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from . import uncertainty
 from .config import Config
 from .validation import validate
 from .model import Model
-from .results import atomic_write, write_json, write_timeseries
+from .results import ResultSet
 from .targets import evaluate, summarize, years_met
 
 
@@ -36,14 +37,15 @@ class _Progress:
             print(file=sys.stderr)
 
 
-def _replicate(cfg: Config, values: pd.DataFrame, progress: _Progress, frames: list | None) -> list[dict]:
-    """Run every replication k with the parameter values of row k; the targets.json entries."""
+def _replicate(cfg: Config, values: pd.DataFrame, progress: _Progress, results: ResultSet | None) -> list[dict]:
+    """Run every replication k with the parameter values of row k (its rows streamed to
+    `results`, if given); the targets.json entries."""
     evaluations, first_years = [], []
     base = cfg.calibration.base_year
     for k, row in values.iterrows():
         rec = Model(uncertainty.apply(cfg, row), replication=int(k)).run().recorder
-        if frames is not None:
-            frames.append(rec.tidy(int(k)))
+        if results is not None:
+            results.add_replication(rec.tidy(int(k)))
         evaluations.append(evaluate(rec, cfg.targets, base))
         if cfg.horizon_year > cfg.targets.year:
             first_years.append(years_met(rec, cfg.targets, base))
@@ -52,28 +54,26 @@ def _replicate(cfg: Config, values: pd.DataFrame, progress: _Progress, frames: l
 
 
 def simulate(cfg: Config, out_dir: Path | None = None) -> dict:
-    """Run `cfg.replications` replications; write timeseries.parquet, parameters.parquet and
-    targets.json to `out_dir` (if given) only once all have finished. Returns the
-    targets.json content. Under `uncertainty=parameters` replication k runs at its own
-    parameter draw, and the same replications are run again at the configured values, so
-    targets.json holds P(met) under both (`targets` and `targets_seeds`)."""
+    """Run `cfg.replications` replications; returns the targets.json content. With `out_dir`,
+    write timeseries.parquet, parameters.parquet and targets.json there as a set: all three
+    once every replication has finished, or none (sim.results.ResultSet). Under `uncertainty=parameters` replication k runs at
+    its own parameter draw, and the same replications are run again at the configured
+    values, so targets.json holds P(met) under both (`targets` and `targets_seeds`)."""
     validate(cfg)
     drawn = cfg.uncertainty == "parameters"
     values = uncertainty.draws(cfg) if drawn else uncertainty.point(cfg)
     progress = _Progress(cfg, cfg.replications * (2 if drawn else 1))
-    frames: list[pd.DataFrame] = []
-    result = dict(
-        scenario=cfg.scenario, seed=cfg.seed, replications=cfg.replications, uncertainty=cfg.uncertainty,
-        target_year=cfg.targets.year, horizon_year=cfg.horizon_year,
-        targets=_replicate(cfg, values, progress, frames),
-    )
-    if drawn:
-        result["targets_seeds"] = _replicate(cfg, uncertainty.point(cfg), progress, None)
-    if out_dir is not None:
-        out_dir = Path(out_dir)
-        write_timeseries(out_dir / "timeseries.parquet", pd.concat(frames, ignore_index=True))
-        atomic_write(out_dir / "parameters.parquet", lambda p: values.reset_index().to_parquet(p, index=False))
-        write_json(out_dir / "targets.json", result)
+    with contextlib.ExitStack() as stack:
+        results = stack.enter_context(ResultSet(out_dir)) if out_dir is not None else None
+        result = dict(
+            scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications), uncertainty=cfg.uncertainty,
+            target_year=cfg.targets.year, horizon_year=cfg.horizon_year,
+            targets=_replicate(cfg, values, progress, results),
+        )
+        if drawn:
+            result["targets_seeds"] = _replicate(cfg, uncertainty.point(cfg), progress, None)
+        if results is not None:
+            results.commit(values.reset_index(), result)
     return result
 
 

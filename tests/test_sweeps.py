@@ -48,12 +48,14 @@ def test_resume_skips_complete_jobs_and_reruns_incomplete_ones(tmp_path):
 
 
 def test_a_failing_job_is_recorded_and_the_others_run(tmp_path):
-    p = sweep(tmp_path, "policy.fund_platform_share=0.5,1.5,0.2")
+    # each value is allowed on its own (so the sweep starts), but the 2027 job's target year
+    # lies past its horizon: a rule across fields, checked by the job
+    p = sweep(tmp_path, "targets.year=2025,2027,2026", "horizon_year=2026")
     assert p.returncode != 0
-    s = summary(tmp_path).set_index("policy.fund_platform_share")
-    assert list(s.loc[[0.2, 0.5], "status"]) == ["complete", "complete"]
-    assert s.loc[1.5, "status"] == "failed" and "policy.fund_platform_share" in s.loc[1.5, "error"]
-    failed = next(d for d in tmp_path.iterdir() if "1.5" in d.name)
+    s = summary(tmp_path).set_index("targets.year")
+    assert list(s.loc[[2025, 2026], "status"]) == ["complete", "complete"]
+    assert s.loc[2027, "status"] == "failed" and "horizon_year" in s.loc[2027, "error"]
+    failed = next(d for d in tmp_path.iterdir() if "2027" in d.name)
     assert "ConfigError" in (failed / "error.txt").read_text()
     assert (failed / ".hydra" / "config.yaml").exists()  # the error sits next to its config
     assert not (failed / "targets.json").exists()

@@ -1,17 +1,44 @@
-"""Hydra callbacks of a sweep (configs/config.yaml selects them)."""
+"""Hydra callbacks of a sweep (configs/config.yaml selects them).
+
+Hydra turns an exception raised in a callback into a warning and exits 0, so each of these
+prints one line and exits non-zero itself.
+"""
 
 from __future__ import annotations
+
+import sys
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from ..cli import to_config, user_error
+
+
+def _stop(what: str, e: BaseException) -> None:
+    print(f"error: {what}: {user_error(e) or f'{type(e).__name__}: {e}'}", file=sys.stderr)
+    raise SystemExit(1) from None
+
+
+class PlanSweep(Callback):
+    """Before the first job: record the sweep's planned jobs and settings (sim.sweep.plan),
+    refusing a sweep_name already used with other settings unless extend=true."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        from .plan import start
+
+        try:
+            start(config, to_config(config))
+        except Exception as e:
+            _stop("the sweep cannot start", e)
+
 
 class SummarizeSweep(Callback):
-    """At the end of a multirun, write summary.parquet/csv and report failed jobs.
+    """At the end of a multirun, write summary.parquet/csv and the report.
 
-    Jobs record their own failures (sim.sweep.jobs), so Hydra reaches this hook even when some
-    failed; `python -m sim.sweep.summary SWEEP_DIR` does the same by hand (e.g. after
-    a job was killed). Exits non-zero if any job did not complete.
+    Jobs record their own failures (sim.sweep.jobs), so Hydra reaches this hook even when
+    some failed; `python -m sim.sweep.summary SWEEP_DIR` does the same by hand (e.g. after
+    a sweep was killed). Exits non-zero if any planned job did not complete, or if the
+    summary or the report cannot be written.
     """
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
@@ -19,10 +46,13 @@ class SummarizeSweep(Callback):
         from .summary import describe, summarize
 
         sweep_dir = config.hydra.sweep.dir
-        df = summarize(sweep_dir)
-        print(describe(df))
-        print(f"summary: {sweep_dir}/summary.csv")
-        if (df["status"] == "complete").any():
-            print(f"report: {build(sweep_dir)}")
+        try:
+            df = summarize(sweep_dir)
+            print(describe(df))
+            print(f"summary: {sweep_dir}/summary.csv")
+            if (df["status"] == "complete").any():
+                print(f"report: {build(sweep_dir)}")
+        except Exception as e:
+            _stop(f"the summary or report of {sweep_dir} was not written", e)
         if not (df["status"] == "complete").all():
             raise SystemExit(1)

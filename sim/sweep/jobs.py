@@ -1,9 +1,11 @@
 """One job of a sweep: resumable, and recording its own failure instead of raising.
 
-A job directory holds Hydra's `.hydra/` (the resolved config), `job.json` (status,
-config hash, timings), and when complete `targets.json` and `timeseries.parquet`; when
-failed, `error.txt` with the traceback. Re-running a sweep into the same directory skips
-every job whose `job.json` says complete with the same config hash and whose files exist.
+A job directory holds Hydra's `.hydra/` (the resolved config), `job.json` (status, config
+hash, commit, command, timings, and each result file's size and sha256), and when complete
+the result set (sim.results.RESULT_FILES); when failed, `error.txt` with the traceback.
+Re-running a sweep into the same directory skips a job only if its `job.json` says complete
+with the same config hash and every result file has the recorded size and sha256; any other
+job is run again from scratch.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import traceback
 from pathlib import Path
 
 from ..config import Config
-from ..results import write_json
+from ..results import RESULT_FILES, file_digest, remove_stale_temporaries, write_json
 from ..simulate import simulate
 
 # keys that do not change what a job computes
-IGNORED_KEYS = ("progress", "sweep_name")
-RESULT_FILES = ("targets.json", "timeseries.parquet", "parameters.parquet")
+IGNORED_KEYS = ("progress", "sweep_name", "extend")
 
 
 def config_hash(cfg: Config) -> str:
@@ -53,22 +54,36 @@ def read_status(job_dir: Path) -> dict | None:
         return None
 
 
+def files_match(job_dir: Path, files: dict | None) -> bool:
+    """Every result file exists with the size and sha256 job.json recorded."""
+    if not isinstance(files, dict) or set(files) != set(RESULT_FILES):
+        return False
+    for name, want in files.items():
+        path = Path(job_dir) / name
+        try:
+            if path.stat().st_size != want.get("bytes") or file_digest(path) != want:
+                return False
+        except (OSError, AttributeError):
+            return False
+    return True
+
+
 def is_complete(job_dir: Path, digest: str) -> bool:
     status = read_status(job_dir)
     return (
-        status is not None
+        isinstance(status, dict)
         and status.get("status") == "complete"
         and status.get("config_hash") == digest
-        and all((Path(job_dir) / f).exists() for f in RESULT_FILES)
+        and files_match(job_dir, status.get("files"))
     )
 
 
-def run_job(make_config, job_dir: Path, overrides: list[str]) -> str:
-    """Run one sweep job into `job_dir` unless it is already complete. Never raises for a
-    failure of the job itself: it is recorded in job.json and error.txt. Returns the status
-    ('skipped', 'complete' or 'failed')."""
+def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> str:
+    """Run one sweep job into `job_dir` unless it is already complete (and verified). Never
+    raises for a failure of the job itself: it is recorded in job.json and error.txt. Returns
+    the status ('skipped', 'complete' or 'failed'). `command` reproduces the job."""
     job_dir = Path(job_dir)
-    base = dict(overrides=list(overrides))
+    base = dict(overrides=list(overrides), command=command, commit=git_commit())
     try:
         cfg = make_config()
         digest = config_hash(cfg)
@@ -76,15 +91,17 @@ def run_job(make_config, job_dir: Path, overrides: list[str]) -> str:
         return _failed(job_dir, dict(base, config_hash=None), e)
     if is_complete(job_dir, digest):
         return "skipped"
-    info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=cfg.seed, replications=cfg.replications, commit=git_commit())
+    remove_stale_temporaries(job_dir)
+    info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications))
     (job_dir / "error.txt").unlink(missing_ok=True)
     write_json(job_dir / "job.json", dict(info, status="running"))
     start = time.perf_counter()
     try:
         simulate(cfg, job_dir)
+        files = {name: file_digest(job_dir / name) for name in RESULT_FILES}
     except Exception as e:
         return _failed(job_dir, info, e)
-    write_json(job_dir / "job.json", dict(info, status="complete", seconds=round(time.perf_counter() - start, 3)))
+    write_json(job_dir / "job.json", dict(info, status="complete", files=files, seconds=round(time.perf_counter() - start, 3)))
     return "complete"
 
 

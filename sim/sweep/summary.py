@@ -2,10 +2,12 @@
 
     python -m sim.sweep.summary SWEEP_DIR
 
-Writes SWEEP_DIR/summary.parquet and summary.csv. Reads each job's small files
-(job.json, targets.json, .hydra/overrides.yaml) one at a time, never the time series, so
-memory stays flat in the number of jobs. Jobs are sorted by directory name, so the same
-sweep gives the same summary whichever launcher ran it.
+Writes SWEEP_DIR/summary.parquet and summary.csv. Every job the sweep planned (sweep.json,
+sim.sweep.plan) has a row, with its status: complete (its result files match the sizes
+and sha256 in job.json), failed (it failed, or its files are unreadable or do not match),
+incomplete (interrupted while running) or not started. Reads each job's small files one at
+a time, never the time series, so memory stays flat in the number of jobs. Rows are sorted
+by directory name, so the same sweep gives the same summary whichever launcher ran it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.config import ConfigError
 from sim.results import atomic_write
 
+from . import plan
+from .jobs import files_match
+
 BANDS = ("parks_output", "leading_share", "fai_growth")
-IGNORED = {"sweep_name", "progress", "experiment"}  # overrides that do not change results
+IGNORED = {"sweep_name", "progress", "experiment", "extend"}  # overrides that do not change results
 
 
 def ignored(key: str) -> bool:
@@ -50,51 +56,86 @@ def typed(value: str) -> int | float | str:
     return value
 
 
-def job_row(sweep_dir: Path, job: Path) -> dict:
-    row: dict = {"job": str(job.relative_to(sweep_dir)) or "."}
-    overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or []
+def _overrides_row(row: dict, overrides: list[str]) -> None:
     kept = [o for o in overrides if not ignored(parse_override(o)[0])]
     row["overrides"] = " ".join(kept)
     for key, value in map(parse_override, kept):
         row[key] = typed(value)
-    status = {}
+
+
+def job_row(sweep_dir: Path, job: Path) -> dict:
+    """The summary row of one job directory; an unreadable file makes the job failed."""
+    row: dict = {"job": str(job.relative_to(sweep_dir)) or "."}
     try:
-        status = json.loads((job / "job.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        status = {"status": "missing", "error": "no job.json: the job did not start or was killed"}
-    row["status"] = status.get("status", "missing")
+        _overrides_row(row, yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or [])
+        _results_row(row, job)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError) as e:
+        row.update(status="failed", error=f"unreadable: {type(e).__name__}: {e}")
+    return row
+
+
+def _results_row(row: dict, job: Path) -> None:
+    if not (job / "job.json").exists():
+        row.update(status="incomplete", error="no job.json: the job was killed as it started")
+        return
+    status = json.loads((job / "job.json").read_text(encoding="utf-8"))
+    row["status"] = status.get("status", "failed")
     row["error"] = status.get("error")
     row["config_hash"] = status.get("config_hash")
     for key in ("scenario", "seed", "replications"):
         if key in status:
             row[key] = status[key]
-    targets_path = job / "targets.json"
-    if row["status"] == "complete" and targets_path.exists():
-        t = json.loads(targets_path.read_text(encoding="utf-8"))
-        row.update(scenario=t["scenario"], seed=t["seed"], replications=t["replications"], uncertainty=t.get("uncertainty", "seeds"))
-        seeds = {x["name"]: x for x in t.get("targets_seeds", [])}
-        for target in t["targets"]:
-            name, values = target["name"], np.asarray(target["values"], dtype=float)
-            row[f"{name}_met_fraction"] = target["met_fraction"]
-            row[f"{name}_ci_lo"], row[f"{name}_ci_hi"] = target["ci95"]
-            row[f"{name}_median"] = float(np.median(values))
-            row[f"{name}_median_margin"] = target.get("median_margin")
-            if name in seeds:  # uncertainty=parameters: the same replications at the configured values
-                row[f"{name}_met_fraction_seeds"] = seeds[name]["met_fraction"]
-                row[f"{name}_ci_lo_seeds"], row[f"{name}_ci_hi_seeds"] = seeds[name]["ci95"]
-            if name in BANDS:
-                row[f"{name}_p10"], row[f"{name}_p90"] = (float(v) for v in np.quantile(values, [0.1, 0.9]))
-    elif row["status"] == "running":
+    if row["status"] == "running":
         row["status"], row["error"] = "incomplete", "job.json says running: the job was interrupted"
-    return row
+    if row["status"] != "complete":
+        return
+    if not files_match(job, status.get("files")):
+        row["status"], row["error"] = "failed", "result files missing or not as job.json recorded them (re-run the sweep to redo the job)"
+        return
+    t = json.loads((job / "targets.json").read_text(encoding="utf-8"))
+    row.update(scenario=t["scenario"], seed=t["seed"], replications=t["replications"], uncertainty=t.get("uncertainty", "seeds"))
+    seeds = {x["name"]: x for x in t.get("targets_seeds", [])}
+    for target in t["targets"]:
+        name, values = target["name"], np.asarray(target["values"], dtype=float)
+        row[f"{name}_met_fraction"] = target["met_fraction"]
+        row[f"{name}_ci_lo"], row[f"{name}_ci_hi"] = target["ci95"]
+        row[f"{name}_median"] = float(np.median(values))
+        row[f"{name}_median_margin"] = target.get("median_margin")
+        if name in seeds:  # uncertainty=parameters: the same replications at the configured values
+            row[f"{name}_met_fraction_seeds"] = seeds[name]["met_fraction"]
+            row[f"{name}_ci_lo_seeds"], row[f"{name}_ci_hi_seeds"] = seeds[name]["ci95"]
+        if name in BANDS:
+            row[f"{name}_p10"], row[f"{name}_p90"] = (float(v) for v in np.quantile(values, [0.1, 0.9]))
+
+
+def rows(sweep_dir: Path) -> list[dict]:
+    """One row per planned job (a job that never started has a row without results) and per
+    job directory the plan does not name (sweeps from before plans were recorded)."""
+    sweep_dir = Path(sweep_dir)
+    found = {}
+    for job in job_dirs(sweep_dir):
+        row = job_row(sweep_dir, job)
+        try:
+            key = plan.job_key(yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or [])
+        except (OSError, yaml.YAMLError, TypeError):
+            key = ("unreadable", row["job"])
+        found[key] = row
+    out = []
+    for job in plan.planned(plan.read_plan(sweep_dir)):
+        row = found.pop(plan.job_key(job["overrides"]), None)
+        if row is None:
+            row = {"job": job["dir"], "status": "not started", "error": "the sweep stopped before this job started"}
+            _overrides_row(row, job["overrides"])
+        out.append(row)
+    return sorted(out + list(found.values()), key=lambda r: r["job"])
 
 
 def summarize(sweep_dir: Path) -> pd.DataFrame:
     sweep_dir = Path(sweep_dir)
-    rows = [job_row(sweep_dir, job) for job in job_dirs(sweep_dir)]
-    if not rows:
-        raise SystemExit(f"no jobs found in {sweep_dir} (no */.hydra/overrides.yaml)")
-    df = pd.DataFrame(rows)
+    rows_ = rows(sweep_dir)
+    if not rows_:
+        raise ConfigError(f"no jobs found in {sweep_dir} (no sweep.json and no */.hydra/overrides.yaml)")
+    df = pd.DataFrame(rows_)
     for key in ("seed", "replications"):
         if key in df:
             df[key] = df[key].astype("Int64")  # integers, missing for jobs that failed early
@@ -121,7 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
-    df = summarize(args.sweep_dir)
+    try:
+        df = summarize(args.sweep_dir)
+    except (ConfigError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     print(describe(df))
     print(f"wrote {args.sweep_dir / 'summary.parquet'} and summary.csv")
     return 0 if (df["status"] == "complete").all() else 1

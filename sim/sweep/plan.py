@@ -1,0 +1,124 @@
+"""A sweep's plan, recorded in SWEEP_DIR/sweep.json before its first job starts: every job
+it will run and the settings its jobs share, with the command and commit of each invocation.
+
+The summary lists every planned job, including those that never started; a second
+invocation into the same directory must plan the same jobs on the same settings (a resume),
+or say `extend=true` to add its jobs to the sweep: anything else is refused with one line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from hydra._internal.config_loader_impl import get_overrides_dirname
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig
+
+from ..config import ConfigError
+from ..results import write_json
+from .jobs import IGNORED_KEYS, git_commit
+
+PLAN = "sweep.json"
+
+
+def planned_jobs(config: DictConfig) -> list[list[str]]:
+    """Each job's overrides, as Hydra's basic sweeper will launch them: the sweep axes of the
+    config (hydra.sweeper.params, e.g. from an experiment file) and of the command line."""
+    params = [f"{k}={v}" for k, v in (config.hydra.sweeper.params or {}).items()]
+    overrides = OverridesParser.create().parse_overrides(params + list(config.hydra.overrides.task))
+    return [list(job) for batch in BasicSweeper.split_arguments(overrides, None) for job in batch]
+
+
+def job_dir_name(config: DictConfig, overrides: list[str]) -> str:
+    """The directory Hydra gives a job under the default subdir (its override_dirname)."""
+    parsed = [o for o in OverridesParser.create().parse_overrides(overrides) if not o.is_hydra_override()]
+    names = config.hydra.job.config.override_dirname
+    return get_overrides_dirname(overrides=parsed, kv_sep=names.kv_sep, item_sep=names.item_sep, exclude_keys=list(names.exclude_keys))
+
+
+def job_key(overrides) -> tuple[str, ...]:
+    """What identifies a job within a sweep: its overrides, in any order."""
+    return tuple(sorted(str(o) for o in overrides))
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v:
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def settings(cfg) -> dict:
+    """The shared settings of a sweep: its base Config (before the sweep axes), flattened,
+    less the keys that do not change results."""
+    d = dataclasses.asdict(cfg)
+    for k in IGNORED_KEYS:
+        d.pop(k, None)
+    return json.loads(json.dumps(_flat(d), ensure_ascii=False))
+
+
+def read_plan(sweep_dir: Path) -> dict | None:
+    """sweep.json's content; None if there is none; ConfigError if it cannot be read."""
+    path = Path(sweep_dir) / PLAN
+    if not path.exists():
+        return None
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(plan.get("invocations"), list):
+            raise ValueError("no invocations")
+        return plan
+    except (OSError, ValueError, AttributeError) as e:
+        raise ConfigError(f"{path} cannot be read ({e}); remove it or choose another sweep_name=") from None
+
+
+def planned(plan: dict | None) -> list[dict]:
+    """Every job of every invocation, once each, in planned order: {"overrides", "dir"}."""
+    seen, jobs = set(), []
+    for inv in (plan or {}).get("invocations", []):
+        for job in inv.get("jobs", []):
+            if job_key(job["overrides"]) not in seen:
+                seen.add(job_key(job["overrides"]))
+                jobs.append(job)
+    return jobs
+
+
+def _differences(old: dict, new: dict, limit: int = 3) -> str:
+    keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    shown = [f"{k}: {json.dumps(old.get(k), ensure_ascii=False)[:40]} -> {json.dumps(new.get(k), ensure_ascii=False)[:40]}" for k in keys[:limit]]
+    return "; ".join(shown) + (f"; and {len(keys) - limit} more" if len(keys) > limit else "")
+
+
+def start(config: DictConfig, cfg) -> Path:
+    """Record the plan of the sweep `config` (the base composed config, `cfg` its Config)
+    before any job runs; refuse (ConfigError) a sweep_name already used differently."""
+    sweep_dir = Path(config.hydra.sweep.dir)
+    jobs = planned_jobs(config)
+    invocation = dict(
+        command=shlex.join(["python", *sys.argv]), commit=git_commit(), settings=settings(cfg),
+        jobs=[dict(overrides=job, dir=job_dir_name(config, job)) for job in jobs],
+    )
+    old = read_plan(sweep_dir)
+    where = f"sweep_name={cfg.sweep_name} ({sweep_dir})"
+    if old is None:
+        if any(sweep_dir.glob("**/.hydra/overrides.yaml")) and not cfg.extend:
+            raise ConfigError(f"{where} holds jobs of a sweep whose settings were not recorded; choose another sweep_name=, or add extend=true to add these jobs to it")
+        plan = dict(invocations=[invocation])
+    else:
+        last = old["invocations"][-1]
+        same_jobs = {job_key(j["overrides"]) for j in last.get("jobs", [])} == {job_key(j) for j in jobs}
+        if same_jobs and last.get("settings") == invocation["settings"]:
+            return sweep_dir  # the same sweep again: a resume
+        if not cfg.extend:
+            what = _differences(last.get("settings", {}), invocation["settings"]) or "other jobs"
+            raise ConfigError(f"{where} was run with other settings ({what}); choose another sweep_name=, or add extend=true to add these jobs to it")
+        plan = dict(invocations=[*old["invocations"], invocation])
+    write_json(sweep_dir / PLAN, plan)
+    return sweep_dir
