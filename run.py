@@ -6,6 +6,8 @@ Examples: `python run.py scenario=no_policy replications=20`,
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 
 import hydra
@@ -13,10 +15,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.cli import to_config
+from sim.cli import entry, exit_on_user_error, to_config
 from sim.config import register_configs
-from sim.sweep.jobs import run_job
 from sim.simulate import format_table, simulate
+from sim.sweep.jobs import run_job
 
 register_configs()
 
@@ -26,11 +28,15 @@ def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
     if hc.mode == RunMode.MULTIRUN:  # one job of a sweep: resumable, records its failure
-        status = run_job(lambda: to_config(cfg), out, list(hc.overrides.task))
+        overrides = list(hc.overrides.task)
+        status = run_job(lambda: to_config(cfg), out, overrides, shlex.join(["python", "run.py", *overrides]))
         print(f"{hc.job.override_dirname or '.'}: {status}")
         return
-    print(format_table(simulate(to_config(cfg), out), out))
+    try:
+        print(format_table(simulate(to_config(cfg), out), out))
+    except Exception as e:
+        exit_on_user_error(e)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(entry(main))

@@ -1,16 +1,25 @@
-"""Glue between Hydra and the model: config conversion and the validation callback."""
+"""Glue between Hydra and the model: config conversion, the checks run.py makes before Hydra
+starts, and one line for every user error.
+
+`entry` runs run.py's Hydra main. Before Hydra composes, instantiates or writes anything it
+composes the command line's config itself and checks it: every data file it loads
+(sim.datafiles), every value (sim.validation), and in a multirun every value of every sweep
+axis. Errors a user can fix (a bad value, a YAML syntax error, an unknown group option, a
+type error, an unwritable directory, a full disk) print one line and exit 1; anything else
+is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
-from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict
-from omegaconf.errors import ConfigKeyError
+from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
 from .config import CONFIG_DIR, Config, ConfigError, register_configs
-from .validation import validate
+from .validation import check_fields, validate
 
 
 @functools.cache
@@ -19,8 +28,8 @@ def _schema() -> DictConfig:
     return OmegaConf.structured(Config)
 
 
-def to_config(cfg: DictConfig) -> Config:
-    """The composed Hydra config as the schema's dataclass, validated."""
+def to_config(cfg: DictConfig, check=validate) -> Config:
+    """The composed Hydra config as the schema's dataclass, validated (by `check`)."""
     if "hydra" in cfg:
         cfg = cfg.copy()
         with open_dict(cfg):
@@ -29,7 +38,7 @@ def to_config(cfg: DictConfig) -> Config:
         merged = OmegaConf.merge(_schema(), OmegaConf.to_container(cfg))
     except ConfigKeyError as e:
         raise ConfigError(f"Unknown config key {e.full_key}; allowed: the keys of sim.config.Config (see configs/)") from None
-    return validate(OmegaConf.to_object(merged))
+    return check(OmegaConf.to_object(merged))
 
 
 def compose(*overrides: str) -> Config:
@@ -44,22 +53,131 @@ def compose(*overrides: str) -> Config:
     return to_config(cfg)
 
 
-class ValidateConfig(Callback):
-    """Checks values before Hydra creates the run directory, so a bad value leaves no files.
+# ------------------------------------------------------------------------ user errors
+def user_error(e: BaseException) -> str | None:
+    """One line for an error the user can fix; None for anything else (a bug)."""
+    import yaml
+    from hydra.errors import HydraException, MissingConfigException
 
-    Hydra turns exceptions raised in callbacks into warnings, so this one prints the
-    ConfigError's single line and exits non-zero itself.
-    """
+    if isinstance(e, ConfigError):
+        return str(e)
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        where = f"{mark.name}, line {mark.line + 1}, column {mark.column + 1}" if mark else "a config file"
+        return f"{where}: YAML syntax error: {e.problem or e.context}"
+    if isinstance(e, MissingConfigException):
+        first = str(e).splitlines()[0]
+        return f"{first}; allowed: {' | '.join(e.options)}" if e.options else first
+    if isinstance(e, OmegaConfBaseException):
+        key = getattr(e, "full_key", None)
+        return f"Invalid value for {key}: {str(e).splitlines()[0]}" if key else str(e).splitlines()[0]
+    if isinstance(e, HydraException):
+        cause = e.__cause__ if isinstance(e.__cause__, (OmegaConfBaseException, yaml.MarkedYAMLError)) else None
+        if cause is not None:
+            return user_error(cause)
+        return " ".join(line.strip() for line in str(e).splitlines() if line.strip() and not line.startswith("\t"))
+    if isinstance(e, OSError):
+        what = f"cannot write or read {e.filename}" if e.filename else "input/output error"
+        return f"{what}: {e.strerror or e}"
+    return None
 
-    def _check(self, config: DictConfig) -> None:
-        try:
-            to_config(config)
-        except ConfigError as e:
-            print(e, file=sys.stderr)
-            raise SystemExit(1) from None
 
-    def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        self._check(config)
+def exit_on_user_error(e: Exception) -> None:
+    """Print a user error's line and exit 1; re-raise anything else (a bug)."""
+    line = user_error(e)
+    if line is None:
+        raise e
+    print(f"error: {line}", file=sys.stderr)
+    raise SystemExit(1) from None
 
-    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
-        self._check(config)
+
+def entry(hydra_main, argv: list[str] | None = None) -> int:
+    """Run `hydra_main` (run.py's @hydra.main function) for the command line `argv`; inside
+    it, run.py calls `exit_on_user_error` itself (Hydra logs an exception of the task)."""
+    argv = sys.argv[1:] if argv is None else argv
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # errors reach the handler below instead of Hydra's printer
+    try:
+        precheck(argv)
+        hydra_main()
+    except Exception as e:
+        exit_on_user_error(e)
+    return 0
+
+
+# ------------------------------------------------------------------------ the precheck
+def precheck(argv: list[str]) -> None:
+    """Compose and check the command line's config as Hydra will, raising the first error."""
+    from hydra._internal.utils import get_args_parser
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.types import RunMode
+
+    from . import datafiles
+
+    args = get_args_parser().parse_args(argv)
+    if args.help or args.hydra_help or args.cfg or args.info or args.shell_completion:
+        return  # Hydra prints and exits; nothing runs
+    if args.config_path or args.config_name:
+        raise ConfigError("--config-path and --config-name are not supported: run.py's config is configs/config.yaml; add config files with --config-dir DIR")
+    mode = RunMode.MULTIRUN if args.multirun else RunMode.RUN
+    parsed = OverridesParser.create().parse_overrides(list(args.overrides))
+    fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+    sweeps = [o for o in parsed if o.is_sweep_override()]
+    if sweeps and mode == RunMode.RUN:
+        raise ConfigError(f"{sweeps[0].input_line} sweeps several values: add -m (multirun) to run one job per value")
+
+    register_configs()
+    GlobalHydra.instance().clear()
+    try:
+        loader = _hydra(args.config_dir).config_loader
+        datafiles.check(loader, "config", fixed, mode)
+        base = loader.load_configuration("config", fixed, run_mode=mode)
+        to_config(base)
+        params = [f"{k}={v}" for k, v in (base.hydra.sweeper.params or {}).items()] if mode == RunMode.MULTIRUN else []
+        for axis in sweeps + [o for o in OverridesParser.create().parse_overrides(params) if o.is_sweep_override()]:
+            _check_axis(loader, base, axis)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _hydra(config_dir: str | None):
+    """Hydra's own loader on run.py's search path, as hydra.main builds it (with --config-dir)."""
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_automatic_config_search_path
+    from hydra.core.config_search_path import SearchPathQuery
+
+    search_path = create_automatic_config_search_path(None, None, str(CONFIG_DIR))
+    if config_dir is not None:
+        path = os.path.abspath(config_dir)
+        if not os.path.isdir(path):
+            raise ConfigError(f"--config-dir {path}: not a directory")
+        search_path.prepend(provider="command-line", path=f"file://{path}", anchor=SearchPathQuery(provider="schema"))
+    return Hydra.create_main_hydra2(task_name="run", config_search_path=search_path)
+
+
+def _check_axis(loader, base: DictConfig, axis) -> None:
+    """Every value of a sweep axis: a group option must exist and be data; any other value
+    must convert to its schema type and pass its field's own limits (a rule across fields
+    depends on the other axes' values: each job checks those and records a failure)."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from . import datafiles
+
+    key = axis.get_key_element()
+    group = axis.key_or_group
+    values = [f"{key}={v}" for v in axis.sweep_string_iterator()]
+    if group in loader.list_groups("") or loader.repository.group_exists(group):
+        options = loader.get_group_options(group)
+        for v in axis.sweep_string_iterator():
+            if v not in options:
+                raise ConfigError(f"Could not find '{group}/{v}'; allowed: {' | '.join(options)}")
+            datafiles.check_file(loader.repository, f"{group}/{v}")
+        return
+    if key.startswith("hydra."):
+        return
+    for value in values:
+        cfg = base.copy()
+        with open_dict(cfg):
+            ConfigLoaderImpl._apply_overrides_to_config(OverridesParser.create().parse_overrides([value]), cfg)
+        to_config(cfg, check=check_fields)
