@@ -120,8 +120,18 @@ def test_chinese_park_names_in_html(grid):
 def test_provenance(grid):
     out, page = grid
     prov = section_html(page, "provenance")
-    assert "python run.py -m" in prov and "policy.factory_space_m2_per_year=0,4e6" in prov
-    assert "git commit" in prov and "hydra-core" in prov and "matplotlib" in prov
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.glob("*/job.json"))]
+    assert len(records) == 4
+    commits = {r.get("commit") for r in records}
+    if len(commits) == 1 and None not in commits:  # as the jobs recorded it, not the builder's
+        assert f"code: <code>{html.escape(commits.pop())}</code> (all 4 jobs)" in prov
+    for r in records:  # each job's command as recorded, else its overrides
+        shown = r["command"] if r.get("command") else " ".join(r["overrides"])
+        assert f"<code>{html.escape(shown)}</code>" in prov, shown
+    axes = prov[prov.index("Sweep axes of the last invocation"):]
+    assert "policy.factory_space_m2_per_year" in axes and "0,4e6" in axes and "hydra.sweep.dir" not in prov
+    assert "Package versions of the report builder" in prov and "hydra-core" in prov and "matplotlib" in prov
+    assert "<th>seconds</th>" not in prov and "git commit" not in prov
     assert prov.count("<details>") == 4 and "relocation_rule" in prov  # each job's resolved config
     assert "None: all 4 jobs completed." in section_html(page, "failed")
 
@@ -183,3 +193,125 @@ def test_unknown_target_is_refused(grid):
     out, _ = grid
     with pytest.raises(SystemExit):
         report.main([str(out), "--target", "nonsense"])
+
+
+# ------------------------------------------------------------------ trustworthy runs
+def copy_sweep(src: Path, dst: Path) -> Path:
+    """The sweep's jobs and summary, without its report and figures."""
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("figures", "report.html"))
+    return dst
+
+
+def edit_records(sweep_dir: Path, edit) -> list[Path]:
+    """Apply edit(k, record) to each job.json (jobs in directory order); return the job dirs."""
+    dirs = sorted(p.parent for p in sweep_dir.glob("*/job.json"))
+    for k, d in enumerate(dirs):
+        record = json.loads((d / "job.json").read_text(encoding="utf-8"))
+        edit(k, record)
+        (d / "job.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    return dirs
+
+
+def figure_bytes(sweep_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((sweep_dir / "figures").iterdir())}
+
+
+def temporaries(sweep_dir: Path) -> list[Path]:
+    return sorted(p for p in sweep_dir.rglob(".*.tmp"))
+
+
+def test_identical_sweeps_in_different_directories_give_identical_bytes(scenarios, tmp_path):
+    a = copy_sweep(scenarios, tmp_path / "a" / "scenarios")
+    b = copy_sweep(scenarios, tmp_path / "elsewhere" / "deeper" / "scenarios")
+    edit_records(a, lambda k, r: r.update(seconds=987.654))  # wall-clock time differs between runs
+    edit_records(b, lambda k, r: r.update(seconds=123.456))
+    stale = [a / ".report.html.abc.tmp", a / "figures" / ".fan_chart.svg.x1y2z3.tmp", a / "figures" / ".parks.png.q_9.tmp"]
+    kept = [a / ".summary.csv.abc.tmp", a / "notes.tmp", a / "figures" / "notes.txt"]  # not an earlier build's
+    for p in stale + kept:
+        p.parent.mkdir(exist_ok=True)
+        p.write_bytes(b"half a file")
+    page_a, _ = build_quietly(a)
+    page_b, _ = build_quietly(b)
+    assert not [p for p in stale if p.exists()] and all(p.exists() for p in kept)
+    for p in kept[1:]:
+        p.unlink()
+    assert (a / "report.html").read_bytes() == (b / "report.html").read_bytes()
+    assert figure_bytes(a) == figure_bytes(b) and len(figure_bytes(a)) == 2 * (len(report.FIGURES) - 1)  # no grid heatmap
+    for page in (page_a, page_b):
+        assert str(tmp_path) not in page and "987.654" not in page and "123.456" not in page
+        assert "<th>seconds</th>" not in page
+    for svg in (a / "figures").glob("*.svg"):  # no date, no version
+        text = svg.read_text(encoding="utf-8")
+        assert "<dc:date>" not in text and "Matplotlib v" not in text, svg.name
+    for png in (a / "figures").glob("*.png"):
+        assert b"Software" not in png.read_bytes() and b"tIME" not in png.read_bytes(), png.name
+
+
+def test_provenance_shows_the_commits_and_commands_the_jobs_recorded(grid, tmp_path):
+    out = copy_sweep(grid[0], tmp_path / "grid")
+    dirs = edit_records(out, lambda k, r: r.update(commit="abc123-test", command=f"python run.py test-command-{k} seed=0"))
+    page, _ = build_quietly(out)
+    prov = section_html(page, "provenance")
+    assert "code: <code>abc123-test</code> (all 4 jobs)" in prov and "<th>commit</th>" not in prov
+    for k in range(4):
+        assert f"<code>python run.py test-command-{k} seed=0</code>" in prov
+
+    def differ(k, r):
+        if k < 3:
+            r["commit"] = ["abc123-test", "abc123-test", "def456-dirty"][k]
+        else:  # an older job.json: neither commit nor command
+            r.pop("commit"), r.pop("command")
+    edit_records(out, differ)
+    prov = section_html(build_quietly(out)[0], "provenance")
+    code = prov[:prov.index("<h3>")]
+    assert "<td>abc123-test</td><td class=\"num\">2 jobs</td>" in code
+    assert "<td>def456-dirty</td><td class=\"num\">1 job</td><td>-dirty: tracked files had uncommitted" in code
+    assert "<td>not recorded</td><td class=\"num\">1 job</td>" in code
+    assert code.index("abc123-test") < code.index("def456-dirty") < code.index("not recorded")
+    assert "<th>commit</th>" in prov  # each job's commit in the job table
+    overrides = yaml.safe_load((dirs[3] / ".hydra" / "overrides.yaml").read_text(encoding="utf-8"))
+    assert f"<code>{html.escape(' '.join(overrides))}</code><br><small>overrides from .hydra/overrides.yaml" in prov
+    assert "test-command-3" not in prov and "test-command-2" in prov
+
+
+def test_a_failing_figure_write_leaves_no_partial_file(scenarios, tmp_path, monkeypatch):
+    import errno
+
+    from matplotlib.figure import Figure
+
+    out = copy_sweep(scenarios, tmp_path / "full_disk")
+    original, given = Figure.savefig, []
+
+    def savefig(self, fname, *args, **kwargs):
+        if not isinstance(fname, (str, Path)):  # the PNG into memory
+            return original(self, fname, *args, **kwargs)
+        given.append(Path(fname))
+        Path(fname).write_bytes(b"<svg half written")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    with pytest.raises(OSError, match="No space left"):
+        report.build(out)
+    assert given and all(report.TEMPORARY.fullmatch(p.name) for p in given)  # never the final name
+    assert not (out / "report.html").exists() and not (out / "figures" / "fan_chart.svg").exists()
+    assert temporaries(out) == []
+
+
+def test_a_failing_page_write_keeps_the_previous_report(scenarios, tmp_path, monkeypatch):
+    import errno
+
+    out = copy_sweep(scenarios, tmp_path / "full_disk")
+    (out / "report.html").write_text("the previous, complete report", encoding="utf-8")
+    original = Path.write_bytes
+
+    def write_bytes(self, data):
+        if self.name.startswith(".report.html."):
+            original(self, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return original(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+    with pytest.raises(OSError, match="No space left"):
+        report.build(out)
+    assert (out / "report.html").read_text(encoding="utf-8") == "the previous, complete report"
+    assert temporaries(out) == []

@@ -3,8 +3,9 @@
 Chinese labels are drawn with the subset of Noto Sans CJK SC shipped in sim/sweep/fonts/
 (see its README), registered on first use as the fallback family after DejaVu Sans. A label
 with a character that neither font has is replaced by an ASCII fallback (a park's id; other
-text with the character escaped), with a warning: a chart never shows empty boxes. Figures are written as PNG and SVG with no date and
-a fixed SVG hash salt, so the same sweep gives the same bytes.
+text with the character escaped), with a warning: a chart never shows empty boxes. Figures are
+written as PNG and SVG with no date, no software version and a fixed SVG hash salt, so the
+same sweep gives the same bytes; each file atomically (sim.results.atomic_write).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from matplotlib import font_manager
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
+from sim.results import atomic_write
+
 FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Regular-subset.ttf"
 CJK_FAMILY = "Report Sans CJK SC"
 BASE_FAMILY = "DejaVu Sans"
@@ -36,6 +39,8 @@ RC = {
     "ytick.labelsize": 8,
     "legend.fontsize": 8,
 }
+PNG_METADATA = {"Software": None}  # no matplotlib version (PNG has no date unless asked)
+SVG_METADATA = {"Date": None, "Creator": None}  # no date, no matplotlib version
 CMAP = "RdYlGn"  # probability colours: red 0, yellow 0.5, green 1
 DPI = 130
 
@@ -101,14 +106,15 @@ def new_figure(width: float, height: float) -> Figure:
 
 
 def save(fig: Figure, figures_dir: Path, name: str) -> bytes:
-    """Write figures_dir/name.png and .svg; return the PNG bytes (for embedding)."""
-    figures_dir.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context(RC):
+    """Write figures_dir/name.png and .svg, each atomically (a temporary file beside it, then a
+    rename: never a partial file under its name); return the PNG bytes (for embedding)."""
+    figures_dir = Path(figures_dir)
+    with matplotlib.rc_context(RC):  # svg.hashsalt: the SVG's ids do not change from run to run
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        fig.savefig(buf, format="png", dpi=DPI, metadata=PNG_METADATA)
         png = buf.getvalue()
-        (figures_dir / f"{name}.png").write_bytes(png)
-        fig.savefig(figures_dir / f"{name}.svg", format="svg", metadata={"Date": None, "Creator": None})
+        atomic_write(figures_dir / f"{name}.png", lambda p: p.write_bytes(png))
+        atomic_write(figures_dir / f"{name}.svg", lambda p: fig.savefig(p, format="svg", metadata=SVG_METADATA))
     return png
 
 

@@ -1,5 +1,6 @@
-"""Where a sweep came from: code version, command, package versions. No clock time, so the
-same sweep and tree give the same report."""
+"""Where a sweep came from: the code and command each job recorded in its job.json, the sweep
+axes of the last invocation, and the report builder's package versions. No clock time, so the
+same sweep gives the same report."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import yaml
 from sim.sweep import jobs
 
 PACKAGES = ("mesa", "numpy", "pandas", "hydra-core", "matplotlib", "pyarrow", "scipy")
+DIRTY = "-dirty"
 
 
 def git_commit() -> str:
@@ -30,6 +32,34 @@ def package_versions(names=PACKAGES) -> dict[str, str]:
     return out
 
 
+def recorded_commit(record: dict) -> str | None:
+    """The commit a job's job.json records, or None (an older job.json, or git was missing)."""
+    commit = record.get("commit")
+    return str(commit) if commit else None
+
+
+def commit_counts(records: list[dict]) -> list[tuple[str | None, int]]:
+    """[(commit, number of jobs)] over the jobs' job.json, sorted by commit; None (not recorded) last."""
+    counts: dict[str | None, int] = {}
+    for r in records:
+        c = recorded_commit(r)
+        counts[c] = counts.get(c, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+
+
+def is_dirty(commit: str | None) -> bool:
+    return bool(commit) and commit.endswith(DIRTY)
+
+
+def job_command(record: dict, overrides: list[str]) -> tuple[str, bool]:
+    """(the command that reproduces a job, True) as job.json records it; else (its overrides
+    from .hydra/overrides.yaml, False)."""
+    cmd = record.get("command")
+    if cmd:
+        return str(cmd), True
+    return " ".join(shlex.quote(o) for o in overrides), False
+
+
 def read_multirun(sweep_dir: Path) -> dict | None:
     path = Path(sweep_dir) / "multirun.yaml"
     try:
@@ -38,19 +68,16 @@ def read_multirun(sweep_dir: Path) -> dict | None:
         return None
 
 
-def command(multirun: dict | None) -> str | None:
-    """The command line that made the sweep, rebuilt from Hydra's multirun.yaml."""
-    if not multirun:
-        return None
-    hydra = multirun.get("hydra") or {}
-    overrides = hydra.get("overrides") or {}
-    name = (hydra.get("job") or {}).get("name") or "run"
-    extra = [o for o in overrides.get("hydra") or [] if o != "hydra.mode=MULTIRUN"]
-    args = [*extra, *(overrides.get("task") or [])]
-    return " ".join(["python", f"{name}.py", "-m", *(shlex.quote(str(a)) for a in args)])
-
-
-def sweeper_params(multirun: dict | None) -> dict[str, str]:
-    """Sweep axes set in a config (e.g. configs/experiment/*.yaml) rather than on the command line."""
-    params = (((multirun or {}).get("hydra") or {}).get("sweeper") or {}).get("params") or {}
-    return {str(k): str(v) for k, v in params.items()}
+def last_invocation_axes(multirun: dict | None) -> list[tuple[str, str, str]]:
+    """[(key, values, where)] of the last `run.py -m` into the sweep directory (Hydra overwrites
+    multirun.yaml at each invocation): its task overrides on the command line, then the sweep
+    axes set in a config (hydra.sweeper.params, e.g. configs/experiment/*.yaml). hydra.* overrides
+    are left out (they hold the sweep directory's absolute path)."""
+    hydra = (multirun or {}).get("hydra") or {}
+    out = []
+    for o in (hydra.get("overrides") or {}).get("task") or []:
+        key, _, value = str(o).partition("=")
+        out.append((key, value, "command line"))
+    params = (hydra.get("sweeper") or {}).get("params") or {}
+    out += [(str(k), str(v), "hydra.sweeper.params") for k, v in params.items()]
+    return out
