@@ -91,10 +91,31 @@ def exit_on_user_error(e: Exception) -> None:
     raise SystemExit(1) from None
 
 
+VALUE_OPTIONS = {"-c", "--cfg", "-p", "--package", "-cp", "--config-path", "-cn", "--config-name", "-cd", "--config-dir", "--experimental-rerun"}
+INFO_VALUES = {"all", "config", "defaults", "defaults-tree", "plugins", "searchpath"}
+
+
+def options_first(argv: list[str]) -> list[str]:
+    """The command line with its options (and their values) before the overrides, so that
+    `run.py seed=0,1 -m` works: Hydra's parser takes overrides only after the options."""
+    options, overrides, i = [], [], 0
+    while i < len(argv):
+        token = argv[i]
+        takes = token in VALUE_OPTIONS or (token in ("-i", "--info") and i + 1 < len(argv) and argv[i + 1] in INFO_VALUES)
+        if token.startswith("-"):
+            options += argv[i:i + 2] if takes else [token]
+            i += 2 if takes else 1
+        else:
+            overrides.append(token)
+            i += 1
+    return options + overrides
+
+
 def entry(hydra_main, argv: list[str] | None = None) -> int:
     """Run `hydra_main` (run.py's @hydra.main function) for the command line `argv`; inside
     it, run.py calls `exit_on_user_error` itself (Hydra logs an exception of the task)."""
-    argv = sys.argv[1:] if argv is None else argv
+    argv = options_first(sys.argv[1:] if argv is None else argv)
+    sys.argv[1:] = argv  # what Hydra's own parser reads
     os.environ["HYDRA_FULL_ERROR"] = "1"  # errors reach the handler below instead of Hydra's printer
     try:
         precheck(argv)
@@ -114,7 +135,9 @@ def precheck(argv: list[str]) -> None:
 
     from . import datafiles
 
-    args = get_args_parser().parse_args(argv)
+    args, unknown = get_args_parser().parse_known_args(argv)
+    if unknown:
+        raise ConfigError(f"unknown option {unknown[0]}; allowed: the options of python run.py --help, then key=value overrides")
     if args.help or args.hydra_help or args.cfg or args.info or args.shell_completion:
         return  # Hydra prints and exits; nothing runs
     if args.config_path or args.config_name:

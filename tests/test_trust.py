@@ -259,3 +259,12 @@ def test_a_sweep_name_reused_with_other_settings_is_refused_unless_extended(fini
     assert p.returncode == 0, p.stderr
     s = pd.read_csv(d / "summary.csv")
     assert sorted(s["scenario"]) == ["baseline", "land_first", "no_policy"]
+
+
+def test_an_unknown_option_is_one_line_and_options_may_follow_overrides(tmp_path):
+    from sim.cli import options_first
+
+    assert "--bogus" in one_error_line(run("--bogus"))
+    assert options_first(["seed=0,1", "-m", "--config-dir", "d", "--info", "defaults", "x=1"]) == \
+        ["-m", "--config-dir", "d", "--info", "defaults", "seed=0,1", "x=1"]
+    assert options_first(["--info", "a=1"]) == ["--info", "a=1"]
