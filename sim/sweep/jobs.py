@@ -93,10 +93,10 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
         return "skipped"
     remove_stale_temporaries(job_dir)
     info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications))
-    (job_dir / "error.txt").unlink(missing_ok=True)
-    write_json(job_dir / "job.json", dict(info, status="running"))
     start = time.perf_counter()
     try:
+        (job_dir / "error.txt").unlink(missing_ok=True)
+        write_json(job_dir / "job.json", dict(info, status="running"))
         simulate(cfg, job_dir)
         files = {name: file_digest(job_dir / name) for name in RESULT_FILES}
     except Exception as e:
@@ -106,7 +106,13 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
 
 
 def _failed(job_dir: Path, info: dict, e: Exception) -> str:
-    job_dir.mkdir(parents=True, exist_ok=True)
-    (job_dir / "error.txt").write_text("".join(traceback.format_exception(e)), encoding="utf-8")
-    write_json(job_dir / "job.json", dict(info, status="failed", error=f"{type(e).__name__}: {e}"))
+    """Record a failure as well as the disk allows: if even that cannot be written (a full
+    disk), job.json keeps saying running and the summary lists the job as incomplete; the
+    job still returns, so the other jobs and the summary run."""
+    try:
+        job_dir.mkdir(parents=True, exist_ok=True)
+        (job_dir / "error.txt").write_text("".join(traceback.format_exception(e)), encoding="utf-8")
+        write_json(job_dir / "job.json", dict(info, status="failed", error=f"{type(e).__name__}: {e}"))
+    except OSError:
+        (job_dir / "error.txt").unlink(missing_ok=True)  # no half-written traceback either
     return "failed"
