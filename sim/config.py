@@ -2,9 +2,14 @@
 
 Hydra registers these classes as structured configs (see `register_configs`), so a
 type error on the command line is caught at composition; `sim.validation.validate` checks values and
-raises `ConfigError`, a `CompactHydraException`, so Hydra prints one line naming the key
-and its allowed values. The Model takes a `Config` directly, so a notebook user can build
-one without Hydra: `Model(load_config())`.
+raises `ConfigError`, which run.py (sim.cli) prints as one line naming the key and its allowed
+values. The Model takes a `Config` directly, so a notebook user can build one without Hydra:
+`Model(load_config(scenario="no_policy", factory_space_m2_per_year=8e6))`.
+
+The schema dataclasses are locked (`locked`): setting a name that is not a field, e.g. the
+typo `cfg.params.macro_sdd = 0`, raises AttributeError naming the close field names, so a
+typo cannot create a setting the model never reads. Importing this module imports neither
+Hydra nor OmegaConf (they are imported where they are used).
 
 Every number or choice a user can set says what is allowed in its field metadata (declared
 with `param`, `number` or `choice`, sim/params.py): unit, source, plausible range (what a
@@ -18,11 +23,8 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from hydra.errors import CompactHydraException
-
-from .params import Params, choice, number, param  # re-exported: `from sim.config import Params`
+from .params import Params, choice, locked, number, param  # re-exported: `from sim.config import Params`
 
 SECTORS: tuple[str, ...] = (
     "smart_iot",
@@ -50,8 +52,12 @@ MAX_YEAR = 2035  # the latest target or horizon year
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 
-class ConfigError(CompactHydraException):
-    """A configuration value outside its allowed range (Hydra prints it on one line)."""
+class ConfigError(Exception):
+    """A configuration value outside its allowed range, or an unknown setting: one line for
+    the user (run.py prints it as such, sim.cli.user_error). Not a Hydra exception, so that
+    importing the schema does not import Hydra (0.1-0.25 s)."""
+
+
 
 
 def uncertain_fields(cls: type) -> list[dataclasses.Field]:
@@ -70,6 +76,7 @@ def hard_range(f: dataclasses.Field) -> tuple[float, float]:
     return f.metadata["hard"]
 
 
+@locked
 @dataclass
 class Policy:
     """The levers the Government agent applies each step. Units are in the names; each
@@ -91,6 +98,7 @@ class Policy:
     relocation_rule: str = choice("coordinated", RELOCATION_RULES)
 
 
+@locked
 @dataclass
 class ParkSpec:
     """One row of the calibration's park table (one park, or the rest of the city)."""
@@ -111,6 +119,7 @@ class ParkSpec:
     services_revenue_2022_yi: float = number(0.0, "亿/yr")
 
 
+@locked
 @dataclass
 class Calibration:
     """The end-2022 state. Values and sources live in configs/calibration/*.yaml; the
@@ -143,6 +152,7 @@ class Calibration:
     parks_fai_2022_yi: float = param(620.0, "亿/yr", 520.0, 760.0, "estimate (calibration file): city industrial investment planned at 1100亿 for 2023 at +15-20%, 62-70% of it in the parks", hard=(1e-6, math.inf))
 
 
+@locked
 @dataclass
 class Targets:
     """The plan's 2025 targets and how its words are read (configs/targets/: named reading
@@ -173,6 +183,7 @@ class Targets:
     st_coverage: float = number(1.0, "share", source="share of parks with >= 1 provincial S&T platform", share=True)
 
 
+@locked
 @dataclass
 class Config:
     """Everything one run needs. `python run.py` composes it from configs/."""
@@ -201,45 +212,7 @@ class Config:
 
 
 # --------------------------------------------------------------------------------------
-# loading (values are checked by sim.validation.validate)
-
-
-def load_calibration(name: str = "hangzhou_2022") -> Calibration:
-    """Read configs/calibration/NAME.yaml into a Calibration, without Hydra."""
-    from omegaconf import OmegaConf
-
-    path = CONFIG_DIR / "calibration" / f"{name}.yaml"
-    if not path.exists():
-        raise ConfigError(f"calibration: no file {path}")
-    merged = OmegaConf.merge(OmegaConf.structured(Calibration), OmegaConf.load(path))
-    return OmegaConf.to_object(merged)
-
-
-def load_config(calibration: str = "hangzhou_2022", fit: str = "hangzhou_2022", targets: str = "plan_2025", **values: Any) -> Config:
-    """The Config `python run.py` composes by default (calibration, target reading, fitted
-    parameters, baseline policy), without Hydra; `values` set top-level fields (e.g.
-    firms_scale=0.1). fit="none" keeps every parameter at its prior default."""
-    import datetime
-
-    from omegaconf import OmegaConf
-
-    if not OmegaConf.has_resolver("now"):  # Hydra's resolver for sweep_name, if Hydra has not run
-        OmegaConf.register_new_resolver("now", lambda pattern: datetime.datetime.now().strftime(pattern))
-    files = {}
-    for group, name in (("targets", targets), ("fit", fit)):
-        files[group] = CONFIG_DIR / group / f"{name}.yaml"
-        if not files[group].exists():
-            raise ConfigError(f"{group}: no file {files[group]}")
-    merged = OmegaConf.merge(
-        OmegaConf.structured(Config),
-        {"calibration": OmegaConf.to_container(OmegaConf.structured(load_calibration(calibration)))},
-        {"targets": OmegaConf.load(files["targets"])},
-        OmegaConf.load(files["fit"]) or {},
-        values,
-    )
-    from .validation import validate
-
-    return validate(OmegaConf.to_object(merged))
+# loading lives in sim/loading.py (re-exported here: `from sim.config import load_config`)
 
 
 def register_configs() -> None:
@@ -248,3 +221,8 @@ def register_configs() -> None:
 
     cs = ConfigStore.instance()
     cs.store(name="config_schema", node=Config)
+
+
+from .loading import (  # noqa: E402, F401  (re-exported; loading imports the schema above)
+    GROUPS, apply_settings, load_calibration, load_config, nest_settings, scenarios, setting_names, setting_path,
+)

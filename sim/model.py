@@ -3,7 +3,11 @@ and orders the mechanisms each month. The phases of `step` are the ODD's process
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt_
+import numbers
+from typing import Any
 
 import mesa
 import numpy as np
@@ -11,9 +15,10 @@ from scipy.special import ndtri
 
 from . import demography, growth, production, projects, relocation, renovation, space, talent
 from .agents import Firm, Government, Park
-from .config import OUTSIDE, SECTORS, Config
+from .config import OUTSIDE, SECTORS, Config, ConfigError, apply_settings, load_config
 from .params import DT, STEPS_PER_YEAR
 from .initial import InitialState
+from .reporters import REPORTERS
 from .investment import Investment
 from .projects import ProjectBook
 from .results import Recorder
@@ -34,17 +39,47 @@ def month_ends(base_year: int, n_steps: int) -> list[dt_.date]:
     return out
 
 
+def _seed_of(rng: Any) -> int:
+    """The config seed a Mesa-style `rng` argument stands for: an int is the seed; a numpy
+    SeedSequence or Generator gives one (a Generator is advanced)."""
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return int(rng)
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63 - 1))
+    raise ConfigError(f"Invalid value for rng: {rng!r}; allowed: None (the config's seed), an integer seed >= 0, a numpy SeedSequence or Generator")
+
+
 class Model(InitialState, Investment, mesa.Model):
     """Firms, parks and the government of Hangzhou's development zones, monthly steps.
 
-    Build it from a `Config` (see sim.config), then `run()`; `recorder` holds the results.
-    `replication` selects the random streams: replication k uses the same streams in every
-    scenario, so scenario comparisons are paired.
+    Build it from a `Config` (see sim.config), `Model(cfg)`, or from a scenario and settings,
+    `Model(scenario="no_policy", rng=1, firms_scale=0.1, factory_space_m2_per_year=8e6)`
+    (`sim.config.load_config`: any field by name or dotted key); then `run()` (or `step()`
+    while `running`, as `mesa.batch_run` does). `recorder` holds the results, and
+    `datacollector` (a mesa.DataCollector) the city-level `REPORTERS` at t=0 and after
+    every step. `rng` is Mesa's seeding argument: an int sets `config.seed` (None: the
+    config's), from which every random stream derives. `replication` selects the random
+    streams: replication k uses the same streams in every scenario, so scenario comparisons
+    are paired.
     """
 
     firm_class = Firm  # the Mesa agent made for every firm
 
-    def __init__(self, config: Config, replication: int = 0):
+    def __init__(self, config: Config | None = None, replication: int = 0, *, rng: Any = None, scenario: str | None = None, **overrides: Any):
+        if config is None:
+            config = load_config(scenario=scenario or "baseline", **overrides)
+        elif not isinstance(config, Config):
+            raise ConfigError(f"Invalid value for config: a {type(config).__name__}; allowed: a sim.config.Config, or None with scenario= and settings")
+        elif scenario is not None:
+            raise ConfigError("Model: give either a config or a scenario (load_config(scenario=...) makes the config)")
+        elif overrides:
+            config = apply_settings(copy.deepcopy(config), overrides)
+        if rng is not None:
+            if any(str(k).split(".")[-1] == "seed" for k in overrides):
+                raise ConfigError("Model: give either rng or seed, not both (rng sets config.seed)")
+            config = dataclasses.replace(config, seed=_seed_of(rng))
         validate(config)
         entropy = (int(config.seed), int(replication))
         super().__init__(rng=int(np.random.SeedSequence(entropy).generate_state(1)[0]))
@@ -74,6 +109,8 @@ class Model(InitialState, Investment, mesa.Model):
         construction = float(self.loc.fai_construction[self.loc.is_park].sum())
         self.recorder.fai_prehistory = {self.cal.base_year - 1 + k: float(v[self.loc.is_park].sum()) + construction for k, v in enumerate(fai_prior)}
         self.recorder.record(self, 0, fai_ls=fai_prior[-1])
+        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
+        self.datacollector.collect(self)
 
     def space_draws(self, u: np.ndarray) -> np.ndarray:
         """Firms' own floor space per 亿 of output at base-year technology (the FirmStore's
@@ -145,6 +182,7 @@ class Model(InitialState, Investment, mesa.Model):
         fai_ls += self.build_projects()  # 9. projects: spending, completion, new starts
         self.update_status()  # 10. above-scale status, ages, rents, agglomeration
         self.recorder.record(self, self.steps, fai_ls=fai_ls)  # 11. aggregates
+        self.datacollector.collect(self)
         if self.steps >= self.n_steps:
             self.running = False
 

@@ -12,6 +12,7 @@ Integer fields are those annotated `int`.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,30 @@ def choice(default: Any, choices: tuple[str, ...]) -> Any:
     return field(default=default, metadata={"choices": choices})
 
 
+def close_matches(name: str, names) -> str:
+    """'; did you mean: a, b?' for the close matches of `name` among `names`, or ''."""
+    matches = difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
+    return f"; did you mean: {', '.join(matches)}?" if matches else ""
+
+
+def _setattr_fields_only(self, name: str, value: Any) -> None:
+    if name in type(self).__dataclass_fields__ or name.startswith("_"):
+        object.__setattr__(self, name, value)
+        return
+    cls = type(self).__name__
+    raise AttributeError(f"{cls} has no field {name!r}{close_matches(name, type(self).__dataclass_fields__)} "
+                         f"(the fields of sim.config.{cls}; a typo would create a setting the model never reads)", name=name, obj=self)
+
+
+def locked(cls: type) -> type:
+    """A schema dataclass whose instances refuse to set a name that is not one of its fields
+    (private names, `_x`, are allowed). Instances still pickle, copy, `dataclasses.replace`
+    and go through OmegaConf.structured / to_object: those set fields only."""
+    cls.__setattr__ = _setattr_fields_only
+    return cls
+
+
+@locked
 @dataclass
 class Params:
     """Behavioural parameters. Every one: unit, default, plausible range, source. per_step:
