@@ -84,7 +84,7 @@ class Recorder:
         return (self.cells["output_yi"] * self.leading[None]).sum(axis=2)
 
     def tidy(self, replication: int) -> pd.DataFrame:
-        """The long table: replication, date, level, id, variable, value."""
+        """The long table: replication, date (datetime64[ns], month ends), level, id, variable, value."""
         parks = self.is_park
         cell_ids = [f"{loc}:{s}" for loc in self.location_ids for s in SECTORS]
         blocks = []  # (level, ids, variable, values [date, n_ids])
@@ -121,7 +121,7 @@ class Recorder:
         for v, a in self.flows.items():
             add("city", ["city"], v, a)
 
-        dates = pd.to_datetime(pd.Series(self.dates)).dt.date.to_numpy()
+        dates = pd.to_datetime(pd.Series(self.dates)).to_numpy(dtype="datetime64[ns]")  # month ends, read back as datetime64[ns]
         sizes = [values.size for *_, values in blocks]  # rows: date-major within a block
         return pd.DataFrame(
             {

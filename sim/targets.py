@@ -8,7 +8,6 @@ annualised values of the target year.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,24 +147,14 @@ def years_met(rec, t: Targets, base_year: int) -> dict[str, int | None]:
     return first
 
 
-def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (95% by default)."""
+def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95% by default), by scipy's binomtest."""
+    from scipy.stats import binomtest  # here: scipy.stats costs about a second to import
+
     if n <= 0:
         raise ValueError("n must be positive")
-    if successes == 0:
-        return 0.0, wilson_upper_at_zero(n, z)
-    if successes == n:
-        return 1.0 - wilson_upper_at_zero(n, z), 1.0
-    p = successes / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def wilson_upper_at_zero(n: int, z: float = 1.959963984540054) -> float:
-    """Upper end of the Wilson interval when no trial succeeded: z² / (n + z²)."""
-    return z * z / (n + z * z)
+    ci = binomtest(int(successes), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def summarize(per_replication: list[list[TargetValue]], first_years: list[dict] | None = None) -> list[dict]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,11 +13,14 @@ import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from fontTools.ttLib import TTFont
 
 from sim.sweep import figures, report
+from sim.sweep.report_html import CSS
 from sim.sweep.summary import summarize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +110,8 @@ def test_html_is_self_contained(grid):
             assert url.startswith("data:image/"), url[:60]
         else:
             assert url.startswith("#"), (tag, name, url)  # in-page links only
-    assert "@import" not in page and "url(" not in page
+    assert "@import" not in page
+    assert page.count("url(") == page.count("url(data:font/ttf;base64,") == 1  # only the embedded font
     assert parser.urls and sum(tag == "img" for tag, _, _ in parser.urls) == len(report.FIGURES)
 
 
@@ -115,6 +121,61 @@ def test_chinese_park_names_in_html(grid):
     assert "杭州经济技术开发区(钱塘新区) (qiantang)" in parks
     for name in names_zh():
         assert html.escape(name) in parks, name
+
+
+def test_page_embeds_the_cjk_font(grid):
+    _, page = grid
+    style = page[page.index("<style>"):page.index("</style>")]
+    m = re.search(r'@font-face\{font-family:"([^"]+)";src:url\(data:font/ttf;base64,([A-Za-z0-9+/=]+)\)', style)
+    assert m and m.group(1) == figures.CJK_FAMILY
+    assert base64.b64decode(m.group(2)) == figures.FONT_FILE.read_bytes()
+    family = re.search(r"body\{font-family:([^;]+);", CSS).group(1)
+    assert family.startswith(f'"{figures.CJK_FAMILY}",') and "system-ui" in family and family.endswith("sans-serif")
+    assert "unicode-range:U+2E80-9FFF" in style  # the embedded face draws Chinese only: Latin text keeps the Latin fonts
+    with TTFont(figures.FONT_FILE) as font:
+        cmap = font.getBestCmap()
+    parks = section_html(page, "parks")
+    text = re.sub(r"<[^>]+>", "", parks)  # the HTML text, not the figures
+    assert "园区外" in text and all(ord(c) in cmap for c in "".join(names_zh()))
+    body = html.unescape(re.sub(r"<[^>]+>", "", page[page.index("</style>"):]))  # every character a reader sees
+    missing = {c for c in body if 0x2E80 <= ord(c) <= 0x9FFF and ord(c) not in cmap}
+    assert not missing, f"re-run sim/sweep/fonts/make_subset.py: the page shows {''.join(sorted(missing))}"
+
+
+def test_scorecard_headers_are_plain_words(grid):
+    _, page = grid
+    card = section_html(page, "scorecard")
+    head = card[card.index('<table class="scorecard">'):]
+    head = head[:head.index("</tr>")]
+    assert "Parks&#x27; output of 30,000亿元 a year" in head and "Investment (FAI) growing 10% a year" in head
+    shown = re.sub(r"<[^>]+>", " ", head)  # the header text as seen (descriptions are tooltips)
+    assert "(≥" not in shown and "1/yr" not in shown and "share of parks" not in shown
+    for name in report.TARGETS:
+        assert name not in shown, name  # code names only in the definitions
+    assert 'title="parks&#x27; above-scale' in head
+    assert "&lt;br&gt;" not in card and "<br><small>short by" in card  # the cells' lines are HTML, not escaped text
+    assert "table.scorecard{table-layout:fixed;width:100%" in page
+
+
+def test_heatmap_defaults_to_the_target_that_varies_most(grid, tmp_path):
+    out, page = grid
+    summary = pd.read_parquet(out / "summary.parquet")
+    spread = {n: float(np.var(summary[f"{n}_met_fraction"].to_numpy(dtype=float))) for n in report.TARGETS}
+    part = section_html(page, "grid")
+    shown = [n for n in report.TARGETS if f"({n}: " in part]
+    assert len(shown) == 1, shown
+    assert spread[shown[0]] == max(spread.values()), spread
+    if max(spread.values()) > 0:
+        assert spread[shown[0]] > 0 and "varies most across the cells" in part
+    varied = copy_sweep(out, tmp_path / "grid")  # the tiny grid's P(met) may not vary: make one target vary
+    summary = pd.read_parquet(varied / "summary.parquet")
+    summary["leading_share_gain_met_fraction"] = [0.0, 0.5, 0.5, 1.0]
+    summary["fai_growth_met_fraction"] = [1.0, 1.0, 1.0, 0.5]
+    summary.to_parquet(varied / "summary.parquet")
+    chosen = section_html(build_quietly(varied)[0], "grid")
+    assert "(leading_share_gain: " in chosen and "varies most across the cells" in chosen and "No replication" not in chosen
+    forced = section_html(build_quietly(varied, target="st_coverage")[0], "grid")
+    assert "(st_coverage: " in forced and "varies most" not in forced
 
 
 def test_provenance(grid):

@@ -11,6 +11,7 @@ same sweep gives the same bytes; each file atomically (sim.results.atomic_write)
 from __future__ import annotations
 
 import io
+import textwrap
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -213,16 +214,17 @@ def _cell_text(p: float, lo: float, hi: float, extra: str = "") -> str:
 
 @draw
 def scorecard_heatmap(rows, targets, p, lo, hi, figures_dir: Path, name: str = "scorecard") -> bytes:
-    """Jobs x targets, coloured by the fraction of replications meeting the target."""
+    """Jobs x targets, coloured by the fraction of replications meeting the target; target
+    labels (plain words) wrapped under the columns."""
     longest = max(len(line) for r in rows for line in r.split("\n"))
     lines = max(r.count("\n") + 1 for r in rows)
-    fig = new_figure(0.95 * len(targets) + 0.075 * longest + 1.6, (0.3 + 0.2 * max(lines, 2)) * len(rows) + 1.9)
+    columns = [textwrap.fill(t, 15, break_on_hyphens=False) for t in targets]
+    label_lines = max(c.count("\n") + 1 for c in columns)
+    fig = new_figure(1.15 * len(targets) + 0.075 * longest + 1.6, (0.3 + 0.2 * max(lines, 2)) * len(rows) + 0.16 * label_lines + 1.2)
     ax = fig.add_subplot()
     text = [[_cell_text(p[i][j], lo[i][j], hi[i][j]) for j in range(len(targets))] for i in range(len(rows))]
-    _annotated_heatmap(fig, ax, p, text, targets, rows, "P(target met), 95% Wilson interval")
-    ax.tick_params(axis="x", labelrotation=30)
-    for t in ax.get_xticklabels():
-        t.set_horizontalalignment("right")
+    _annotated_heatmap(fig, ax, p, text, columns, rows, "P(target met), 95% Wilson interval")
+    ax.tick_params(axis="x", labelsize=7.5)
     return save(fig, figures_dir, name)
 
 

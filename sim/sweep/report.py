@@ -2,12 +2,13 @@
 
     python -m sim.sweep.report SWEEP_DIR [--target NAME]
 
-Writes SWEEP_DIR/report.html (figures embedded as PNG data URIs; no external resource, opens
-offline) and SWEEP_DIR/figures/NAME.png and .svg. Sections: parks' output fan charts against
-the target, the scorecard (job x target, probability met with its 95% interval), a heatmap
-for a two-lever grid (`--target`, default parks_output), cluster sizes per ecosystem, output
-by park (Chinese names), failed jobs, and provenance (the commit and command each job recorded
-in its job.json, resolved configs, seeds, the builder's package versions). Reads
+Writes SWEEP_DIR/report.html (figures embedded as PNG data URIs, the bundled CJK font as a
+@font-face data URL; no external resource, opens offline) and SWEEP_DIR/figures/NAME.png and
+.svg. Sections: parks' output fan charts against the target, the scorecard (job x target,
+probability met with its 95% interval), a heatmap for a two-lever grid (`--target`; by
+default the target whose P(met) varies most across the cells), cluster sizes per ecosystem,
+output by park (Chinese names), failed jobs, and provenance (the commit and command each job
+recorded in its job.json, resolved configs, seeds, the builder's package versions). Reads
 summary.parquet and, one job at a time, the few series it needs from each timeseries.parquet,
 so memory stays flat in the number of jobs.
 
@@ -18,8 +19,10 @@ page and every figure are written to a temporary file beside them and renamed in
 a failed build (a full disk) leaves the previous complete files or none, never a partial one;
 the temporary files of an earlier killed build are deleted first.
 
-Modules: report_jobs (reading the sweep), report_html (HTML helpers), report_sections (the
-sections and their figures), figures (the charts), provenance (what the jobs recorded).
+The page is templates/report.html.j2 (Jinja2, autoescaped); the sections are HTML fragments
+that report_sections builds and escapes. Modules: report_jobs (reading the sweep),
+report_html (HTML helpers, the template, the font), report_sections (the sections and their
+figures), figures (the charts), provenance (what the jobs recorded).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import sys
 from pathlib import Path
 
 from sim.results import atomic_write
-from sim.sweep.report_html import CSS, E, note
+from sim.sweep.report_html import CSS, font_face, render, safe
 from sim.sweep.report_jobs import label_jobs, load_jobs, read_series, read_summary
 from sim.sweep.report_sections import (
     FIGURES, SECTIONS, clusters_section, failed_section, fan_section, grid_section, parks_section, provenance_section,
@@ -41,6 +44,7 @@ from sim.targets import NAMES as TARGETS
 __all__ = ["FIGURES", "SECTIONS", "build", "main", "remove_stale_temporaries"]
 
 REPORT = "report.html"
+TEMPLATE = "report.html.j2"  # sim/sweep/templates/
 # atomic_write's temporary file: '.NAME.' + mkstemp's random part + '.tmp', beside NAME
 TEMPORARY = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]+\.tmp")
 
@@ -60,9 +64,11 @@ def remove_stale_temporaries(sweep_dir: Path) -> list[Path]:
     return removed
 
 
-def build(sweep_dir: Path, target: str = "parks_output") -> Path:
+def build(sweep_dir: Path, target: str | None = None) -> Path:
+    """Write SWEEP_DIR/report.html and its figures; `target` is the grid heatmap's (default:
+    the target whose P(met) varies most across the grid's cells)."""
     sweep_dir = Path(sweep_dir)
-    if target not in TARGETS:
+    if target is not None and target not in TARGETS:
         raise SystemExit(f"--target {target!r}: allowed: {', '.join(TARGETS)}")
     remove_stale_temporaries(sweep_dir)
     summary, summary_note = read_summary(sweep_dir)
@@ -76,16 +82,7 @@ def build(sweep_dir: Path, target: str = "parks_output") -> Path:
     figures_dir = sweep_dir / "figures"
     name = sweep_dir.resolve().name  # the directory's name only: the page holds no absolute path
 
-    n_done = sum(j.complete for j in jobs)
-    intro = [f"<p>Sweep <code>{E(name)}</code>: {len(jobs)} jobs, {n_done} complete"
-             + (f', {len(jobs) - n_done} not (see <a href="#failed">Failed jobs</a>)' if n_done < len(jobs) else "") + ". "
-             + (f"Jobs differ in: {E(', '.join(keys))}." if keys else "") + "</p>"]
-    if summary_note:
-        intro.append(note(summary_note))
-    for j in jobs:
-        for n in j.notes:
-            intro.append(note(f"{j.name}: {n}"))
-    toc = "<nav><ol>" + "".join(f'<li><a href="#{k}">{E(v)}</a></li>' for k, v in SECTIONS.items()) + "</ol></nav>"
+    notes = ([summary_note] if summary_note else []) + [f"{j.name}: {n}" for j in jobs for n in j.notes]
     parts = [
         fan_section(jobs, info, figures_dir),
         scorecard_section(jobs, info, figures_dir),
@@ -95,21 +92,8 @@ def build(sweep_dir: Path, target: str = "parks_output") -> Path:
         failed_section(jobs, sweep_dir),
         provenance_section(jobs, sweep_dir),
     ]
-    page = "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        '<head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Sweep report: {E(name)}</title>",
-        f"<style>{CSS}</style></head>",
-        "<body>",
-        f"<h1>Hangzhou development zones: sweep report <code>{E(name)}</code></h1>",
-        *intro,
-        toc,
-        *parts,
-        "</body></html>",
-        "",
-    ])
+    page = render(TEMPLATE, name=name, n_jobs=len(jobs), n_done=sum(j.complete for j in jobs), keys=keys, notes=notes,
+                  sections=SECTIONS, parts=[safe(p) for p in parts], css=safe(CSS), font_face=safe(font_face()))
     out = sweep_dir / REPORT
     data = page.encode("utf-8")
     atomic_write(out, lambda p: p.write_bytes(data))
@@ -119,8 +103,8 @@ def build(sweep_dir: Path, target: str = "parks_output") -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path)
-    parser.add_argument("--target", default="parks_output", choices=TARGETS,
-                        help="target of the two-lever grid heatmap (default: parks_output)")
+    parser.add_argument("--target", default=None, choices=TARGETS,
+                        help="target of the two-lever grid heatmap (default: the one whose P(met) varies most across the cells)")
     args = parser.parse_args(argv)
     out = build(args.sweep_dir, args.target)
     print(f"wrote {out} and {args.sweep_dir / 'figures'}/")

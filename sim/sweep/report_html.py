@@ -1,34 +1,76 @@
-"""HTML helpers of the sweep report: escaping, tables, cells, figures as data URIs, notes."""
+"""HTML helpers of the sweep report: the page template (Jinja2, autoescaped), escaping,
+tables, cells, figures as data URIs, notes, and the bundled CJK font as a @font-face."""
 
 from __future__ import annotations
 
 import base64
 import html
+from functools import lru_cache
+from pathlib import Path
 
+import jinja2
 import numpy as np
+from markupsafe import Markup
+
+from sim.sweep.figures import CJK_FAMILY, FONT_FILE
 
 E = html.escape
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;
-margin:2em auto;max-width:1150px;padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc;padding-bottom:.2em}
-table{border-collapse:collapse;margin:.6em 0;font-size:.88em}
-th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.name{white-space:nowrap}div.wide{overflow-x:auto}
-img{max-width:100%;height:auto}figure{margin:1em 0}figcaption{font-size:.85em;color:#555}
-.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.4em .8em}
-pre{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}code{font-size:.92em}
-details{margin:.3em 0}summary{cursor:pointer}
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Chinese from the bundled subset (sim/sweep/fonts/, embedded below), so a machine without CJK
+# fonts shows the park names; then the Latin fonts and the usual system CJK fonts for the rest.
+# The embedded face has a CJK unicode-range, so Latin text never uses it even though it is
+# named first: named after the Latin fonts, Chrome (Linux) falls back to system fonts for
+# Chinese next to Latin text ('(亿元)' showed boxes) instead of going down this list.
+CJK_RANGE = "U+2E80-9FFF,U+F900-FAFF,U+FE30-FE4F,U+FF00-FFEF"
+FONTS = f'"{CJK_FAMILY}",system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif'
+CSS = f"""
+body{{font-family:{FONTS};
+margin:2em auto;max-width:1150px;padding:0 1em;color:#222;line-height:1.45}}
+h1{{font-size:1.6em}}h2{{margin-top:2em;border-bottom:1px solid #ccc;padding-bottom:.2em}}
+table{{border-collapse:collapse;margin:.6em 0;font-size:.88em}}
+th,td{{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}}
+th{{background:#f4f4f4}}td.num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}
+td.name{{white-space:nowrap}}div.wide{{overflow-x:auto}}
+table.scorecard{{table-layout:fixed;width:100%;font-size:.84em}}table.scorecard th{{font-weight:600;overflow-wrap:anywhere;hyphens:auto}}
+table.scorecard th:first-child{{width:22%}}table.scorecard td{{overflow-wrap:break-word}}
+table.scorecard td.num{{white-space:normal;padding:.25em .35em}}
+img{{max-width:100%;height:auto}}figure{{margin:1em 0}}figcaption{{font-size:.85em;color:#555}}
+.note{{background:#fff8e1;border-left:4px solid #f0b400;padding:.4em .8em}}
+pre{{background:#f7f7f7;padding:.6em;overflow-x:auto;font-size:.8em}}code{{font-size:.92em}}
+details{{margin:.3em 0}}summary{{cursor:pointer}}
 """.strip()
 
 
-def table(header: list[str], rows: list[list[str]], raw: bool = False) -> str:
+@lru_cache(maxsize=1)
+def font_face() -> str:
+    """The bundled CJK subset as a @font-face with a base64 data URL (the page stays self-contained)."""
+    data = base64.b64encode(FONT_FILE.read_bytes()).decode("ascii")
+    return (f'@font-face{{font-family:"{CJK_FAMILY}";src:url(data:font/ttf;base64,{data}) format("truetype");'
+            f"unicode-range:{CJK_RANGE};font-display:swap}}")
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """Templates of sim/sweep/templates/, autoescaped: a value is escaped unless it is Markup."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, keep_trailing_newline=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render(template: str, **values) -> str:
+    return environment().get_template(template).render(**values)
+
+
+def safe(fragment: str) -> Markup:
+    """An HTML fragment built (and escaped) by the section functions, for the template."""
+    return Markup(fragment)
+
+
+def table(header: list[str], rows: list[list[str]], raw: bool = False, cls: str = "") -> str:
     """An HTML table; cells (and header) are escaped unless raw (then they are already HTML)."""
     cell = (lambda c: c) if raw else (lambda c: f"<td>{E(str(c))}</td>")
     head = "".join(f"<th>{h if raw else E(h)}</th>" for h in header)
     body = "\n".join("<tr>" + "".join(cell(c) for c in r) + "</tr>" for r in rows)
-    return f'<div class="wide"><table>\n<tr>{head}</tr>\n{body}\n</table></div>'
+    return f'<div class="wide"><table{f' class="{cls}"' if cls else ""}>\n<tr>{head}</tr>\n{body}\n</table></div>'
 
 
 def job_header(job) -> str:

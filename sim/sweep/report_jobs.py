@@ -185,7 +185,7 @@ def read_series(job: Job, sweep_dir: Path) -> None:
     ts["level"], ts["id"], ts["variable"] = ts["level"].astype(str), ts["id"].astype(str), ts["variable"].astype(str)
     if (ts["variable"] == "parks_output_target_yi").any():  # the quantity the target reads (older results: industrial output)
         ts = ts[ts["variable"] != "parks_output_yi"]
-    ts["date"] = pd.to_datetime(ts["date"].astype(str))
+    ts["date"] = pd.to_datetime(ts["date"])  # datetime64 (older results: date objects)
 
     city = ts[ts["level"] == "city"].pivot_table(index="date", columns="replication", values="value")
     job.fan = pd.DataFrame({f"p{int(q * 100)}": city.quantile(q, axis=1) for q in (0.1, 0.5, 0.9)})

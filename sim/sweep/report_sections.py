@@ -41,6 +41,30 @@ def target_info(jobs: list[Job]) -> dict[str, dict]:
     return {}
 
 
+def short_label(name: str, t: dict | None, settings: dict) -> str:
+    """A target in plain words with its threshold: 'Parks' output of 30,000亿元 a year'. The
+    full definition (and the reading) is in the scorecard's 'Target definitions'."""
+    if not t:
+        return name
+    th = float(t["threshold"])
+    every = th >= 1.0 - 1e-12
+    words = {
+        "parks_output": f"Parks' output of {th:,.0f}亿元 a year",
+        "leading_share": f"Leading industries' share of {th:.0%}",
+        "fai_growth": f"Investment (FAI) growing {th:.0%} a year",
+        "clusters_1000yi": f"{th:g} clusters above {settings['c1000']:,.0f}亿 (千亿级)",
+        "clusters_10000yi": f"{th:g} clusters above {settings['c10000']:,.0f}亿 (万亿级)",
+        "leading_share_gain": "Leading share up in every park" if every else f"Leading share up in {th:.0%} of parks",
+        "st_coverage": "S&T platform in every park" if every else f"S&T platform in {th:.0%} of parks",
+    }
+    return words.get(name, str(t.get("description") or name))
+
+
+def short_labels(jobs: list[Job], info: dict[str, dict]) -> dict[str, str]:
+    settings = target_settings(next((j.config for j in jobs if j.config), None))
+    return {n: short_label(n, info.get(n), settings) for n in TARGETS}
+
+
 def fan_section(jobs, info, figures_dir) -> str:
     t = info.get("parks_output")
     if t is None:
@@ -63,41 +87,49 @@ def scorecard_section(jobs, info, figures_dir) -> str:
     p, lo, hi = (np.full((len(jobs), len(names)), np.nan) for _ in range(3))
     rows = []
     for i, j in enumerate(jobs):
-        cells = [td(j.label)]
+        cells = [f"<td>{job_header(j)}</td>"]  # one override a line
         for k, n in enumerate(names):
             if j.complete and j.row.get(f"{n}_met_fraction") is not None:
                 p[i, k], lo[i, k], hi[i, k] = (j.row[f"{n}_{c}"] for c in ("met_fraction", "ci_lo", "ci_hi"))
-                text = f"{p[i, k]:.2f} [{lo[i, k]:.2f}, {hi[i, k]:.2f}]"
+                text = E(f"{p[i, k]:.2f} [{lo[i, k]:.2f}, {hi[i, k]:.2f}]")
                 m = j.row.get(f"{n}_median_margin")
                 if m is not None and np.isfinite(m):
                     text += f"<br><small>{E(margin_words(m))}</small>"
                 if j.row.get(f"{n}_met_fraction_seeds") is not None and np.isfinite(j.row[f"{n}_met_fraction_seeds"]):
                     text += f"<br><small>seeds only: {j.row[f'{n}_met_fraction_seeds']:.2f}</small>"
-                cells.append(td(text, "num", f"background:{figures.prob_colour(p[i, k])}"))
+                cells.append(f'<td class="num" style="background:{figures.prob_colour(p[i, k])}">{text}</td>')  # text is HTML
             else:
                 cells.append(td(str(j.row.get("status") or "no result"), "", "background:#dddddd"))
         rows.append(cells)
-    png = figures.scorecard_heatmap([j.title for j in jobs], names, p, lo, hi, figures_dir)
-    header = ["job"] + [f"{E(n)}<br>(≥ {info[n]['threshold']:,g} {E(info[n]['unit'])})" if n in info else E(n) for n in names]
-    defs = table(["target", "description", "reading", "threshold", "unit"],
-                 [[n, info[n]["description"], info[n].get("reading", ""), f"{info[n]['threshold']:g}", info[n]["unit"]] for n in names if n in info])
+    labels = short_labels(jobs, info)
+    png = figures.scorecard_heatmap([j.title for j in jobs], [labels[n] for n in names], p, lo, hi, figures_dir)
+    header = ["job"] + [f'<span title="{E(info[n]["description"])}">{E(labels[n])}</span>' if n in info else E(n) for n in names]
+    defs = table(["target", "name", "description", "reading", "threshold", "unit"],
+                 [[labels[n], n, info[n]["description"], info[n].get("reading", ""), f"{info[n]['threshold']:g}", info[n]["unit"]]
+                  for n in names if n in info])
     text = ("Fraction of replications in which each target is met, with its 95% Wilson interval, and the median "
             "margin (value / threshold − 1); under uncertainty=parameters the colour and first figure count parameter "
             "draws and seeds, and 'seeds only' is the same replications at the configured parameters; "
             "red 0, yellow 0.5, green 1; grey: the job has no result.")
-    return section("scorecard", [f"<p>{E(text)}</p>", table(header, rows, raw=True),
+    return section("scorecard", [f"<p>{E(text)}</p>", table(header, rows, raw=True, cls="scorecard"),
                                  figure_html(png, "scorecard", "scorecard heatmap", "Scorecard."),
                                  "<details><summary>Target definitions</summary>" + defs + "</details>"])
 
 
-def grid_section(jobs, keys, target, info, figures_dir) -> str:
+def grid_axes(jobs, keys) -> tuple[str, list[str], str, list[str]] | None:
+    """(xkey, xs, ykey, ys) of a two-lever grid (the lever with more values on x), or None."""
     levers = [k for k in keys if k != "seed"]
     if len(levers) != 2:
-        found = ", ".join(levers) if levers else "none"
-        return section("grid", [note(f"Skipped: this sweep is not a two-lever grid (overridden keys that vary, besides seed: {found}).")])
+        return None
     ykey, xkey = sorted(levers, key=lambda k: len({j.overrides.get(k, '') for j in jobs}))
     xs = sorted({j.overrides.get(xkey, "") for j in jobs}, key=sort_key)
     ys = sorted({j.overrides.get(ykey, "") for j in jobs}, key=sort_key)
+    return xkey, xs, ykey, ys
+
+
+def grid_counts(jobs, axes, target: str) -> tuple[np.ndarray, np.ndarray]:
+    """Replications meeting `target` and replications, per cell (jobs with different seeds pooled)."""
+    xkey, xs, ykey, ys = axes
     met, n = np.zeros((len(ys), len(xs))), np.zeros((len(ys), len(xs)), dtype=int)
     for j in jobs:
         frac, reps = j.row.get(f"{target}_met_fraction"), j.row.get("replications")
@@ -105,21 +137,57 @@ def grid_section(jobs, keys, target, info, figures_dir) -> str:
             i, k = ys.index(j.overrides.get(ykey, "")), xs.index(j.overrides.get(xkey, ""))
             met[i, k] += round(frac * reps)  # replications pooled over seeds
             n[i, k] += int(reps)
+    return met, n
+
+
+def grid_spread(jobs, axes, target: str) -> float:
+    """Variance of P(met) across the grid's cells with results (0 if it does not vary)."""
+    met, n = grid_counts(jobs, axes, target)
+    p = met[n > 0] / n[n > 0]
+    return float(np.var(p)) if p.size else 0.0
+
+
+def default_grid_target(jobs, keys) -> str:
+    """The target whose P(met) varies most across the grid (first in NAMES' order on a tie);
+    parks_output if none varies or the sweep is no grid."""
+    axes = grid_axes(jobs, keys)
+    if axes is None:
+        return "parks_output"
+    spreads = [(grid_spread(jobs, axes, t), -k, t) for k, t in enumerate(TARGETS)]
+    best = max(spreads)
+    return best[2] if best[0] > 0 else "parks_output"
+
+
+def grid_section(jobs, keys, target, info, figures_dir) -> str:
+    axes = grid_axes(jobs, keys)
+    if axes is None:
+        levers = [k for k in keys if k != "seed"]
+        found = ", ".join(levers) if levers else "none"
+        return section("grid", [note(f"Skipped: this sweep is not a two-lever grid (overridden keys that vary, besides seed: {found}).")])
+    chosen = target is None
+    if chosen:
+        target = default_grid_target(jobs, keys)
+    xkey, xs, ykey, ys = axes
+    met, n = grid_counts(jobs, axes, target)
     p, lo, hi = (np.full(met.shape, np.nan) for _ in range(3))
     for (i, k), m in np.ndenumerate(n):
         if m:
             p[i, k] = met[i, k] / m
             lo[i, k], hi[i, k] = wilson(int(met[i, k]), int(m))
     t = info.get(target, {})
-    what = f"{target}: {t['description']} ≥ {t['threshold']:,g} {t['unit']}" if t else target
+    label = short_labels(jobs, info)[target]
+    what = f"{label} ({target}: {t['description']})" if t else target
     png = figures.grid_heatmap(xkey, [pretty(v) for v in xs], ykey, [pretty(v) for v in ys], p, lo, hi, n,
-                               f"P(met) — {what}", figures_dir)
+                               f"P(met): {label}", figures_dir)
+    why = (" It is the target whose probability varies most across the cells (the largest variance); "
+           if chosen and np.nanmax(p) > np.nanmin(p) else " ")
     body = [f"<p>Probability of meeting <b>{E(what)}</b> in each cell of the grid {E(xkey)} × {E(ykey)} "
-            "(replications of jobs with different seeds pooled), with its 95% Wilson interval. "
-            "Choose another target with <code>--target NAME</code>.</p>"]
+            "(replications of jobs with different seeds pooled), with its 95% Wilson interval." + E(why)
+            + "Choose another target with <code>--target NAME</code>.</p>"]
     if np.isfinite(p).any() and (np.nanmax(p) == 0 or np.nanmin(p) == 1):
-        body.append(note("No replication meets the target in any cell." if np.nanmax(p) == 0
-                         else "Every replication meets the target in every cell."))
+        body.append(note(("No replication meets the target in any cell." if np.nanmax(p) == 0
+                          else "Every replication meets the target in every cell.")
+                         + (" No target's probability varies across this grid." if chosen else "")))
     body.append(figure_html(png, "grid_heatmap", "two-lever heatmap", "Two-lever grid."))
     return section("grid", body)
 

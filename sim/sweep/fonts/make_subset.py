@@ -24,7 +24,7 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont, newTable
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
+ROOT = HERE.parents[2]  # the repository
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FACE = 2  # Noto Sans CJK SC in the collection (0 JP, 1 KR, 2 SC, 3 TC, 4 HK)
 OUT = HERE / "NotoSansCJKsc-Regular-subset.ttf"
@@ -58,9 +58,23 @@ def name_zh_characters(root: Path = ROOT) -> set[str]:
     return chars
 
 
+def source_characters(root: Path = ROOT) -> set[str]:
+    """Every CJK character (and CJK or full-width punctuation) written in the package's code
+    and templates: target descriptions, labels and notes the report prints."""
+    chars: set[str] = set()
+    for path in sorted([*(root / "sim").rglob("*.py"), *(root / "sim").rglob("*.j2")]):
+        chars.update(c for c in path.read_text(encoding="utf-8") if is_cjk(c))
+    return chars
+
+
+def is_cjk(c: str) -> bool:
+    o = ord(c)
+    return 0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF
+
+
 def characters() -> str:
     ascii_ = {chr(c) for c in range(0x20, 0x7F)}
-    return "".join(sorted(name_zh_characters() | ascii_ | set(EXTRA)))
+    return "".join(sorted(name_zh_characters() | source_characters() | ascii_ | set(EXTRA)))
 
 
 def cff_to_truetype(font: TTFont) -> None:
