@@ -20,13 +20,13 @@ _EXPORTS = {
     "ConfigError": "config", "load_calibration": "config", "load_config": "config",
     "validate": "validation",
     "Model": "model",
-    "run": "api", "Result": "api", "TargetResult": "api",
+    "run": "api", "outcomes": "api", "Result": "api", "TargetResult": "api",
 }  # fmt: skip
 
-__all__ = ["Config", "Calibration", "Params", "Policy", "Targets", "ConfigError", "load_calibration", "load_config", "validate", "Model", "run", "Result", "TargetResult"]
+__all__ = ["Config", "Calibration", "Params", "Policy", "Targets", "ConfigError", "load_calibration", "load_config", "validate", "Model", "run", "outcomes", "Result", "TargetResult"]
 
 if TYPE_CHECKING:
-    from .api import Result, TargetResult, run
+    from .api import Result, TargetResult, outcomes, run
     from .config import Calibration, Config, ConfigError, Params, Policy, Targets, load_calibration, load_config
     from .model import Model
     from .validation import validate

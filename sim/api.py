@@ -71,6 +71,18 @@ class Result:
     raw: dict = field(repr=False)
     targets_seeds: dict[str, TargetResult] | None = field(default=None, repr=False)
 
+    @property
+    def outcomes(self) -> dict[str, float]:
+        """A flat dict of numbers, as exploratory-modelling tools take outcomes: per target
+        `NAME_met_fraction`, `NAME_ci_lo`, `NAME_ci_hi`, `NAME_median`, `NAME_median_margin`
+        (NaN where a margin is undefined)."""
+        out: dict[str, float] = {}
+        for name, t in self.targets.items():
+            margin = float("nan") if t.median_margin is None else float(t.median_margin)
+            out.update({f"{name}_met_fraction": t.met_fraction, f"{name}_ci_lo": t.ci95[0], f"{name}_ci_hi": t.ci95[1],
+                        f"{name}_median": t.median, f"{name}_median_margin": margin})
+        return out
+
 
 def _frame(targets: dict[str, TargetResult]) -> "pd.DataFrame":
     import pandas as pd
@@ -116,3 +128,10 @@ def run(scenario: str = "baseline", replications: int = 10, seed: int = 0, firms
     targets = {e["name"]: TargetResult.from_entry(e) for e in raw["targets"]}
     seeds = {e["name"]: TargetResult.from_entry(e) for e in raw["targets_seeds"]} if "targets_seeds" in raw else None
     return Result(targets=targets, frame=_frame(targets), timeseries=timeseries, config=cfg, raw=raw, targets_seeds=seeds)
+
+
+def outcomes(**settings: Any) -> dict[str, float]:
+    """`run(**settings).outcomes`: a function of keyword arguments returning a dict of
+    numbers, the form EMA Workbench's `Model(name, function=sim.outcomes)`, SALib loops and
+    Optuna objectives take without a wrapper."""
+    return run(**settings).outcomes

@@ -217,3 +217,10 @@ def test_import_sim_works_from_another_directory(tmp_path):
     p = subprocess.run([sys.executable, "-c", "import sim, sim.sweep.figures as f; print(f.FONT_FILE.exists())"],
                        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode == 0 and p.stdout.strip() == "True", p.stderr
+
+
+def test_outcomes_is_a_flat_dict_of_numbers_for_exploratory_tools():
+    out = sim.outcomes(replications=2, firms_scale=0.02, uncertainty="seeds", seed=np.int64(1), attraction_intensity=np.float64(1.5))
+    assert set(out) >= {"fai_growth_met_fraction", "parks_output_median", "st_coverage_ci_hi"}
+    assert all(isinstance(v, float) for v in out.values())
+    assert 0.0 <= out["fai_growth_met_fraction"] <= 1.0
