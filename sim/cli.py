@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
 from .config import CONFIG_DIR, Config, ConfigError, register_configs
+from .loading import omegaconf_line
 from .validation import check_fields, validate
 
 
@@ -69,8 +70,7 @@ def user_error(e: BaseException) -> str | None:
         first = str(e).splitlines()[0]
         return f"{first}; allowed: {' | '.join(e.options)}" if e.options else first
     if isinstance(e, OmegaConfBaseException):
-        key = getattr(e, "full_key", None)
-        return f"Invalid value for {key}: {str(e).splitlines()[0]}" if key else str(e).splitlines()[0]
+        return omegaconf_line(e)
     if isinstance(e, HydraException):
         cause = e.__cause__ if isinstance(e.__cause__, (OmegaConfBaseException, yaml.MarkedYAMLError)) else None
         if cause is not None:
@@ -189,7 +189,6 @@ def _check_axis(loader, base: DictConfig, axis) -> None:
 
     key = axis.get_key_element()
     group = axis.key_or_group
-    values = [f"{key}={v}" for v in axis.sweep_string_iterator()]
     if group in loader.list_groups("") or loader.repository.group_exists(group):
         options = loader.get_group_options(group)
         for v in axis.sweep_string_iterator():
@@ -199,7 +198,7 @@ def _check_axis(loader, base: DictConfig, axis) -> None:
         return
     if key.startswith("hydra."):
         return
-    for value in values:
+    for value in (f"{key}={v}" for v in axis.sweep_string_iterator()):
         cfg = base.copy()
         with open_dict(cfg):
             ConfigLoaderImpl._apply_overrides_to_config(OverridesParser.create().parse_overrides([value]), cfg)

@@ -18,14 +18,17 @@ from .params import close_matches
 
 GROUPS: tuple[str, ...] = ("policy", "params", "calibration", "targets")
 
+
 def _group_classes() -> dict[str, type]:
     return {"policy": Policy, "params": Params, "calibration": Calibration, "targets": Targets}
+
 
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     import typing
 
     return typing.get_type_hints(cls)
+
 
 @functools.cache
 def setting_names() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
@@ -44,13 +47,16 @@ def setting_names() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     ambiguous = {name: tuple(keys) for name, keys in owners.items() if len(keys) > 1}
     return flat, ambiguous
 
+
 def _all_keys() -> list[str]:
     flat, ambiguous = setting_names()
     return [*flat, *flat.values(), *(k for keys in ambiguous.values() for k in keys)]
 
+
 def _unknown(key: str) -> ConfigError:
     return ConfigError(f"Unknown setting {key!r}{close_matches(key, dict.fromkeys(_all_keys()))} (allowed: a field of sim.config.Config or of "
                        f"its groups {', '.join(GROUPS)}, by name or dotted, e.g. factory_space_m2_per_year or policy.factory_space_m2_per_year)")
+
 
 def setting_path(key: str) -> tuple[str, ...]:
     """The path of a setting given by name ("macro_sd" -> ("params", "macro_sd")) or dotted
@@ -74,6 +80,7 @@ def setting_path(key: str) -> tuple[str, ...]:
             raise _unknown(key)
     return parts
 
+
 def _plain(value: Any) -> Any:
     """`value` with numpy scalars and arrays (np.int64, np.float32, ...) as Python values,
     in lists, tuples and dicts too, so that the config holds Python types."""
@@ -85,12 +92,14 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     return value
 
+
 def _deep_update(into: dict, new: dict) -> None:
     for k, v in new.items():
         if isinstance(v, dict) and isinstance(into.get(k), dict):
             _deep_update(into[k], v)
         else:
             into[k] = v
+
 
 def nest_settings(values: dict[str, Any]) -> dict[str, Any]:
     """Settings by name or dotted key as the nested dict of top-level fields they set:
@@ -106,6 +115,7 @@ def nest_settings(values: dict[str, Any]) -> dict[str, Any]:
         leaf[last] = _plain(value)
         _deep_update(out, node)
     return out
+
 
 def apply_settings(cfg: Config, values: dict[str, Any]) -> Config:
     """Set `values` (names or dotted keys, see `setting_path`) on `cfg` in place, with the
@@ -126,11 +136,18 @@ def apply_settings(cfg: Config, values: dict[str, Any]) -> Config:
     try:
         merged = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(touched), nested))
     except OmegaConfBaseException as e:
-        key = getattr(e, "full_key", None)
-        raise ConfigError(f"Invalid value for {key}: {str(e).splitlines()[0]}" if key else str(e).splitlines()[0]) from None
+        raise ConfigError(omegaconf_line(e)) from None
     for k in nested:
         setattr(cfg, k, getattr(merged, k))
     return cfg
+
+
+def omegaconf_line(e: Exception) -> str:
+    """One line for an OmegaConf error (a type error names its key)."""
+    key = getattr(e, "full_key", None)
+    first = str(e).splitlines()[0]
+    return f"Invalid value for {key}: {first}" if key else first
+
 
 def _register_resolvers() -> None:
     import datetime
@@ -140,6 +157,7 @@ def _register_resolvers() -> None:
     if not OmegaConf.has_resolver("now"):  # Hydra's resolver for sweep_name, if Hydra has not run
         OmegaConf.register_new_resolver("now", lambda pattern: datetime.datetime.now().strftime(pattern))
 
+
 def _now_sweep_name() -> str | None:
     """The default sweep_name (`${now:PATTERN}`) resolved now; None if it is not a timestamp."""
     import datetime
@@ -148,9 +166,11 @@ def _now_sweep_name() -> str | None:
     m = re.fullmatch(r"\$\{now:(.*)\}", Config.__dataclass_fields__["sweep_name"].default)
     return datetime.datetime.now().strftime(m.group(1)) if m else None
 
+
 def scenarios() -> list[str]:
     """The named scenarios: configs/scenario/NAME.yaml."""
     return sorted(p.stem for p in (CONFIG_DIR / "scenario").glob("*.yaml"))
+
 
 def _file(group: str, name: str) -> Path:
     path = CONFIG_DIR / group / f"{name}.yaml"
@@ -159,10 +179,12 @@ def _file(group: str, name: str) -> Path:
         raise ConfigError(f"{group}: no file {path}; allowed: {' | '.join(options)}")
     return path
 
+
 def _stamp(path: Path) -> tuple[str, int, int]:
     """What the caches are keyed on: a file edited since (e.g. a new fit) is read again."""
     st = path.stat()
     return str(path), st.st_mtime_ns, st.st_size
+
 
 @functools.cache
 def _calibration(stamp: tuple[str, int, int]) -> Calibration:
@@ -171,10 +193,12 @@ def _calibration(stamp: tuple[str, int, int]) -> Calibration:
     merged = OmegaConf.merge(OmegaConf.structured(Calibration), OmegaConf.load(stamp[0]))
     return OmegaConf.to_object(merged)
 
+
 def load_calibration(name: str = "hangzhou_2022") -> Calibration:
     """Read configs/calibration/NAME.yaml into a Calibration, without Hydra (parsed once per
     process and file version; a fresh copy each call)."""
     return copy.deepcopy(_calibration(_stamp(_file("calibration", name))))
+
 
 @functools.cache
 def _composed(calibration: tuple, targets: tuple, fit: tuple, scenario: tuple) -> Config:
@@ -191,6 +215,7 @@ def _composed(calibration: tuple, targets: tuple, fit: tuple, scenario: tuple) -
         OmegaConf.load(scenario[0]) or {},
     )
     return OmegaConf.to_object(merged)
+
 
 def load_config(calibration: str = "hangzhou_2022", fit: str = "hangzhou_2022", targets: str = "plan_2025", scenario: str = "baseline", **values: Any) -> Config:
     """The Config `python run.py scenario=SCENARIO ...` composes (calibration, target reading,

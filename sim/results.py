@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -154,11 +155,23 @@ CATEGORIES = ("level", "id", "variable")
 RESULT_FILES = ("timeseries.parquet", "parameters.parquet", "targets.json")  # targets.json last: the commit marker
 
 
-def remove_stale_temporaries(directory: Path) -> None:
+# a temporary of atomic_write ('.NAME.' + mkstemp's random part + '.tmp', beside NAME) or of
+# ResultSet (NAME "results")
+TEMPORARY = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]+\.tmp")
+
+
+def remove_stale_temporaries(directory: Path, names: tuple[str, ...] | None = None) -> None:
     """Delete what a killed writer left in `directory`: atomic_write's `.NAME.XXXX.tmp` files
-    and ResultSet's `.results.XXXX.tmp` directories (each directory has one writer at a time)."""
+    and ResultSet's `.results.XXXX.tmp` directories. With `names`, only the temporaries of
+    those files, in a directory other writers share (the sweep directory)."""
     for tmp in Path(directory).glob(".*.tmp"):
-        shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+        m = TEMPORARY.fullmatch(tmp.name)
+        if m is None or (names is not None and m["name"] not in names):
+            continue
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
 
 
 def file_digest(path: Path) -> dict:

@@ -25,12 +25,17 @@ from ..simulate import simulate
 IGNORED_KEYS = ("progress", "sweep_name", "extend")
 
 
-def config_hash(cfg: Config) -> str:
-    """sha256 of the resolved config, less the keys that do not change results."""
+def comparable(cfg: Config) -> dict:
+    """The resolved config as a dict, less the keys that do not change results."""
     d = dataclasses.asdict(cfg)
     for k in IGNORED_KEYS:
         d.pop(k, None)
-    return hashlib.sha256(json.dumps(d, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return d
+
+
+def config_hash(cfg: Config) -> str:
+    """sha256 of the resolved config, less the keys that do not change results."""
+    return hashlib.sha256(json.dumps(comparable(cfg), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def git_commit() -> str | None:

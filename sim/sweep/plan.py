@@ -8,7 +8,6 @@ or say `extend=true` to add its jobs to the sweep: anything else is refused with
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shlex
 import sys
@@ -21,7 +20,7 @@ from omegaconf import DictConfig
 
 from ..config import ConfigError
 from ..results import write_json
-from .jobs import IGNORED_KEYS, git_commit
+from .jobs import comparable, git_commit
 
 PLAN = "sweep.json"
 
@@ -59,10 +58,7 @@ def _flat(d: dict, prefix: str = "") -> dict:
 def settings(cfg) -> dict:
     """The shared settings of a sweep: its base Config (before the sweep axes), flattened,
     less the keys that do not change results."""
-    d = dataclasses.asdict(cfg)
-    for k in IGNORED_KEYS:
-        d.pop(k, None)
-    return json.loads(json.dumps(_flat(d), ensure_ascii=False))
+    return json.loads(json.dumps(_flat(comparable(cfg)), ensure_ascii=False))
 
 
 def read_plan(sweep_dir: Path) -> dict | None:

@@ -28,11 +28,10 @@ figures), figures (the charts), provenance (what the jobs recorded).
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
-from sim.results import atomic_write
+from sim.results import TEMPORARY, atomic_write, remove_stale_temporaries  # noqa: F401 (TEMPORARY: the temporaries' names)
 from sim.sweep.report_html import CSS, font_face, render, safe
 from sim.sweep.report_jobs import label_jobs, load_jobs, read_series, read_summary
 from sim.sweep.report_sections import (
@@ -41,36 +40,18 @@ from sim.sweep.report_sections import (
 )
 from sim.targets import NAMES as TARGETS
 
-__all__ = ["FIGURES", "SECTIONS", "build", "main", "remove_stale_temporaries"]
+__all__ = ["FIGURES", "SECTIONS", "build", "main"]
 
 REPORT = "report.html"
 TEMPLATE = "report.html.j2"  # sim/sweep/templates/
-# atomic_write's temporary file: '.NAME.' + mkstemp's random part + '.tmp', beside NAME
-TEMPORARY = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]+\.tmp")
-
-
-def remove_stale_temporaries(sweep_dir: Path) -> list[Path]:
-    """Delete the temporary files an earlier killed build left: `.report.html.XXXX.tmp` in the
-    sweep directory and `.NAME.XXXX.tmp` in figures/ (only files; nothing else the sweep's other
-    writers own). Returns what was deleted."""
-    sweep_dir = Path(sweep_dir)
-    found = [p for p in sweep_dir.glob(".*.tmp") if (m := TEMPORARY.fullmatch(p.name)) and m["name"] == REPORT]
-    found += [p for p in (sweep_dir / "figures").glob(".*.tmp") if TEMPORARY.fullmatch(p.name)]
-    removed = []
-    for p in sorted(found):
-        if p.is_file() and not p.is_symlink():
-            p.unlink(missing_ok=True)
-            removed.append(p)
-    return removed
-
-
 def build(sweep_dir: Path, target: str | None = None) -> Path:
     """Write SWEEP_DIR/report.html and its figures; `target` is the grid heatmap's (default:
     the target whose P(met) varies most across the grid's cells)."""
     sweep_dir = Path(sweep_dir)
     if target is not None and target not in TARGETS:
         raise SystemExit(f"--target {target!r}: allowed: {', '.join(TARGETS)}")
-    remove_stale_temporaries(sweep_dir)
+    remove_stale_temporaries(sweep_dir, names=(REPORT,))  # the sweep directory has other writers
+    remove_stale_temporaries(sweep_dir / "figures")
     summary, summary_note = read_summary(sweep_dir)
     jobs = load_jobs(sweep_dir, summary)
     if not jobs:

@@ -25,10 +25,10 @@ from sim.config import ConfigError
 from sim.results import atomic_write
 
 from . import plan
-from .jobs import files_match
+from .jobs import IGNORED_KEYS, files_match
 
 BANDS = ("parks_output", "leading_share", "fai_growth")
-IGNORED = {"sweep_name", "progress", "experiment", "extend"}  # overrides that do not change results
+IGNORED = {*IGNORED_KEYS, "experiment"}  # overrides that do not change results
 
 
 def ignored(key: str) -> bool:
@@ -63,11 +63,17 @@ def _overrides_row(row: dict, overrides: list[str]) -> None:
         row[key] = typed(value)
 
 
-def job_row(sweep_dir: Path, job: Path) -> dict:
-    """The summary row of one job directory; an unreadable file makes the job failed."""
+def read_overrides(job: Path) -> list[str]:
+    """A job's overrides, as Hydra recorded them in .hydra/overrides.yaml."""
+    return yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or []
+
+
+def job_row(sweep_dir: Path, job: Path, overrides: list[str] | None = None) -> dict:
+    """The summary row of one job directory (`overrides`: read_overrides(job), if already
+    read); an unreadable file makes the job failed."""
     row: dict = {"job": str(job.relative_to(sweep_dir)) or "."}
     try:
-        _overrides_row(row, yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or [])
+        _overrides_row(row, read_overrides(job) if overrides is None else overrides)
         _results_row(row, job)
     except (OSError, ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError) as e:
         row.update(status="failed", error=f"unreadable: {type(e).__name__}: {e}")
@@ -114,12 +120,12 @@ def rows(sweep_dir: Path) -> list[dict]:
     sweep_dir = Path(sweep_dir)
     found = {}
     for job in job_dirs(sweep_dir):
-        row = job_row(sweep_dir, job)
         try:
-            key = plan.job_key(yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or [])
+            overrides = read_overrides(job)
+            key = plan.job_key(overrides)
         except (OSError, yaml.YAMLError, TypeError):
-            key = ("unreadable", row["job"])
-        found[key] = row
+            overrides, key = None, ("unreadable", str(job))
+        found[key] = job_row(sweep_dir, job, overrides)
     out = []
     for job in plan.planned(plan.read_plan(sweep_dir)):
         row = found.pop(plan.job_key(job["overrides"]), None)
