@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,7 +108,8 @@ def quiet_mesa():
         logger.setLevel(level)
 
 
-def run(scenario: str = "baseline", replications: int = 10, seed: int = 0, firms_scale: float = 1.0, uncertainty: str = "parameters", **overrides: Any) -> Result:
+def run(scenario: str = "baseline", replications: int = 10, seed: int = 0, firms_scale: float = 1.0, uncertainty: str = "parameters",
+        on_progress: Callable[[int, int], None] | None = None, **overrides: Any) -> Result:
     """Run `scenario` (configs/scenario/) for `replications` replications from `seed`, at
     `firms_scale` simulated firms per real firm, and evaluate the plan's targets.
     `uncertainty`: "seeds" (P(met) over seed noise, parameters at their values) or
@@ -115,7 +117,8 @@ def run(scenario: str = "baseline", replications: int = 10, seed: int = 0, firms
     `overrides`: any field of the config by name or dotted key (e.g.
     factory_space_m2_per_year=8e6, macro_sd=0.05, **{"targets.year": 2025}; calibration=,
     fit= and targets= name files, as in `load_config`, e.g. fit="none"); numpy scalars are
-    accepted. An unknown name or a bad value raises ConfigError (one line)."""
+    accepted. An unknown name or a bad value raises ConfigError (one line). `on_progress(done,
+    total)` is called after each model run (under "parameters" there are 2 x replications)."""
     import pandas as pd
 
     from .simulate import simulate
@@ -123,7 +126,7 @@ def run(scenario: str = "baseline", replications: int = 10, seed: int = 0, firms
     cfg = load_config(scenario=scenario, replications=replications, seed=seed, firms_scale=firms_scale, uncertainty=uncertainty, progress=False, **overrides)
     with tempfile.TemporaryDirectory(prefix="sim-run-") as tmp, quiet_mesa():
         out = Path(tmp) / "run"
-        raw = simulate(cfg, out_dir=out)
+        raw = simulate(cfg, out_dir=out, on_progress=on_progress)
         timeseries = pd.read_parquet(out / "timeseries.parquet")
     targets = {e["name"]: TargetResult.from_entry(e) for e in raw["targets"]}
     seeds = {e["name"]: TargetResult.from_entry(e) for e in raw["targets_seeds"]} if "targets_seeds" in raw else None

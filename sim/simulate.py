@@ -6,7 +6,9 @@ Kept apart from Hydra (run.py) so scripts, notebooks and tests call it directly.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +32,7 @@ def _progress(cfg: Config, total: int, desc: str = "replications") -> tqdm:
                 dynamic_ncols=True, leave=True)
 
 
-def _replicate(cfg: Config, values: pd.DataFrame, progress: tqdm, results: ResultSet | None) -> list[dict]:
+def _replicate(cfg: Config, values: pd.DataFrame, progress: Callable[[], None], results: ResultSet | None) -> list[dict]:
     """Run every replication k with the parameter values of row k (its rows streamed to
     `results`, if given); the targets.json entries."""
     evaluations, first_years = [], []
@@ -42,22 +44,30 @@ def _replicate(cfg: Config, values: pd.DataFrame, progress: tqdm, results: Resul
         evaluations.append(evaluate(rec, cfg.targets, base))
         if cfg.horizon_year > cfg.targets.year:
             first_years.append(years_met(rec, cfg.targets, base))
-        progress.update()
+        progress()
     return summarize(evaluations, first_years if first_years else None)
 
 
-def simulate(cfg: Config, out_dir: Path | None = None) -> dict:
+def simulate(cfg: Config, out_dir: Path | None = None, on_progress: Callable[[int, int], None] | None = None) -> dict:
     """Run `cfg.replications` replications; returns the targets.json content. With `out_dir`,
     write timeseries.parquet, parameters.parquet and targets.json there as a set: all three
     once every replication has finished, or none (sim.results.ResultSet). Under `uncertainty=parameters` replication k runs at
     its own parameter draw, and the same replications are run again at the configured
-    values, so targets.json holds P(met) under both (`targets` and `targets_seeds`)."""
+    values, so targets.json holds P(met) under both (`targets` and `targets_seeds`).
+    `on_progress(done, total)` is called after each run (a dashboard's progress bar)."""
     validate(cfg)
     drawn = cfg.uncertainty == "parameters"
     values = uncertainty.draws(cfg) if drawn else uncertainty.point(cfg)
+    total = cfg.replications * (2 if drawn else 1)
     with contextlib.ExitStack() as stack:
-        progress = stack.enter_context(_progress(cfg, cfg.replications * (2 if drawn else 1),
-                                                 "replications at their draws, then at the configured values" if drawn else "replications"))
+        bar = stack.enter_context(_progress(cfg, total, "replications at their draws, then at the configured values" if drawn else "replications"))
+        done = itertools.count(1)
+
+        def progress() -> None:
+            bar.update()
+            if on_progress is not None:
+                on_progress(next(done), total)
+
         results = stack.enter_context(ResultSet(out_dir)) if out_dir is not None else None
         result = dict(
             scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications), uncertainty=cfg.uncertainty,

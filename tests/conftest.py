@@ -4,6 +4,8 @@ reduced population so the suite stays fast."""
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,3 +31,25 @@ def _baseline_small() -> Config:
 def small(_baseline_small) -> Config:
     """Baseline at reduced size; a fresh copy per test, safe to modify."""
     return copy.deepcopy(_baseline_small)
+
+
+# ------------------------------------------------------------------ a real browser
+# Debian's chromium (apt-get install chromium; .ci/run installs it), driven by pytest-playwright:
+# Playwright's own browser download is not reachable here. Without chromium the browser tests
+# skip, except where SIM_REQUIRE_BROWSER is set (CI), where they fail.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if CHROMIUM is None:
+        if os.environ.get("SIM_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed (apt-get install chromium, as .ci/run does)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ["--no-sandbox"]}
+
+
+# Whether the page's text used the embedded CJK face (sim.sweep.figures.CJK_FAMILY): the
+# browser loads a @font-face only when characters in its unicode-range are drawn.
+FONT_LOADED_JS = """async (family) => { await document.fonts.ready;
+  return [...document.fonts].some(f => f.family.replace(/"/g, '') === family && f.status === 'loaded'); }"""

@@ -19,6 +19,7 @@ import pytest
 import yaml
 from fontTools.ttLib import TTFont
 
+from conftest import FONT_LOADED_JS
 from sim.sweep import figures, report
 from sim.sweep.report_html import CSS
 from sim.sweep.summary import summarize
@@ -376,3 +377,15 @@ def test_a_failing_page_write_keeps_the_previous_report(scenarios, tmp_path, mon
         report.build(out)
     assert (out / "report.html").read_text(encoding="utf-8") == "the previous, complete report"
     assert temporaries(out) == []
+
+
+def test_report_renders_chinese_in_a_browser(grid, page, tmp_path):
+    """Opened in headless Chromium on a machine with no CJK system font (this one has none:
+    fc-list lists no CJK face), the park names are drawn in the embedded font."""
+    out, _ = grid
+    page.goto((out / "report.html").as_uri())
+    assert page.get_by_text("杭州经济技术开发区(钱塘新区) (qiantang)").count() >= 1
+    assert page.evaluate(FONT_LOADED_JS, figures.CJK_FAMILY)
+    parks = page.locator("#parks")
+    parks.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "report_parks.png"))  # for a look: pytest --basetemp

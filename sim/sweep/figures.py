@@ -106,14 +106,17 @@ def new_figure(width: float, height: float) -> Figure:
         return Figure(figsize=(width, height), layout="constrained")
 
 
-def save(fig: Figure, figures_dir: Path, name: str) -> bytes:
+def save(fig: Figure, figures_dir: Path | None, name: str) -> bytes:
     """Write figures_dir/name.png and .svg, each atomically (a temporary file beside it, then a
-    rename: never a partial file under its name); return the PNG bytes (for embedding)."""
-    figures_dir = Path(figures_dir)
+    rename: never a partial file under its name); return the PNG bytes (for embedding).
+    With figures_dir None, only return the PNG (the dashboard)."""
     with matplotlib.rc_context(RC):  # svg.hashsalt: the SVG's ids do not change from run to run
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI, metadata=PNG_METADATA)
         png = buf.getvalue()
+        if figures_dir is None:
+            return png
+        figures_dir = Path(figures_dir)
         atomic_write(figures_dir / f"{name}.png", lambda p: p.write_bytes(png))
         atomic_write(figures_dir / f"{name}.svg", lambda p: fig.savefig(p, format="svg", metadata=SVG_METADATA))
     return png

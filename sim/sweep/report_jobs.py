@@ -168,47 +168,73 @@ def park_names(config: dict | None) -> dict[str, str]:
     return {str(p["id"]): str(p.get("name_zh") or "") for p in rows if "id" in p}
 
 
-def read_series(job: Job, sweep_dir: Path) -> None:
-    """Fill job.fan, parks, parks_base, clusters from its timeseries.parquet (only the rows needed)."""
-    path = sweep_dir / job.name / "timeseries.parquet"
-    if not job.complete or not path.exists():
-        return
-    s = target_settings(job.config)
-    filters = [
-        [("level", "==", "city"), ("variable", "in", ["parks_output_target_yi", "parks_output_yi"])],
-        [("level", "==", "park"), ("variable", "==", "output_yi")],
-        [("level", "==", "sector"), ("variable", "==", "output_yi")],
-    ]
-    if s["scope"] == "parks":
-        filters.append([("level", "==", "park_sector"), ("variable", "==", "output_yi")])
-    ts = pd.read_parquet(path, columns=["replication", "date", "level", "id", "variable", "value"], filters=filters)
-    ts["level"], ts["id"], ts["variable"] = ts["level"].astype(str), ts["id"].astype(str), ts["variable"].astype(str)
+SERIES_FILTERS = [
+    [("level", "==", "city"), ("variable", "in", ["parks_output_target_yi", "parks_output_yi"])],
+    [("level", "==", "park"), ("variable", "==", "output_yi")],
+    [("level", "==", "sector"), ("variable", "==", "output_yi")],
+    [("level", "==", "park_sector"), ("variable", "==", "output_yi")],
+]
+
+
+@dataclass
+class Series:
+    """What the charts show of one scenario's replications (see Job for the fields)."""
+
+    fan: pd.DataFrame | None = None
+    parks: pd.Series | None = None
+    parks_base: pd.Series | None = None
+    clusters: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def series(ts: pd.DataFrame, config: dict | None) -> Series:
+    """The fan, park and cluster series of a long timeseries table (timeseries.parquet's
+    columns; any extra rows are ignored) for a config given as a plain dict."""
+    out = Series()
+    s = target_settings(config)
+    level, variable = ts["level"].astype(str), ts["variable"].astype(str)
+    keep = ((level == "city") & variable.isin(["parks_output_target_yi", "parks_output_yi"])) | (
+        level.isin(["park", "sector", "park_sector"]) & (variable == "output_yi"))  # SERIES_FILTERS
+    ts = ts[keep].assign(level=level[keep], id=ts["id"][keep].astype(str), variable=variable[keep])
     if (ts["variable"] == "parks_output_target_yi").any():  # the quantity the target reads (older results: industrial output)
         ts = ts[ts["variable"] != "parks_output_yi"]
-    ts["date"] = pd.to_datetime(ts["date"])  # datetime64 (older results: date objects)
+    ts = ts.assign(date=pd.to_datetime(ts["date"]))  # datetime64 (older results: date objects)
 
     city = ts[ts["level"] == "city"].pivot_table(index="date", columns="replication", values="value")
-    job.fan = pd.DataFrame({f"p{int(q * 100)}": city.quantile(q, axis=1) for q in (0.1, 0.5, 0.9)})
+    out.fan = pd.DataFrame({f"p{int(q * 100)}": city.quantile(q, axis=1) for q in (0.1, 0.5, 0.9)})
 
     in_year = ts["date"].dt.year == s["year"]
     if not in_year.any():
-        job.notes.append(f"no records in the target year {s['year']}")
-        return
+        out.notes.append(f"no records in the target year {s['year']}")
+        return out
     park = ts[ts["level"] == "park"]
     first = park["date"] == park["date"].min()
-    job.parks_base = park[first].groupby("id")["value"].median()
-    job.parks = park[in_year[park.index]].groupby(["id", "replication"])["value"].mean().groupby("id").median()
+    out.parks_base = park[first].groupby("id")["value"].median()
+    out.parks = park[in_year[park.index]].groupby(["id", "replication"])["value"].mean().groupby("id").median()
 
     if s["scope"] == "parks":
         ps = ts[(ts["level"] == "park_sector") & in_year]
         parts = ps["id"].str.split(":", n=1, expand=True)
-        is_park = parts[0].isin(set(park_names(job.config)) - {"outside"})
+        is_park = parts[0].isin(set(park_names(config)) - {"outside"})
         sec = ps[is_park].assign(id=parts[1][is_park]).groupby(["id", "replication", "date"])["value"].sum().reset_index()
     else:
         sec = ts[(ts["level"] == "sector") & in_year]
     yearly = sec.groupby(["id", "replication"])["value"].mean().unstack("replication")
     yearly = yearly.reindex([e for e in ECOSYSTEMS if e in yearly.index])
-    job.clusters = pd.DataFrame({f"p{int(q * 100)}": yearly.quantile(q, axis=1) for q in (0.1, 0.5, 0.9)})
+    out.clusters = pd.DataFrame({f"p{int(q * 100)}": yearly.quantile(q, axis=1) for q in (0.1, 0.5, 0.9)})
+    return out
+
+
+def read_series(job: Job, sweep_dir: Path) -> None:
+    """Fill job.fan, parks, parks_base, clusters from its timeseries.parquet (only the rows needed)."""
+    path = sweep_dir / job.name / "timeseries.parquet"
+    if not job.complete or not path.exists():
+        return
+    filters = SERIES_FILTERS if target_settings(job.config)["scope"] == "parks" else SERIES_FILTERS[:3]
+    ts = pd.read_parquet(path, columns=["replication", "date", "level", "id", "variable", "value"], filters=filters)
+    got = series(ts, job.config)
+    job.fan, job.parks, job.parks_base, job.clusters = got.fan, got.parks, got.parks_base, got.clusters
+    job.notes.extend(got.notes)
 
 
 def relative_paths(text: str, sweep_dir: Path) -> str:

@@ -1,0 +1,122 @@
+"""What the dashboard (app.py, `solara run app.py`) shows, as plain data and pictures, so it
+can be tested without a browser: the levers' controls from the schema's field metadata, a
+named scenario's lever values, and a run's scorecard, fan chart, cluster bars and park table
+(the charts are the report's own, sim.sweep.figures)."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .config import ECOSYSTEMS, Policy, load_config
+from .table import margin_words, shown, unit_of
+
+
+@dataclass(frozen=True)
+class Control:
+    """One lever as a control: a slider over its plausible range, or a choice."""
+
+    name: str  # the field of sim.config.Policy, which sim.run takes as a keyword
+    label: str
+    unit: str
+    source: str
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    integer: bool = False
+    choices: tuple[str, ...] | None = None
+
+
+def nice_step(lo: float, hi: float) -> float:
+    """About a hundredth of the range, rounded down to 1, 2 or 5 times a power of ten."""
+    raw = (hi - lo) / 100.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    return max(m * power for m in (1.0, 2.0, 5.0) if m * power <= raw)
+
+
+def controls() -> list[Control]:
+    """Every lever of sim.config.Policy, in the schema's order: its range and unit are the
+    field's metadata (the same numbers validation, sweeps and the search use)."""
+    out = []
+    for f in dataclasses.fields(Policy):
+        meta = f.metadata
+        label = f.name.replace("_", " ")
+        if "choices" in meta:
+            out.append(Control(f.name, label, "", "", choices=tuple(meta["choices"])))
+        elif "range" in meta:
+            lo, hi = (float(v) for v in meta["range"])
+            out.append(Control(f.name, label, meta.get("unit", ""), meta.get("source", ""), lo, hi, nice_step(lo, hi), f.type in (int, "int")))
+        else:  # a lever without a plausible range cannot be a slider: the schema must give one
+            raise TypeError(f"sim.config.Policy.{f.name} has no 'range' or 'choices' in its metadata")
+    return out
+
+
+def scenario_levers(name: str) -> dict[str, Any]:
+    """The lever values of the named scenario (configs/scenario/NAME.yaml)."""
+    return dataclasses.asdict(load_config(scenario=name).policy)
+
+
+# ------------------------------------------------------------------ a run, as the page shows it
+@dataclass(frozen=True)
+class View:
+    scorecard_html: str  # one row per target: description, threshold, median, margin, P(met) [interval]
+    fan_png: bytes
+    clusters_png: bytes
+    parks_html: str  # one row per park: Chinese name, id, end-of-base-year and target-year output
+    summary: str  # one line: scenario, replications, uncertainty
+
+
+def _table(header: list[str], rows: list[list[str]], cls: str) -> str:
+    """An HTML table; cells are escaped here, a (text, style) pair styles its cell."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            text, style = cell if isinstance(cell, tuple) else (cell, "")
+            cells.append(f'<td style="{style}">{html.escape(text)}</td>' if style else f"<td>{html.escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def scorecard_html(result) -> str:
+    from .sweep.figures import prob_colour
+
+    year = result.config.targets.year
+    rows = []
+    for t in result.targets.values():
+        p = f"{t.met_fraction:.2f} [{t.ci95[0]:.2f}, {t.ci95[1]:.2f}]"
+        rows.append([t.description, f"{shown(t.threshold, t.unit)} {unit_of(t.unit)}", f"{shown(t.median, t.unit)}",
+                     margin_words(t.median_margin), (p, f"background:{prob_colour(t.met_fraction)}")])
+    return _table(["target (" + str(year) + ")", "threshold", "median", "median margin", "P(met) [95% interval]"], rows, "scorecard")
+
+
+def view(result) -> View:
+    """The dashboard's picture of a `sim.run` result."""
+    from .sweep import figures
+    from .sweep.report_jobs import park_names, series, target_settings
+
+    config = dataclasses.asdict(result.config)
+    got = series(result.timeseries, config)
+    s = target_settings(config)
+    t = result.targets["parks_output"]
+    title = f"{result.config.scenario}, {result.config.replications} replications"
+    fan = figures.fan_chart([(title, got.fan)], t.threshold, t.unit, None)
+    ecos = [e for e in ECOSYSTEMS if got.clusters is not None and e in got.clusters.index]
+    c = got.clusters.reindex(ecos) if got.clusters is not None else None
+    where = "city-wide" if s["scope"] == "city" else "in the parks"
+    lines = [(s["c1000"], f"{s['c1000']:,.0f}亿 (千亿级)"), (s["c10000"], f"{s['c10000']:,.0f}亿 (万亿级)")]
+    bars = figures.cluster_bars(ecos, [(title, c["p50"], c["p10"], c["p90"])] if c is not None else [], lines,
+                                f"above-scale output in {s['year']} (亿元/yr, {where})", None)
+    names = park_names(config)
+    rows = []
+    if got.parks is not None:
+        for pid in [i for i in names if i in got.parks.index]:
+            rows.append([names[pid], pid, f"{got.parks_base.get(pid, math.nan):,.0f}", f"{got.parks[pid]:,.0f}"])
+    base = result.config.calibration.base_year
+    parks = _table(["park", "id", f"end-{base} (亿元/yr)", f"{s['year']}, median (亿元/yr)"], rows, "parks")
+    summary = f"{title}, uncertainty={result.config.uncertainty}, firms_scale={result.config.firms_scale:g}, seed={result.config.seed}"
+    return View(scorecard_html(result), fan, bars, parks, summary)
