@@ -1,0 +1,9 @@
+"""The experiments behind docs/VALIDATION.md and docs/PERFORMANCE.md, and the one way they write a table."""
+
+import pandas as pd
+
+
+def markdown_table(header: list[str], rows: list[list[str]], colalign: list[str] | None = None) -> str:
+    """A Markdown pipe table of cells already formatted as text, kept as written (no number parsing);
+    colalign: "left" or "right" per column (default: left)."""
+    return pd.DataFrame(rows, columns=header).to_markdown(index=False, tablefmt="pipe", disable_numparse=True, colalign=colalign)

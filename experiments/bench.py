@@ -6,6 +6,9 @@
                                           # the JSON keys it measured, writes nothing
     python experiments/bench.py --smoke   # every measurement at tiny sizes, in seconds (CI:
                                           # checks that the benchmark runs, not its numbers)
+    python experiments/bench.py --render  # rebuild PERFORMANCE.md from performance.json alone,
+                                          # measuring nothing (the profile listing, which the
+                                          # JSON does not hold, is kept from the page)
 
 Measures (issue #4):
 1. the per firm-step cost of `Model.step` at about 1k, 10k and 100k firms, and the exponent b
@@ -57,6 +60,8 @@ from sim.agents import Firm  # noqa: E402
 from sim.firms import FIELDS  # noqa: E402
 from sim.reference import ReferenceModel  # noqa: E402
 from sim.sweep.provenance import git_commit, package_versions  # noqa: E402
+
+from experiments import markdown_table  # noqa: E402
 
 # nominal size -> firms_scale (about 28,000 firms at scale 1)
 SIZES = {"1k": 0.036, "10k": 0.36, "100k": 3.6}
@@ -421,11 +426,8 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         "",
         "## Goals",
         "",
-        "| goal | measured | met |",
-        "|---|---|---|",
+        markdown_table(["goal", "measured", "met"], [[text, f"`{key}` = {_fmt(value)}", "yes" if met else "**no**"] for text, key, value, met in goals(r)]),
     ]
-    for text, key, value, met in goals(r):
-        lines.append(f"| {text} | `{key}` = {_fmt(value)} | {'yes' if met else '**no**'} |")
     for text, key, value, met in goals(r):
         if not met:
             threshold = GOALS[key][1]
@@ -437,12 +439,8 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         "One run of `Model` (36 monthly steps, end-2022 to end-2025, recording every step);",
         "construction excluded. A firm-step is one firm alive at the start of one step.",
         "",
-        "| size | firms at start | seconds per step | µs per firm-step |",
-        "|---|---|---|---|",
-    ]
-    for k in sizes:
-        lines.append(f"| {k} | {r['firms'][k]:,} | {r['seconds_per_step'][k]:.4f} | {sizes[k]:.3f} |")
-    lines += [
+        markdown_table(["size", "firms at start", "seconds per step", "µs per firm-step"],
+                       [[k, f"{r['firms'][k]:,}", f"{r['seconds_per_step'][k]:.4f}", f"{sizes[k]:.3f}"] for k in sizes]),
         "",
         f"Fitted over the three sizes, time per step ~ N^b with **b = {r['scaling_exponent']:.2f}**: below 1",
         "because each step has a fixed cost (about 20 random streams are seeded per step, a few",
@@ -461,10 +459,10 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         "places and events and the same amounts to rounding (`tests/test_reference.py`; below,",
         "the largest relative difference in a firm's output at the end of this run).",
         "",
-        "| | µs per firm-step | run (s) |",
-        "|---|---|---|",
-        f"| per-agent reference | {r['reference_per_firm_step_us_10k']:.2f} | {r['reference_run_seconds_10k']:.2f} |",
-        f"| vectorised | {r['vectorised_per_firm_step_us_10k']:.3f} | {r['vectorised_run_seconds_10k']:.3f} |",
+        markdown_table(["", "µs per firm-step", "run (s)"], [
+            ["per-agent reference", f"{r['reference_per_firm_step_us_10k']:.2f}", f"{r['reference_run_seconds_10k']:.2f}"],
+            ["vectorised", f"{r['vectorised_per_firm_step_us_10k']:.3f}", f"{r['vectorised_run_seconds_10k']:.3f}"],
+        ]),
         "",
         f"Ratio reference / vectorised at {r['firms_10k']:,} firms: **{r['ratio_reference_over_vectorised_10k']:.1f}x**",
         f"(same firms alive and located: {r['reference_same_firms_alive_and_located']}; largest relative",
@@ -474,14 +472,14 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         "",
         "## 3. At 100,000 firms",
         "",
-        f"| {r['firms_100k']:,} firms, 36 months | |",
-        "|---|---|",
-        f"| construction (population, capital prehistory, Mesa agents) | {r['seconds_100k_construct']:.2f} s |",
-        f"| 36 steps with recording | {r['seconds_100k_steps']:.2f} s |",
-        f"| results table (`Recorder.tidy`) | {r['seconds_100k_tidy']:.2f} s |",
-        f"| **total, one core** | **{r['seconds_100k_run']:.2f} s** |",
-        f"| peak memory traced (tracemalloc), per firm at start | **{r['bytes_per_firm']:.0f} B** |",
-        f"| memory held after construction, per firm | {r['bytes_per_firm_after_construction']:.0f} B |",
+        markdown_table([f"{r['firms_100k']:,} firms, 36 months", ""], [
+            ["construction (population, capital prehistory, Mesa agents)", f"{r['seconds_100k_construct']:.2f} s"],
+            ["36 steps with recording", f"{r['seconds_100k_steps']:.2f} s"],
+            ["results table (`Recorder.tidy`)", f"{r['seconds_100k_tidy']:.2f} s"],
+            ["**total, one core**", f"**{r['seconds_100k_run']:.2f} s**"],
+            ["peak memory traced (tracemalloc), per firm at start", f"**{r['bytes_per_firm']:.0f} B**"],
+            ["memory held after construction, per firm", f"{r['bytes_per_firm_after_construction']:.0f} B"],
+        ]),
         "",
         f"The Mesa Firm agents: creating one costs {r['mesa_agent_create_us']:.1f} µs and removing one",
         f"{r['mesa_agent_remove_us']:.1f} µs (registration with the model and its AgentSets, the debug",
@@ -492,9 +490,7 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         "",
         "Time per step by phase (ms):",
         "",
-        "| " + " | ".join(phases) + " |",
-        "|" + "---|" * len(phases),
-        "| " + " | ".join(f"{x:.1f}" for x in phases.values()) + " |",
+        markdown_table(list(phases), [[f"{x:.1f}" for x in phases.values()]]),
         "",
         "Profile of the same run (cProfile, sorted by own time; cProfile inflates the cost of",
         "Python-level calls such as Mesa's agent bookkeeping):",
@@ -508,18 +504,21 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         f"`{r['sweep_command']}`: {r['sweep_jobs']} jobs x {r['sweep_replications']} replications at",
         f"firms_scale {r['sweep_firms_scale']}, launcher `{r['sweep_launcher']}` on {r['sweep_cores']} cores.",
         "",
-        "| | |",
-        "|---|---|",
-        f"| wall time | {r['sweep_wall_seconds']:.0f} s |",
-        f"| runs (replications) per minute | **{r['sweep_runs_per_minute']:.1f}** |",
-        f"| jobs per minute | {r['sweep_jobs_per_minute']:.2f} |",
-        f"| overhead share: 1 - in-model time / (wall x cores) | **{r['sweep_overhead_share']:.1%}** |",
-        f"| of which outside the jobs (Hydra, the launcher, the summary and report) | {r['sweep_overhead_launcher_share']:.1%} |",
-        f"| - before the first job starts ({r['sweep_seconds_before_first_job']:.0f} s: Hydra starts, composes every job's config to validate the batch, starts the workers) | {r['sweep_overhead_before_first_job_share']:.1%} |",
-        f"| - after the last job ends ({r['sweep_seconds_after_last_job']:.0f} s: summary{' and HTML report' if r['sweep_wrote_report'] else ''}, one process) | {r['sweep_overhead_after_last_job_share']:.1%} |",
-        f"| - between jobs (each job's config composed again in its worker, its directory, saved configs and logs; `sim.cli.to_config`; idle cores at the end; other processes) | {r['sweep_overhead_between_jobs_share']:.1%} |",
-        f"| of which in the jobs but outside the model (tidy table, targets, parquet and JSON) | {r['sweep_overhead_in_job_share']:.1%} |",
-        f"| overhead per job | {r['sweep_overhead_seconds_per_job']:.2f} core-s |",
+        markdown_table(["", ""], [
+            ["wall time", f"{r['sweep_wall_seconds']:.0f} s"],
+            ["runs (replications) per minute", f"**{r['sweep_runs_per_minute']:.1f}**"],
+            ["jobs per minute", f"{r['sweep_jobs_per_minute']:.2f}"],
+            ["overhead share: 1 - in-model time / (wall x cores)", f"**{r['sweep_overhead_share']:.1%}**"],
+            ["of which outside the jobs (Hydra, the launcher, the summary and report)", f"{r['sweep_overhead_launcher_share']:.1%}"],
+            [f"- before the first job starts ({r['sweep_seconds_before_first_job']:.0f} s: Hydra starts, composes every job's config to validate the batch, starts the workers)",
+             f"{r['sweep_overhead_before_first_job_share']:.1%}"],
+            [f"- after the last job ends ({r['sweep_seconds_after_last_job']:.0f} s: summary{' and HTML report' if r['sweep_wrote_report'] else ''}, one process)",
+             f"{r['sweep_overhead_after_last_job_share']:.1%}"],
+            ["- between jobs (each job's config composed again in its worker, its directory, saved configs and logs; `sim.cli.to_config`; idle cores at the end; other processes)",
+             f"{r['sweep_overhead_between_jobs_share']:.1%}"],
+            ["of which in the jobs but outside the model (tidy table, targets, parquet and JSON)", f"{r['sweep_overhead_in_job_share']:.1%}"],
+            ["overhead per job", f"{r['sweep_overhead_seconds_per_job']:.2f} core-s"],
+        ]),
         "",
         "In-model time (constructing and running `Model`) is each job's own timing (`job.json`)",
         f"times the in-model share of a job, {r['sweep_model_share_of_job']:.1%}, measured by running jobs",
@@ -595,7 +594,15 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--sweep-jobs", type=int, default=None, help="jobs in the sweep (default 100)")
     ap.add_argument("--sweep-replications", type=int, default=None, help="replications per job (default: the config's)")
     ap.add_argument("--sweep-firms-scale", type=float, default=None, help="firms_scale of the sweep (default: the config's)")
+    ap.add_argument("--render", action="store_true", help="only rebuild PERFORMANCE.md from performance.json (in --out, default docs/)")
     args = ap.parse_args(argv)
+    if args.render:
+        out = args.out or ROOT / "docs"
+        result = json.loads((out / "performance.json").read_text(encoding="utf-8"))
+        page = out / "PERFORMANCE.md"
+        top = page.read_text(encoding="utf-8").split("```\n")[1].removesuffix("\n")  # the profile listing
+        page.write_text(markdown(result, result["phase_ms_per_step_100k"], top), encoding="utf-8")
+        return result
     sizes = SMOKE_SIZES if args.smoke else SIZES
     out = args.out if args.out is not None else (None if args.quick or args.smoke else ROOT / "docs")
 

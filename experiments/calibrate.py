@@ -47,6 +47,8 @@ from sim.model import Model  # noqa: E402
 from sim.results import atomic_write, write_json  # noqa: E402
 from sim.targets import annual  # noqa: E402
 
+from experiments import markdown_table  # noqa: E402
+
 HISTORY = CONFIG_DIR / "history_hangzhou.yaml"
 FIT_FILE = CONFIG_DIR / "fit" / "hangzhou_2022.yaml"
 GROWTH_KEYS = [f"growth_{s}" for s in SECTORS]
@@ -448,23 +450,22 @@ def render_markdown(result: dict) -> str:
         + ("Standard errors: inverse of the Hessian of a quadratic fitted around the optimum." if result["hessian_positive_definite"] else
            "The fitted Hessian is not positive definite: the standard errors are conditional (each parameter alone, the others at their estimates), so they understate the uncertainty."),
         "",
-        "| parameter | prior | range | fitted | s.e. | identified |",
-        "|---|---|---|---|---|---|",
+        markdown_table(["parameter", "prior", "range", "fitted", "s.e.", "identified"], [
+            [f"`{p['key']}`", f"{p['prior']:.4g}", f"{p['range'][0]:g} to {p['range'][1]:g}",
+             f"{p['estimate']:.4g}" + (" (**at the bound** of its range: the s.e. understates the uncertainty)" if p.get("at_bound") else ""),
+             f"{p['se']:.2g}", "yes" if p["identified"] else "**no**: keeps its prior"] for p in result["parameters"]]),
     ]
-    for p in result["parameters"]:
-        bound = " (**at the bound** of its range: the s.e. understates the uncertainty)" if p.get("at_bound") else ""
-        out.append(f"| `{p['key']}` | {p['prior']:.4g} | {p['range'][0]:g} to {p['range'][1]:g} | {p['estimate']:.4g}{bound} | {p['se']:.2g} | {'yes' if p['identified'] else '**no**: keeps its prior'} |")
     out += ["", "Fit per moment. Prior model: every parameter at its prior; fitted model: the model as written to configs/fit (identified values fitted, the others at their priors). "
             "z = (observed − simulated) / s.d., where the s.d. combines the published band, the spread of one simulated history and simulation error.", "",
-            "| moment | unit | observed | s.d. | prior model | fitted model | z prior | z fitted |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    for m in result["moments"]:
-        label = m["label"] if m.get("fitted_on", True) else f"{m['label']} (not fitted: one park-year)"
-        out.append(f"| {label} | {m['unit']} | {_fmt(m['observed'], m['unit'])} | {_fmt(m['observed_sd'], m['unit'])} | {_fmt(m['prior'], m['unit'])} | {_fmt(m['fitted'], m['unit'])} | {m['z_prior']:+.1f} | {m['z']:+.1f} |")
+            markdown_table(["moment", "unit", "observed", "s.d.", "prior model", "fitted model", "z prior", "z fitted"], [
+                [m["label"] if m.get("fitted_on", True) else f"{m['label']} (not fitted: one park-year)", m["unit"],
+                 *(_fmt(m[k], m["unit"]) for k in ("observed", "observed_sd", "prior", "fitted")), f"{m['z_prior']:+.1f}", f"{m['z']:+.1f}"]
+                for m in result["moments"]])]  # fmt: skip
     out += ["", "Not identified by the published history, kept at their priors with their ranges: "
             + ", ".join(f"`{u['key']}` ({u['value']:g})" for u in result["unidentified"]) + "."]
-    out += ["", "Published facts not used in the fit:", "", "| fact | observed | model | note |", "|---|---|---|---|"]
-    for u in result["unfitted"]:
-        out.append(f"| {u['label']} | {_fmt(u['observed'], '')} | {_fmt(u['model'], '')} | {u['model_label']} |")
+    out += ["", "Published facts not used in the fit:", "",
+            markdown_table(["fact", "observed", "model", "note"],
+                           [[u["label"], _fmt(u["observed"], ""), _fmt(u["model"], ""), u["model_label"]] for u in result["unfitted"]])]
     return "\n".join(out) + "\n"
 
 

@@ -44,6 +44,8 @@ from sim.results import write_json  # noqa: E402
 from sim.targets import NAMES, evaluate  # noqa: E402
 from sim.validation import validate  # noqa: E402
 
+from experiments import markdown_table  # noqa: E402
+
 DEFAULT_REPLICATIONS = 20
 QUANTITIES = ("parks_output", "fai_growth", "leading_share")
 LABELS = {"parks_output": "parks output 2025 (亿, 2022 prices)", "fai_growth": "FAI growth", "leading_share": "leading share (declared)"}
@@ -215,31 +217,27 @@ def render(result: dict) -> str:
         "σ=0: the median without the common shock (params.macro_sd = 0), which a deterministic path can be expected to match. diff: "
         f"aggregate / ABM median - 1 (for FAI growth, of the growth factor to {year}), against each. Values in {year} are yearly means "
         "of the monthly records, as the targets read them.", "",
-        "| change | " + " | ".join(f"{LABELS[q]}: ABM | ABM σ=0 | aggregate | diff | diff σ=0" for q in QUANTITIES) + " |",
-        "|---|" + "---|---|---|---|---|" * len(QUANTITIES),
+        markdown_table(["change", *(h for q in QUANTITIES for h in (f"{LABELS[q]}: ABM", "ABM σ=0", "aggregate", "diff", "diff σ=0"))], [
+            [f"`{r['change']}`", *(c for q in QUANTITIES for c in (
+                f"{_fmt(q, r['abm'][q]['median'])} [{_fmt(q, r['abm'][q]['p10'])}-{_fmt(q, r['abm'][q]['p90'])}]", _fmt(q, r["abm_no_shock"][q]["median"]),
+                _fmt(q, r["aggregate"][q]), _pct(r["rel_diff_abm"][q]), _pct(r["rel_diff_abm_no_shock"][q])))] for r in rows]),
     ]
-    for r in rows:
-        lines.append(f"| `{r['change']}` | " + " | ".join(
-            f"{_fmt(q, r['abm'][q]['median'])} [{_fmt(q, r['abm'][q]['p10'])}-{_fmt(q, r['abm'][q]['p90'])}] | {_fmt(q, r['abm_no_shock'][q]['median'])} "
-            f"| {_fmt(q, r['aggregate'][q])} | {_pct(r['rel_diff_abm'][q])} | {_pct(r['rel_diff_abm_no_shock'][q])}" for q in QUANTITIES) + " |")
-    lines += ["", "Effect of each change against the baseline (ABM: median paired difference, as configured and σ=0) and the verdicts "
-              "that disagree (ABM P(met) >= 0.5 against met in the aggregate model; P(met) as configured / σ=0; readings: "
-              + "; ".join(f"{k} = {v}" for k, v in result["readings"].items()) + "):", "",
-              "| change | " + " | ".join(f"effect on {LABELS[q]}: ABM | ABM σ=0 | aggregate" for q in QUANTITIES) + " | verdicts that disagree |",
-              "|---|" + "---|---|---|" * len(QUANTITIES) + "---|"]
+    effects = []
     for r in rows:
         bad = [f"{v['target']} ({v['reading']}: ABM {v['p_abm']:.2f} / {v['p_abm_no_shock']:.2f}, aggregate {'met' if v['met_aggregate'] else 'not met'})"
                for v in r["verdicts"] if not (v["agree_abm"] and v["agree_abm_no_shock"])]
-        lines.append(f"| `{r['change']}` | " + " | ".join(f"{_fmt(q, r['effect_abm'][q], True)} | {_fmt(q, r['effect_abm_no_shock'][q], True)} | "
-                                                      f"{_fmt(q, r['effect_aggregate'][q], True)}" for q in QUANTITIES) + f" | {', '.join(bad) or '-'} |")
+        effects.append([f"`{r['change']}`", *(_fmt(q, r[k][q], True) for q in QUANTITIES for k in ("effect_abm", "effect_abm_no_shock", "effect_aggregate")),
+                        ", ".join(bad) or "-"])
+    lines += ["", "Effect of each change against the baseline (ABM: median paired difference, as configured and σ=0) and the verdicts "
+              "that disagree (ABM P(met) >= 0.5 against met in the aggregate model; P(met) as configured / σ=0; readings: "
+              + "; ".join(f"{k} = {v}" for k, v in result["readings"].items()) + "):", "",
+              markdown_table(["change", *(h for q in QUANTITIES for h in (f"effect on {LABELS[q]}: ABM", "ABM σ=0", "aggregate")), "verdicts that disagree"], effects)]
     if result["ablation"]:
         lines += ["", "The ABM with its agents' mechanisms switched off one group after another (cumulative; `ABLATION` in "
                   "experiments/docking.py), against the aggregate model of the same configuration (ABM medians):", "",
-                  "| scenario | ABM variant | " + " | ".join(f"{LABELS[q]}: ABM | aggregate | diff" for q in QUANTITIES) + " |",
-                  "|---|---|" + "---|---|---|" * len(QUANTITIES)]
-        for r in result["ablation"]:
-            lines.append(f"| `{r['scenario']}` | {r['step']} | " + " | ".join(
-                f"{_fmt(q, r['abm'][q])} | {_fmt(q, r['aggregate'][q])} | {_pct(r['rel_diff'][q])}" for q in QUANTITIES) + " |")
+                  markdown_table(["scenario", "ABM variant", *(h for q in QUANTITIES for h in (f"{LABELS[q]}: ABM", "aggregate", "diff"))], [
+                      [f"`{r['scenario']}`", r["step"], *(c for q in QUANTITIES for c in (_fmt(q, r["abm"][q]), _fmt(q, r["aggregate"][q]), _pct(r["rel_diff"][q])))]
+                      for r in result["ablation"]])]
     return "\n".join(lines + ["", *paragraphs(result)]) + "\n"
 
 

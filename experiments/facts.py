@@ -31,6 +31,8 @@ from sim.model import Model
 from sim.population import zipf_exponent
 from sim.results import write_json
 
+from experiments import markdown_table
+
 # ----------------------------------------------------------------------------- the facts
 
 
@@ -253,15 +255,11 @@ def render_markdown(result: dict) -> str:
         f"Config overrides: `{' '.join(result['overrides']) or '(none)'}`; one replication for each of seeds {seeds}.",
         "Measured: median over seeds (min-max). Pass: the range holds for every seed.",
         "",
-        "| fact | estimator | measured | published | range used | pass? |",
-        "|---|---|---|---|---|---|",
+        markdown_table(["fact", "estimator", "measured", "published", "range used", "pass?"], [
+            [f["fact"], f["estimator"], f"{f['median']:.3g} ({f['min']:.3g} to {f['max']:.3g})", f["published"], f["range"],
+             f"{'yes' if f['all_pass'] else 'no'} ({f['passed']}/{len(seeds)})"] for f in (facts[key] for key in FACTS)]),
+        "",
     ]
-    for key in FACTS:
-        f = facts[key]
-        verdict = "yes" if f["all_pass"] else "no"
-        lines.append(f"| {f['fact']} | {f['estimator']} | {f['median']:.3g} ({f['min']:.3g} to {f['max']:.3g}) | "
-                     f"{f['published']} | {f['range']} | {verdict} ({f['passed']}/{len(seeds)}) |")
-    lines.append("")
     lines.append("Also measured: Ellison-Glaeser gamma with employment (median): "
                  + ", ".join(f"{s} {facts[f'eg_employment_{s}']['median']:.3f}" for s in ECOSYSTEMS)
                  + f"; movers per run: {facts['movers']['median']:.0f}; incumbents: {facts['n_incumbents']['median']:.0f}; "

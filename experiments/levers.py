@@ -51,6 +51,8 @@ from sim.results import write_json  # noqa: E402
 from sim.targets import NAMES, annual, evaluate, money  # noqa: E402
 from sim.validation import validate  # noqa: E402
 
+from experiments import markdown_table  # noqa: E402
+
 PAIRED = ("parks_output", "fai_growth", "leading_share")  # paired differences and the monotonicity check
 EXTRAS = ("parks_fai_yi", "parks_floor_space_mm2", "parks_vacancy")
 RELATIVE = {"attraction_intensity": 1.0}  # lever -> its "off" value (today's rate)
@@ -210,6 +212,11 @@ def _commit() -> str:
 def render(result: dict) -> str:
     """The table as markdown, for docs/ODD.md section 10.2."""
     c = result["config"]
+    rows = []
+    for r in result["rows"]:
+        m, d = r["median"], r["paired_median"]
+        rows.append([r["run"], f"{m['parks_output']:,.0f}", f"{m['fai_growth']:.4f}", f"{m['leading_share']:.4f}",
+                     f"{d['parks_output']:+,.0f}", f"{d['fai_growth']:+.4f}", "; ".join(r["flags"])])
     lines = [
         f"`{result['command']}`: {c['replications']} paired replications from seed {c['seed']}, firms_scale "
         f"{c['firms_scale']:g}, uncertainty=seeds (parameters at their configured values), commit {c['git_commit']}; "
@@ -218,13 +225,8 @@ def render(result: dict) -> str:
         + "".join(f" {n} has no 2x row: its plan value is the cap sim/validation.py allows." for n, c in result["monotonicity"].items()
                   if len(c["levels"]) < 3),
         "",
-        "| run | parks_output median (亿元) | fai_growth median | leading_share median | Δ parks_output (paired) | Δ fai_growth (paired) | flags |",
-        "|---|---|---|---|---|---|---|",
+        markdown_table(["run", "parks_output median (亿元)", "fai_growth median", "leading_share median", "Δ parks_output (paired)", "Δ fai_growth (paired)", "flags"], rows),
     ]
-    for r in result["rows"]:
-        m, d = r["median"], r["paired_median"]
-        lines.append(f"| {r['run']} | {m['parks_output']:,.0f} | {m['fai_growth']:.4f} | {m['leading_share']:.4f} | "
-                     f"{d['parks_output']:+,.0f} | {d['fai_growth']:+.4f} | {'; '.join(r['flags'])} |")
     return "\n".join(lines) + "\n"
 
 

@@ -36,6 +36,8 @@ from sim.results import write_json  # noqa: E402
 from sim.simulate import margin_words  # noqa: E402
 from sim.targets import NAMES, READING_KEYS, evaluate, reading_of, wilson  # noqa: E402
 
+from experiments import markdown_table  # noqa: E402
+
 # the alternatives of each reading key; keys that go together are one tuple (the plan names
 # no 千亿级 ecosystem, so clusters_1000yi_ecosystems keeps its configured value)
 ALTERNATIVES: dict[tuple[str, ...], list[tuple]] = {
@@ -120,16 +122,12 @@ def render_markdown(result: dict) -> str:
         "(configs/targets/plan_2025.yaml); **FLIPS** marks a target whose verdict (P(met) ≥ 0.5 or not) changes with the reading "
         "in the scenarios listed. Readings are defined in docs/ODD.md section 8.3.",
         "",
-        "| target | reading | " + " | ".join(s) + " |",
-        "|---|---|" + "---|" * len(s),
+        markdown_table(["target", "reading", *s], [
+            [f"`{r['target']}`" + (f" **FLIPS** ({', '.join(r['flips'])})" if r["flips"] else ""),
+             ("\\* " if r["baseline"] else "") + (r["reading"] or "(one reading)"),
+             *(f"{c['p']:.2f} [{c['ci95'][0]:.2f}, {c['ci95'][1]:.2f}], {margin_words(c['median_margin'])}" for c in (r["scenarios"][sc] for sc in s))]
+            for r in result["rows"]]),
     ]
-    for r in result["rows"]:
-        name = f"`{r['target']}`" + (f" **FLIPS** ({', '.join(r['flips'])})" if r["flips"] else "")
-        cells = []
-        for sc in s:
-            c = r["scenarios"][sc]
-            cells.append(f"{c['p']:.2f} [{c['ci95'][0]:.2f}, {c['ci95'][1]:.2f}], {margin_words(c['median_margin'])}")
-        lines.append(f"| {name} | {'\\* ' if r['baseline'] else ''}{r['reading'] or '(one reading)'} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -48,6 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments import markdown_table
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "validation" / "sensitivity.json"
 DEFAULT_FIGURES = ROOT / "docs" / "figures"
@@ -686,15 +688,13 @@ def render_markdown(result: dict, figure_dir_relative: str = "figures") -> str:
         "trajectories. A factor whose μ* is at or below its own measured floor is indistinguishable from seed noise (†); "
         "the table gives the RMS of those floors over the factors.",
         "",
-        "| output | base point | σ_ε (seed sets) | σ_ε (within points) | floor √2·σ_ε/Δ, independent seeds | floor, common random numbers |",
-        "|---|---:|---:|---:|---:|---:|",
+        markdown_table(["output", "base point", "σ_ε (seed sets)", "σ_ε (within points)", "floor √2·σ_ε/Δ, independent seeds", "floor, common random numbers"],
+                       [[o["label"], *(_fmt(noise[o["name"]][k], o["unit"]) for k in ("base_estimate", "sigma_eps", "sigma_within_points", "mu_star_floor_independent", "mu_star_floor_crn"))]
+                        for o in result["outputs"]], colalign=["left"] + ["right"] * 5),
+        "",
+        "### Morris screening",
+        "",
     ]
-    for o in result["outputs"]:
-        n = noise[o["name"]]
-        lines.append(f"| {o['label']} | {_fmt(n['base_estimate'], o['unit'])} | {_fmt(n['sigma_eps'], o['unit'])} | "
-                     f"{_fmt(n['sigma_within_points'], o['unit'])} | {_fmt(n['mu_star_floor_independent'], o['unit'])} | "
-                     f"{_fmt(n['mu_star_floor_crn'], o['unit'])} |")
-    lines += ["", "### Morris screening", ""]
     main = mo["outputs"][MAIN_OUTPUT]
     if main["constant"]:
         lines += ["Parks' output does not vary: no ranking.", ""]
@@ -704,9 +704,8 @@ def render_markdown(result: dict, figure_dir_relative: str = "figures") -> str:
             "μ*/SD is μ* over the output's SD across the sample, comparable between outputs. "
             "Met-probability columns give μ* of the probability; † marks μ* below the seed-noise floor.",
             "",
-            "| rank | factor | μ* parks' output | μ*/SD | σ | " + " | ".join(f"μ* {outs[o]['label']}" for o in met_varying) + (" |" if met_varying else "|"),
-            "|---:|---|---:|---:|---:|" + "---:|" * len(met_varying),
         ]
+        rows = []
         for f in main["ranking"][:12]:
             e = main["factors"][f]
             cells = [f"{e['rank']}", f"`{f}`" + (" †" if e["below_noise"] else ""),
@@ -714,8 +713,9 @@ def render_markdown(result: dict, figure_dir_relative: str = "figures") -> str:
             for o in met_varying:
                 g = mo["outputs"][o]["factors"][f]
                 cells.append(f"{g['mu_star']:.3f}" + (" †" if g["below_noise"] else "") + f" (#{g['rank']})")
-            lines.append("| " + " | ".join(cells) + " |")
-        lines.append("")
+            rows.append(cells)
+        lines += [markdown_table(["rank", "factor", "μ* parks' output", "μ*/SD", "σ", *(f"μ* {outs[o]['label']}" for o in met_varying)], rows,
+                                 colalign=["right", "left", "right", "right", "right"] + ["right"] * len(met_varying)), ""]
         n_signal = sum(not e["below_noise"] for e in main["factors"].values())
         lines += [f"{n_signal} of {len(main['factors'])} factors are above the seed-noise floor for parks' output.", ""]
     for o in met_varying:
@@ -734,16 +734,16 @@ def render_markdown(result: dict, figure_dir_relative: str = "figures") -> str:
               ""]
     shown = [o for o in ranked if not sob["outputs"][o]["constant"]]
     if shown:
-        lines.append("| factor | " + " | ".join(f"{outs[o]['label']} S1 | ST | ST noise" for o in shown) + " |")
-        lines.append("|---|" + "---:|---:|---:|" * len(shown))
+        rows = []
         for f in sob["factors"]:
             cells = [f"`{f}`"]
             for o in shown:
                 e = sob["outputs"][o]["factors"][f]
                 cells += [f"{e['S1']:.2f} ± {(e['S1_conf'] or 0):.2f}", f"{e['ST']:.2f} ± {(e['ST_conf'] or 0):.2f}", _fmt(e["ST_noise"])]
-            lines.append("| " + " | ".join(cells) + " |")
-        lines.append("| σ_ε²/Var(Y) | " + " | ".join(f" | {_fmt(sob['outputs'][o]['noise_ratio'])} | " for o in shown) + " |")
-        lines.append("")
+            rows.append(cells)
+        rows.append(["σ_ε²/Var(Y)", *(c for o in shown for c in ("", _fmt(sob["outputs"][o]["noise_ratio"]), ""))])
+        lines += [markdown_table(["factor", *(h for o in shown for h in (f"{outs[o]['label']} S1", "ST", "ST noise"))], rows,
+                                 colalign=["left"] + ["right"] * 3 * len(shown)), ""]
     else:
         lines += ["No ranked output varies over the Sobol sample.", ""]
     flat = [o for o in ranked if sob["outputs"][o]["constant"]]
