@@ -26,7 +26,6 @@ class Control:
     lo: float | None = None
     hi: float | None = None
     step: float | None = None
-    integer: bool = False
     choices: tuple[str, ...] | None = None
 
 
@@ -48,7 +47,7 @@ def controls() -> list[Control]:
             out.append(Control(f.name, label, "", "", choices=tuple(meta["choices"])))
         elif "range" in meta:
             lo, hi = (float(v) for v in meta["range"])
-            out.append(Control(f.name, label, meta.get("unit", ""), meta.get("source", ""), lo, hi, nice_step(lo, hi), f.type in (int, "int")))
+            out.append(Control(f.name, label, meta.get("unit", ""), meta.get("source", ""), lo, hi, nice_step(lo, hi)))
         else:  # a lever without a plausible range cannot be a slider: the schema must give one
             raise TypeError(f"sim.config.Policy.{f.name} has no 'range' or 'choices' in its metadata")
     return out
