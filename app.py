@@ -27,7 +27,7 @@ CSS = font_face() + f"""
 table.scorecard, table.parks {{ border-collapse: collapse; font-size: .9em; margin: .4em 0 1em; }}
 table.scorecard th, table.scorecard td, table.parks th, table.parks td {{ border: 1px solid #ccc; padding: .3em .55em; text-align: left; }}
 table.scorecard th, table.parks th {{ background: #f4f4f4; }}
-table.parks td:nth-child(n+3) {{ text-align: right; font-variant-numeric: tabular-nums; }}
+table.scorecard td.num, table.parks td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 """
 
 scenario = solara.reactive("baseline")

@@ -6,13 +6,12 @@ named scenario's lever values, and a run's scorecard, fan chart, cluster bars an
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from .config import ECOSYSTEMS, Policy, load_config
-from .table import margin_words, shown, unit_of
+from .table import margin_words, median, p_cell, shown, unit_of
 
 
 @dataclass(frozen=True)
@@ -68,35 +67,23 @@ class View:
     summary: str  # one line: scenario, replications, uncertainty
 
 
-def _table(header: list[str], rows: list[list[str]], cls: str) -> str:
-    """An HTML table; cells are escaped here, a (text, style) pair styles its cell."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = []
-    for row in rows:
-        cells = []
-        for cell in row:
-            text, style = cell if isinstance(cell, tuple) else (cell, "")
-            cells.append(f'<td style="{style}">{html.escape(text)}</td>' if style else f"<td>{html.escape(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-
-
 def scorecard_html(result) -> str:
+    """The targets as the terminal table words them (sim.table), in the report's HTML table."""
     from .sweep.figures import prob_colour
+    from .sweep.report_html import E, table, td
 
-    year = result.config.targets.year
-    rows = []
-    for t in result.targets.values():
-        p = f"{t.met_fraction:.2f} [{t.ci95[0]:.2f}, {t.ci95[1]:.2f}]"
-        rows.append([t.description, f"{shown(t.threshold, t.unit)} {unit_of(t.unit)}", f"{shown(t.median, t.unit)}",
-                     margin_words(t.median_margin), (p, f"background:{prob_colour(t.met_fraction)}")])
-    return _table(["target (" + str(year) + ")", "threshold", "median", "median margin", "P(met) [95% interval]"], rows, "scorecard")
+    header = [f"target ({result.config.targets.year})", "threshold", "median", "median margin", "P(met) [95% interval]"]
+    rows = [[td(t["description"]), td(f"{shown(t['threshold'], t['unit'])} {unit_of(t['unit'])}", "num"),
+             td(shown(median(t["values"]), t["unit"]), "num"), td(margin_words(t["median_margin"])),
+             td(p_cell(t), "num", f"background:{prob_colour(t['met_fraction'])}")] for t in result.raw["targets"]]
+    return table([E(h) for h in header], rows, raw=True, cls="scorecard")
 
 
 def view(result) -> View:
     """The dashboard's picture of a `sim.run` result."""
     from .sweep import figures
-    from .sweep.report_jobs import park_names, series, target_settings
+    from .sweep.report_html import E, table, td, yi
+    from .sweep.report_jobs import cluster_labels, park_names, series, target_settings
 
     config = dataclasses.asdict(result.config)
     got = series(result.timeseries, config)
@@ -106,16 +93,12 @@ def view(result) -> View:
     fan = figures.fan_chart([(title, got.fan)], t.threshold, t.unit, None)
     ecos = [e for e in ECOSYSTEMS if got.clusters is not None and e in got.clusters.index]
     c = got.clusters.reindex(ecos) if got.clusters is not None else None
-    where = "city-wide" if s["scope"] == "city" else "in the parks"
-    lines = [(s["c1000"], f"{s['c1000']:,.0f}亿 (千亿级)"), (s["c10000"], f"{s['c10000']:,.0f}亿 (万亿级)")]
-    bars = figures.cluster_bars(ecos, [(title, c["p50"], c["p10"], c["p90"])] if c is not None else [], lines,
-                                f"above-scale output in {s['year']} (亿元/yr, {where})", None)
+    _, lines, ylabel = cluster_labels(s)
+    bars = figures.cluster_bars(ecos, [(title, c["p50"], c["p10"], c["p90"])] if c is not None else [], lines, ylabel, None)
     names = park_names(config)
-    rows = []
-    if got.parks is not None:
-        for pid in [i for i in names if i in got.parks.index]:
-            rows.append([names[pid], pid, f"{got.parks_base.get(pid, math.nan):,.0f}", f"{got.parks[pid]:,.0f}"])
+    ids = [i for i in names if got.parks is not None and i in got.parks.index]
+    rows = [[td(names[i]), td(i), td(yi(got.parks_base.get(i, math.nan)), "num"), td(yi(got.parks[i]), "num")] for i in ids]
     base = result.config.calibration.base_year
-    parks = _table(["park", "id", f"end-{base} (亿元/yr)", f"{s['year']}, median (亿元/yr)"], rows, "parks")
+    parks = table([E(h) for h in ("park", "id", f"end-{base} (亿元/yr)", f"{s['year']}, median (亿元/yr)")], rows, raw=True, cls="parks")
     summary = f"{title}, uncertainty={result.config.uncertainty}, firms_scale={result.config.firms_scale:g}, seed={result.config.seed}"
     return View(scorecard_html(result), fan, bars, parks, summary)

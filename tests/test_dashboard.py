@@ -5,6 +5,7 @@ page in a real headless Chromium (Debian's package, through Playwright)."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import os
 import socket
 import subprocess
@@ -92,7 +93,7 @@ def test_moving_a_lever_and_running_changes_the_scorecard(ui):
     shown = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets if w.unsafe_innerHTML]
     assert before.scorecard_html in shown and before.parks_html in shown  # on the page
     for t in sim.run(replications=2, firms_scale=0.1, uncertainty="seeds").targets.values():
-        assert dashboard.html.escape(t.description) in before.scorecard_html  # a row per target
+        assert html.escape(t.description) in before.scorecard_html  # a row per target
     for park in load_config().calibration.parks:  # the park table has the Chinese names
         assert park.name_zh in before.parks_html
     assert before.fan_png.startswith(b"\x89PNG") and before.clusters_png.startswith(b"\x89PNG")

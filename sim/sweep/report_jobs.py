@@ -162,6 +162,14 @@ def target_settings(config: dict | None) -> dict:
     )
 
 
+def cluster_labels(s: dict) -> tuple[str, list[tuple[float, str]], str]:
+    """For the cluster bars of `target_settings` s: where the clusters are counted, the two
+    thresholds as (value, label) lines, and the y-axis label."""
+    where = "city-wide" if s["scope"] == "city" else "in the parks"
+    lines = [(s["c1000"], f"{s['c1000']:,.0f}亿 (千亿级)"), (s["c10000"], f"{s['c10000']:,.0f}亿 (万亿级)")]
+    return where, lines, f"above-scale output in {s['year']} (亿元/yr, {where})"
+
+
 def park_names(config: dict | None) -> dict[str, str]:
     cal = (config or {}).get("calibration") or {}
     rows = list(cal.get("parks") or []) + ([cal["outside"]] if cal.get("outside") else [])
@@ -174,6 +182,19 @@ SERIES_FILTERS = [
     [("level", "==", "sector"), ("variable", "==", "output_yi")],
     [("level", "==", "park_sector"), ("variable", "==", "output_yi")],
 ]
+
+
+def matching(ts: pd.DataFrame, filters: list[list[tuple]]) -> np.ndarray:
+    """The rows of `ts` that pyarrow's `filters` (a disjunction of conjunctions of (column,
+    "==" or "in", value)) would read from the parquet file."""
+    keep = np.zeros(len(ts), dtype=bool)
+    for conjunction in filters:
+        rows = np.ones(len(ts), dtype=bool)
+        for column, op, value in conjunction:
+            col = ts[column]
+            rows &= (col == value if op == "==" else col.isin(value)).to_numpy()
+        keep |= rows
+    return keep
 
 
 @dataclass
@@ -192,10 +213,8 @@ def series(ts: pd.DataFrame, config: dict | None) -> Series:
     columns; any extra rows are ignored) for a config given as a plain dict."""
     out = Series()
     s = target_settings(config)
-    level, variable = ts["level"].astype(str), ts["variable"].astype(str)
-    keep = ((level == "city") & variable.isin(["parks_output_target_yi", "parks_output_yi"])) | (
-        level.isin(["park", "sector", "park_sector"]) & (variable == "output_yi"))  # SERIES_FILTERS
-    ts = ts[keep].assign(level=level[keep], id=ts["id"][keep].astype(str), variable=variable[keep])
+    ts = ts[matching(ts, SERIES_FILTERS)]
+    ts = ts.assign(**{c: ts[c].astype(str) for c in ("level", "id", "variable")})
     if (ts["variable"] == "parks_output_target_yi").any():  # the quantity the target reads (older results: industrial output)
         ts = ts[ts["variable"] != "parks_output_yi"]
     ts = ts.assign(date=pd.to_datetime(ts["date"]))  # datetime64 (older results: date objects)

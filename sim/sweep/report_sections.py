@@ -13,7 +13,7 @@ from sim.simulate import margin_words
 from sim.sweep import figures
 from sim.sweep.provenance import DIRTY, commit_counts, is_dirty, job_command, last_invocation_axes, package_versions, read_multirun, recorded_commit
 from sim.sweep.report_html import E, figure_html, job_header, note, table, td, yi
-from sim.sweep.report_jobs import Job, park_names, pretty, relative_paths, sort_key, target_settings
+from sim.sweep.report_jobs import Job, cluster_labels, park_names, pretty, relative_paths, sort_key, target_settings
 from sim.targets import NAMES as TARGETS
 from sim.targets import wilson
 
@@ -199,9 +199,8 @@ def clusters_section(jobs, figures_dir) -> str:
     s = target_settings(done[0].config)
     ecos = list(ECOSYSTEMS)
     series = [(j.label, *(j.clusters.reindex(ecos)[c].to_numpy() for c in ("p50", "p10", "p90"))) for j in done]
-    where = "city-wide" if s["scope"] == "city" else "in the parks"
-    lines = [(s["c1000"], f"{s['c1000']:,.0f}亿 (千亿级)"), (s["c10000"], f"{s['c10000']:,.0f}亿 (万亿级)")]
-    png = figures.cluster_bars(ecos, series, lines, f"above-scale output in {s['year']} (亿元/yr, {where})", figures_dir)
+    where, lines, ylabel = cluster_labels(s)
+    png = figures.cluster_bars(ecos, series, lines, ylabel, figures_dir)
     rows = []
     for j in done:
         c = j.clusters.reindex(ecos)
