@@ -34,7 +34,6 @@ import multiprocessing
 import shlex
 import sys
 import time
-import typing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -59,13 +58,11 @@ RELATIVE = {"attraction_intensity": 1.0}  # lever -> its "off" value (today's ra
 
 
 def numeric_levers() -> list[str]:
-    hints = typing.get_type_hints(Policy)
-    return [f.name for f in dataclasses.fields(Policy) if hints[f.name] is float]
+    return [f.name for f in schema.numeric_levers()]
 
 
 def categorical_levers() -> dict[str, tuple[str, ...]]:
-    hints = typing.get_type_hints(Policy)
-    return {f.name: getattr(schema, f.name.upper() + "S") for f in dataclasses.fields(Policy) if hints[f.name] is str}
+    return {f.name: f.metadata["choices"] for f in schema.categorical_levers()}
 
 
 def with_lever(cfg: Config, name: str, value) -> Config:

@@ -81,9 +81,10 @@ class Park(mesa.Agent):
 class Government(mesa.Agent):
     """The city government: applies the policy levers at the start of every step."""
 
-    def __init__(self, model, policy):
-        super().__init__(model)
-        self.policy = policy
+    @property
+    def policy(self):
+        """The levers in this step's year (`Model.policy`; a schedule's value of the year)."""
+        return self.model.policy
 
     def step(self) -> None:
         m = self.model
@@ -101,10 +102,15 @@ class Government(mesa.Agent):
         m, pol, par = self.model, self.policy, self.model.params
         loc = m.loc
         new = space.allocate_new_space(pol.factory_space_m2_per_year * m.dt, pol.space_allocation, loc.unmet_space, loc.stock_m2, loc.is_park)
-        loc.cleared_mu += self.make_room(pol.land_renovation_mu_per_year * m.dt)
+        freed = self.make_room(pol.land_renovation_mu_per_year * m.dt)
+        loc.cleared_mu += freed
         rebuilt_mu = loc.cleared_mu * min(m.dt / par.renovation_lag_years, 1.0)
         loc.cleared_mu -= rebuilt_mu
-        added = new + space.rebuilt_floor(rebuilt_mu, par.new_plot_ratio) + par.background_space_growth * m.dt * loc.stock_m2
+        rebuilt = space.rebuilt_floor(rebuilt_mu, par.new_plot_ratio)
+        added = new + rebuilt + par.background_space_growth * m.dt * loc.stock_m2
+        m.flows["programme_space_m2"] += new.sum()  # what the levers cost (sim/costs.py)
+        m.flows["renovated_mu"] += freed.sum()
+        m.flows["rebuilt_space_m2"] += rebuilt.sum()
         loc.stock_m2 += added
         loc.land_mu += par.land_supply_rate * m.dt * m._land_2022
         loc.fai_construction = added * par.construction_cost_yuan_m2 / 1e8 / m.dt  # 亿/yr
@@ -170,12 +176,14 @@ class Government(mesa.Agent):
         m, pol, par = self.model, self.policy, self.model.params
         workforce = skilled.sum() + m.loc.pool.sum()  # skilled workers employed or seeking
         arriving = (par.talent_natural_inflow * workforce + pol.talent_inflow_per_year) * m.dt
+        m.flows["recruits"] += pol.talent_inflow_per_year * m.dt
         m.loc.pool = m.loc.pool + talent.settle(arriving, skilled)
         m.talent_arrived += arriving
 
     def spend_fund(self, live: np.ndarray, skilled: np.ndarray) -> None:
         m, pol, par = self.model, self.policy, self.model.params
         loc, firms = m.loc, m.firms
+        m.flows["fund_yi"] += pol.fund_yi_per_year * m.dt
         grants = fund.platform_grants(pol.fund_yi_per_year * pol.fund_platform_share * m.dt, loc.platforms, loc.is_park)
         loc.platform_grant += grants
         built = np.floor(loc.platform_grant / par.platform_cost_yi)

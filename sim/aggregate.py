@@ -46,6 +46,7 @@ from .exogenous import price_index, services_revenue
 from .growth import sector_drift
 from .population import cell_output, pareto_quantile
 from .space import allocate_new_space, land_of, rebuilt_floor
+from .schedules import in_year
 
 
 def below_scale_share(cfg: Config) -> float:
@@ -72,7 +73,7 @@ def run(cfg: Config) -> dict:
     `leading`, `location_ids`; in targets.year (yearly means, as sim.targets reads them)
     `parks_output_yi` (2022 prices), `fai_growth` (own 2022 base), `leading_share` (declared).
     """
-    cal, par, pol = cfg.calibration, cfg.params, cfg.policy
+    cal, par = cfg.calibration, cfg.params
     dt, n = DT, STEPS_PER_YEAR * (cfg.horizon_year - cal.base_year)
     specs = [*cal.parks, cal.outside]
     is_park, o = np.array([p.id != OUTSIDE for p in specs]), len(cal.parks)  # o: the row of `outside`
@@ -93,6 +94,7 @@ def run(cfg: Config) -> dict:
     construction[0] = par.background_space_growth * stock * cost
 
     for t in range(1, T):
+        pol = in_year(cfg.policy, cal.base_year + (t + 11) // 12)  # a schedule's value in this month's year
         trend = np.exp(-par.space_intensity_decline * t * dt)
         new = allocate_new_space(pol.factory_space_m2_per_year * dt, pol.space_allocation, unmet, stock, is_park)
         held = F.sum(1)

@@ -63,7 +63,8 @@ class Result:
     frame: one row per target (name, met_fraction, ci_lo, ci_hi, median, threshold,
     median_margin, unit, description); timeseries: the long table of timeseries.parquet
     (replication, date, level, id, variable, value; README's results contract); config:
-    the Config run; raw: the targets.json content."""
+    the Config run; raw: the targets.json content; cost_yi and cost: the policy's public
+    cost over the plan period, in total and by lever (亿元)."""
 
     targets: dict[str, TargetResult]
     frame: "pd.DataFrame" = field(repr=False)
@@ -73,11 +74,21 @@ class Result:
     targets_seeds: dict[str, TargetResult] | None = field(default=None, repr=False)
 
     @property
+    def cost_yi(self) -> float:
+        """The policy's public cost over the plan period, 亿元 (median over the replications; sim/costs.py)."""
+        return float(self.raw["cost"]["total_yi"])
+
+    @property
+    def cost(self) -> dict[str, float]:
+        """The cost by lever, 亿元 (factory_space, land_renovation, talent, fund, attraction)."""
+        return dict(self.raw["cost"]["by_lever_yi"])
+
+    @property
     def outcomes(self) -> dict[str, float]:
         """A flat dict of numbers, as exploratory-modelling tools take outcomes: per target
         `NAME_met_fraction`, `NAME_ci_lo`, `NAME_ci_hi`, `NAME_median`, `NAME_median_margin`
-        (NaN where a margin is undefined)."""
-        out: dict[str, float] = {}
+        (NaN where a margin is undefined); `cost_yi` and `cost_LEVER_yi`, the public cost."""
+        out: dict[str, float] = {"cost_yi": self.cost_yi, **{f"cost_{k}_yi": v for k, v in self.cost.items()}}
         for name, t in self.targets.items():
             margin = float("nan") if t.median_margin is None else float(t.median_margin)
             out.update({f"{name}_met_fraction": t.met_fraction, f"{name}_ci_lo": t.ci95[0], f"{name}_ci_hi": t.ci95[1],

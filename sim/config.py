@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .params import Params, choice, locked, number, param  # re-exported: `from sim.config import Params`
+from .params import Params, Schedule, choice, lever, locked, number, param  # re-exported: `from sim.config import Params`
 
 SECTORS: tuple[str, ...] = (
     "smart_iot",
@@ -81,21 +81,41 @@ def hard_range(f: dataclasses.Field) -> tuple[float, float]:
 class Policy:
     """The levers the Government agent applies each step. Units are in the names; each
     number's metadata gives its plausible range (for sweeps and a policy search; levers are
-    not drawn under uncertainty=parameters), hard limits and source."""
+    not drawn under uncertainty=parameters), hard limits and source. A numeric lever is a
+    number or a schedule by year, {2023: 2e6, 2024: 4e6} (sim/schedules.py); the Model
+    applies the value of each month's year."""
 
-    fund_yi_per_year: float = number(2.0, "亿/yr", 0.0, 10.0, "杭政函〔2023〕13号 names a 2亿 special fund without saying over what period; ASSUMPTION: 2亿 per year (the generous reading). Range for sweeps: 0-10", hard=(0.0, 1e5))
+    fund_yi_per_year: Schedule = lever(2.0, "亿/yr", 0.0, 10.0, "杭政函〔2023〕13号 names a 2亿 special fund without saying over what period; ASSUMPTION: 2亿 per year (the generous reading). Range for sweeps: 0-10", hard=(0.0, 1e5))
     fund_allocation: str = choice("uniform", FUND_ALLOCATIONS)
     # share of the fund spent on S&T platforms (the rest subsidises firms' R&D)
-    fund_platform_share: float = number(0.5, "share", 0.0, 1.0, "ASSUMPTION 0.5, range 0-1: the plan names both uses, not the split", share=True)
-    factory_space_m2_per_year: float = number(4.0e6, "m²/yr", 0.0, 8.0e6, "plan: >= 400万 m² standard factory space a year; ASSUMPTION: range 0-8e6 (up to twice the plan, as experiments/sensitivity.py and the space_talent_grid experiment)", hard=(0.0, 1e9))
-    land_renovation_mu_per_year: float = number(1.0e4, "亩/yr", 0.0, 2.0e4, "plan: >= 10,000 亩 inefficient land a year; ASSUMPTION: range 0-2e4 (up to twice the plan, as experiments/sensitivity.py)", hard=(0.0, 1e7))
+    fund_platform_share: Schedule = lever(0.5, "share", 0.0, 1.0, "ASSUMPTION 0.5, range 0-1: the plan names both uses, not the split", share=True)
+    factory_space_m2_per_year: Schedule = lever(4.0e6, "m²/yr", 0.0, 8.0e6, "plan: >= 400万 m² standard factory space a year; ASSUMPTION: range 0-8e6 (up to twice the plan, as experiments/sensitivity.py and the space_talent_grid experiment)", hard=(0.0, 1e9))
+    land_renovation_mu_per_year: Schedule = lever(1.0e4, "亩/yr", 0.0, 2.0e4, "plan: >= 10,000 亩 inefficient land a year; ASSUMPTION: range 0-2e4 (up to twice the plan, as experiments/sensitivity.py)", hard=(0.0, 1e7))
     space_allocation: str = choice("demand", SPACE_ALLOCATIONS)  # demand (to unmet floor-space demand) | stock
     # skilled workers recruited by the talent programme, on top of the natural inflow
-    talent_inflow_per_year: float = number(10_000.0, "workers/yr", 0.0, 50_000.0, "ASSUMPTION: the plan names global recruitment without a number. Range 0-50,000", hard=(0.0, 1e8))
+    talent_inflow_per_year: Schedule = lever(10_000.0, "workers/yr", 0.0, 50_000.0, "ASSUMPTION: the plan names global recruitment without a number. Range 0-50,000", hard=(0.0, 1e8))
     # entry rate relative to today's (1 = today's)
-    attraction_intensity: float = number(1.2, "x today's entry rate", 1.0, 2.0, "ASSUMPTION: the city-wide attraction map and joint attraction raise it by 20% in the baseline. Range 1-2", hard=(0.0, 10.0))
-    attraction_steering: float = number(1.0, "share", 0.0, 1.0, "weight of the plan's \"one park, one leading industry\" steering of entrants (0 = none, 1 = full)", share=True)
+    attraction_intensity: Schedule = lever(1.2, "x today's entry rate", 1.0, 2.0, "ASSUMPTION: the city-wide attraction map and joint attraction raise it by 20% in the baseline. Range 1-2", hard=(0.0, 10.0))
+    attraction_steering: Schedule = lever(1.0, "share", 0.0, 1.0, "weight of the plan's \"one park, one leading industry\" steering of entrants (0 = none, 1 = full)", share=True)
     relocation_rule: str = choice("coordinated", RELOCATION_RULES)
+
+    def __post_init__(self) -> None:
+        # a number as a float, a schedule as {int year: float} (OmegaConf and YAML give ints
+        # for 10000 and may give string keys); anything else is left for `validate` to refuse
+        from .schedules import normalised
+
+        for f in numeric_levers():
+            object.__setattr__(self, f.name, normalised(getattr(self, f.name)))
+
+
+def numeric_levers() -> list[dataclasses.Field]:
+    """The Policy fields that are numbers or schedules (declared with `lever`)."""
+    return [f for f in dataclasses.fields(Policy) if f.metadata.get("schedule")]
+
+
+def categorical_levers() -> list[dataclasses.Field]:
+    """The Policy fields that are a choice among named options."""
+    return [f for f in dataclasses.fields(Policy) if "choices" in f.metadata]
 
 
 @locked
@@ -185,6 +205,22 @@ class Targets:
 
 @locked
 @dataclass
+class Costs:
+    """What the levers cost the city, in unit costs (sim/costs.py; docs/ODD.md 7.16). Most
+    are not published for Hangzhou: each is a source or an ASSUMPTION with a plausible range,
+    and a run reports its cost at the range's ends too. The fund costs what is appropriated;
+    the steering of entrants, the space allocation and the relocation rule are
+    administrative, costed at zero. Not drawn under uncertainty=parameters."""
+
+    # programme floor space, and the standard factory space rebuilt on renovated land
+    factory_space_yuan_m2: float = number(2000.0, "元/m²", 800.0, 2500.0, "the city's outlay per m² of standard factory space if its platforms build it: about 2,000 (新昌), 2,250 (乐清), 2,390 all-in (平阳) 元/m² in other Zhejiang cities (绍兴日报 2022-11-29; 浙江日报 2015-06-25; 2019-04-17); Hangzhou's not found. ASSUMPTION range: 800 (the city subsidises fit-out only, as 萧山's 800元/m² for 10亿+ projects, 萧委〔2023〕4号) to 2,500")
+    renovation_yuan_mu: float = number(1.0e6, "元/亩", 3.0e5, 1.5e6, "ASSUMPTION: buying back and preparing 1 亩 of inefficient land, resale not counted; 新昌's buy-back fund spent about 141万元/亩 (6亿 for 425亩, partly recovered by leasing back; 绍兴日报 2022-11-29); Hangzhou's not found. Range 30万-150万")
+    talent_yuan_per_recruit: float = number(5.0e4, "元 per recruit", 1.0e4, 2.0e5, "ASSUMPTION: graduates' living allowances 1万 (本科), 3万 (硕士), 5-10万 (博士) and a rent subsidy of 1万 a year (住浙网 2021-02-03), a few high-level recruits at 100-800万; range 1万-20万 per recruit")
+    attraction_subsidy_share: float = number(0.1, "share of attracted investment", 0.0, 0.2, "ASSUMPTION: subsidies of 10-20% of equipment spending (新制造业计划, 2022-04-20; 萧委〔2023〕4号: up to 20% for 10亿+ projects) on the investment attraction adds above today's rate; range 0-0.2", share=True)
+
+
+@locked
+@dataclass
 class Config:
     """Everything one run needs. `python run.py` composes it from configs/."""
 
@@ -209,6 +245,7 @@ class Config:
     params: Params = field(default_factory=Params)
     calibration: Calibration = field(default_factory=Calibration)
     targets: Targets = field(default_factory=Targets)
+    costs: Costs = field(default_factory=Costs)
 
 
 # --------------------------------------------------------------------------------------

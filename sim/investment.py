@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import production, projects, relocation, space
+from . import costs, production, projects, relocation, space
 from .config import SECTORS
 from .markets import fill_in_order
 
@@ -114,6 +114,7 @@ class Investment:
         self.projects.add(sector=sec[ok], location=dest[ok], size_yi=size[ok], months=np.full(ok.sum(), months), left=np.full(ok.sum(), months), pick=pick)
         self.flows["projects"] += self.weight * ok.sum()
         self.flows["large_projects"] += self.weight * np.sum(size[ok] >= 10.0)
+        self.flows["attracted_investment_yi"] += costs.attracted_share(pol.attraction_intensity) * self.weight * size[ok].sum()
 
     def complete_projects(self, done: dict) -> None:
         """Completed projects produce: an expansion adds its capacity, plant and equipment to

@@ -13,14 +13,14 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from .config import CONFIG_DIR, Calibration, Config, ConfigError, Params, Policy, Targets
+from .config import CONFIG_DIR, Calibration, Config, ConfigError, Costs, Params, Policy, Targets
 from .params import close_matches
 
-GROUPS: tuple[str, ...] = ("policy", "params", "calibration", "targets")
+GROUPS: tuple[str, ...] = ("policy", "params", "calibration", "targets", "costs")
 
 
 def _group_classes() -> dict[str, type]:
-    return {"policy": Policy, "params": Params, "calibration": Calibration, "targets": Targets}
+    return {"policy": Policy, "params": Params, "calibration": Calibration, "targets": Targets, "costs": Costs}
 
 
 @functools.cache

@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 from scipy.special import ndtri
 
-from . import demography, growth, production, projects, relocation, renovation, space, talent
+from . import costs, demography, growth, production, projects, relocation, renovation, space, talent
 from .agents import Firm, Government, Park
 from .config import OUTSIDE, SECTORS, Config, ConfigError, apply_settings, load_config
 from .params import DT, STEPS_PER_YEAR
@@ -21,7 +21,8 @@ from .initial import InitialState
 from .reporters import REPORTERS
 from .investment import Investment
 from .projects import ProjectBook
-from .results import Recorder
+from .results import FLOW_KEYS, Recorder
+from .schedules import in_year
 from .markets import fill_in_order, match, ration
 from .streams import Streams
 from .validation import validate
@@ -83,8 +84,9 @@ class Model(InitialState, Investment, mesa.Model):
         validate(config)
         entropy = (int(config.seed), int(replication))
         super().__init__(rng=int(np.random.SeedSequence(entropy).generate_state(1)[0]))
-        self.config, self.params, self.policy = config, config.params, config.policy
+        self.config, self.params = config, config.params
         self.cal = config.calibration
+        self.policy = in_year(config.policy, self.cal.base_year + 1)  # this year's levers: set each step
         self.streams = Streams(entropy)
         self.dt = DT
         self.n_steps = STEPS_PER_YEAR * (config.horizon_year - self.cal.base_year)
@@ -95,8 +97,8 @@ class Model(InitialState, Investment, mesa.Model):
         self._build_locations(specs)
         self._build_firms()
         self.parks = [Park(self, j, spec) for j, spec in enumerate(self.cal.parks)]
-        self.government = Government(self, self.policy)
-        self.flows = dict(entries=0.0, exits=0.0, moves=0.0, up=0.0, down=0.0, projects=0.0, large_projects=0.0, completed=0.0, cleared=0.0)
+        self.government = Government(self)
+        self.flows = dict.fromkeys(FLOW_KEYS, 0.0)
         self.talent_arrived = 0.0  # skilled workers arrived since the start (the flows balance test)
         self.totals = dict(start=self.weight * self.firms.live().size, entries=0.0, exits=0.0, moves=0.0)
         self._refresh_aggregates(first=True)
@@ -176,6 +178,7 @@ class Model(InitialState, Investment, mesa.Model):
         """One month, in the ODD's order."""
         for k in self.flows:
             self.flows[k] = 0.0
+        self.policy = in_year(self.config.policy, self.dates[self.steps].year)  # a schedule's value this month
         self.government.step()  # 1. levers: floor space, talent, fund, platforms
         fai_ls = self.firms_act()  # 2.-7. the firms' rules
         fai_ls += self.enter()  # 8. entry (investment attraction)
@@ -379,6 +382,7 @@ class Model(InitialState, Investment, mesa.Model):
         sec, y, dest, skilled, intensity = sec[staffed], y[staffed], dest[staffed], skilled[staffed], intensity[staffed]
         self.add_firms(sec, dest, y, intensity * self.space_trend() * y, intensity, par.capital_output * y, skilled)
         np.add.at(fai, (dest, sec), self.weight * par.capital_output * y / self.dt)
+        self.flows["attracted_investment_yi"] += costs.attracted_share(pol.attraction_intensity) * self.weight * par.capital_output * y.sum()
         return fai
 
     def update_status(self) -> None:

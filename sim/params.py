@@ -26,11 +26,12 @@ PER_STEP_MAX = 1.0 / DT
 
 def number(default: float, unit: str = "-", lo: float | None = None, hi: float | None = None, source: str = "",
            hard: tuple[float, float] | None = None, *, per_step: bool = False, share: bool = False,
-           open_hi: bool = False, drawn: bool = False) -> Any:
+           open_hi: bool = False, drawn: bool = False, schedule: bool = False) -> Any:
     """A number a user can set: default, unit, plausible range [lo, hi] (if given), source
     and `hard` limits (default: [0, inf), or [lo, inf) when lo < 0; [0, 1] for a `share`
     or probability; the top capped at 1 / DT for a `per_step` rate). `open_hi`: the top
-    limit is excluded. `drawn`: uncertain, drawn from [lo, hi] (use `param`)."""
+    limit is excluded. `drawn`: uncertain, drawn from [lo, hi] (use `param`). `schedule`: a
+    lever, a number or a schedule {year: number} (use `lever`; sim/schedules.py)."""
     if hard is None:
         hard = (0.0, 1.0) if share else (lo if lo is not None and lo < 0 else 0.0, math.inf)
     if per_step:
@@ -38,7 +39,7 @@ def number(default: float, unit: str = "-", lo: float | None = None, hi: float |
     meta: dict[str, Any] = {"unit": unit, "source": source, "hard": hard}
     if lo is not None:
         meta["range"] = (lo, hi)
-    for key, flag in (("per_step", per_step), ("share", share), ("open_hi", open_hi), ("drawn", drawn)):
+    for key, flag in (("per_step", per_step), ("share", share), ("open_hi", open_hi), ("drawn", drawn), ("schedule", schedule)):
         if flag:
             meta[key] = True
     return field(default=default, metadata=meta)
@@ -47,6 +48,18 @@ def number(default: float, unit: str = "-", lo: float | None = None, hi: float |
 def param(default: float, unit: str, lo: float, hi: float, source: str, hard: tuple[float, float] | None = None, **flags: bool) -> Any:
     """An uncertain number: `uncertainty=parameters` draws it from its plausible range."""
     return number(default, unit, lo, hi, source, hard, drawn=True, **flags)
+
+
+# A numeric lever's type: a number, or a schedule {year: number} (sim/schedules.py). OmegaConf
+# cannot type a union of a float and a dict, so the schema types it Any and `validate`
+# checks it against the field's metadata, as every other value.
+Schedule = Any
+
+
+def lever(default: float, unit: str, lo: float, hi: float, source: str, hard: tuple[float, float] | None = None, **flags: bool) -> Any:
+    """A numeric policy lever: a number, or a schedule {year: number} (sim/schedules.py);
+    plausible range [lo, hi] (what a sweep or a policy search varies), not drawn."""
+    return number(default, unit, lo, hi, source, hard, schedule=True, **flags)
 
 
 def choice(default: Any, choices: tuple[str, ...]) -> Any:

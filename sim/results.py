@@ -28,8 +28,10 @@ from .targets import parks_output_series
 
 CELL_VARS = ("output_yi", "output_all_yi", "firms", "above_scale_firms", "employment", "skilled_employment", "fai_yi")
 LOCATION_VARS = ("floor_space_m2", "vacant_space_m2", "st_platforms", "talent_pool", "construction_fai_yi", "rent_index", "land_for_projects_mu", "inefficient_land_mu")
-FLOW_VARS = ("entries", "exits", "moves", "crossed_up", "crossed_down", "projects_started", "projects_started_10yi", "projects_completed", "firms_cleared")
-FLOW_KEYS = ("entries", "exits", "moves", "up", "down", "projects", "large_projects", "completed", "cleared")  # model.flows
+FLOW_VARS = ("entries", "exits", "moves", "crossed_up", "crossed_down", "projects_started", "projects_started_10yi", "projects_completed", "firms_cleared",
+             "programme_space_m2", "rebuilt_space_m2", "renovated_mu", "recruits", "fund_yi", "attracted_investment_yi")
+FLOW_KEYS = ("entries", "exits", "moves", "up", "down", "projects", "large_projects", "completed", "cleared",
+             "programme_space_m2", "rebuilt_space_m2", "renovated_mu", "recruits", "fund_yi", "attracted_investment_yi")  # model.flows
 
 
 class Recorder:

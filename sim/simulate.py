@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from . import uncertainty
+from . import costs, uncertainty
 from .config import Config
 from .validation import validate
 from .model import Model
@@ -32,20 +32,21 @@ def _progress(cfg: Config, total: int, desc: str = "replications") -> tqdm:
                 dynamic_ncols=True, leave=True)
 
 
-def _replicate(cfg: Config, values: pd.DataFrame, progress: Callable[[], None], results: ResultSet | None) -> list[dict]:
+def _replicate(cfg: Config, values: pd.DataFrame, progress: Callable[[], None], results: ResultSet | None) -> tuple[list[dict], dict]:
     """Run every replication k with the parameter values of row k (its rows streamed to
-    `results`, if given); the targets.json entries."""
-    evaluations, first_years = [], []
+    `results`, if given); the targets.json entries and the policy's cost (sim/costs.py)."""
+    evaluations, first_years, spent = [], [], []
     base = cfg.calibration.base_year
     for k, row in values.iterrows():
         rec = Model(uncertainty.apply(cfg, row), replication=int(k)).run().recorder
         if results is not None:
             results.add_replication(rec.tidy(int(k)))
         evaluations.append(evaluate(rec, cfg.targets, base))
+        spent.append(costs.of_run(rec, cfg))
         if cfg.horizon_year > cfg.targets.year:
             first_years.append(years_met(rec, cfg.targets, base))
         progress()
-    return summarize(evaluations, first_years if first_years else None)
+    return summarize(evaluations, first_years if first_years else None), costs.summarize(spent, cfg)
 
 
 def simulate(cfg: Config, out_dir: Path | None = None, on_progress: Callable[[int, int], None] | None = None) -> dict:
@@ -69,13 +70,13 @@ def simulate(cfg: Config, out_dir: Path | None = None, on_progress: Callable[[in
                 on_progress(next(done), total)
 
         results = stack.enter_context(ResultSet(out_dir)) if out_dir is not None else None
+        targets, cost = _replicate(cfg, values, progress, results)
         result = dict(
             scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications), uncertainty=cfg.uncertainty,
-            target_year=cfg.targets.year, horizon_year=cfg.horizon_year,
-            targets=_replicate(cfg, values, progress, results),
+            target_year=cfg.targets.year, horizon_year=cfg.horizon_year, targets=targets, cost_yi=cost["total_yi"], cost=cost,
         )
         if drawn:
-            result["targets_seeds"] = _replicate(cfg, uncertainty.point(cfg), progress, None)
+            result["targets_seeds"] = _replicate(cfg, uncertainty.point(cfg), progress, None)[0]
         if results is not None:
             results.commit(values.reset_index(), result)
     return result

@@ -67,6 +67,15 @@ def median(values) -> float:
     return float(np.median(np.asarray(values, dtype=float)))
 
 
+def cost_line(cost: dict) -> str:
+    """The policy's public cost over the plan period (targets.json `cost`, sim/costs.py)."""
+    first, last = cost["period"]
+    parts = ", ".join(f"{k.replace('_', ' ')} {v:,.0f}" for k, v in cost["by_lever_yi"].items())
+    lo, hi = cost["range_yi"]
+    return (f"public cost {first}-{last}: {cost['total_yi']:,.0f}亿元 (median; {parts}); {lo:,.0f}-{hi:,.0f}亿元 "
+            "at the ends of the unit costs' ranges (costs.*, ODD 7.16)")
+
+
 def format_table(result: dict, out_dir: Path | None = None) -> str:
     """The terminal table of `result` (targets.json content); with `out_dir`, where the files are."""
     n, year = result["replications"], result["target_year"]
@@ -110,6 +119,8 @@ def format_table(result: dict, out_dir: Path | None = None) -> str:
         for t in result["targets"]:
             hit = [y for y in t["year_met"] if y is not None]
             lines.append(f"  {t['name']}: " + (f"{median(hit):g} in {len(hit)} of {n}" if hit else f"not by {result['horizon_year']}"))
+    if "cost" in result:
+        lines += textwrap.wrap(cost_line(result["cost"]), WIDTH, subsequent_indent="  ")
     if out_dir is not None:
         lines.append(f"results: {out_dir}/ (targets.json, timeseries.parquet, parameters.parquet)")
     return "\n".join(lines)

@@ -10,7 +10,7 @@ import math
 import numbers
 from typing import Any
 
-from .config import ECOSYSTEMS, MAX_YEAR, OUTSIDE, Calibration, Config, ConfigError, uncertain_keys
+from .config import ECOSYSTEMS, MAX_YEAR, OUTSIDE, Calibration, Config, ConfigError, numeric_levers, uncertain_keys
 
 
 def _fail(key: str, value: Any, allowed: str) -> None:
@@ -42,6 +42,12 @@ def _check_field(key: str, f: dataclasses.Field, value: Any) -> None:
             _check_choice(f"{key} key", k, m["keys"])
         for k in m["keys"]:
             _check_range(f"{key}.{k}", value.get(k), *m["hard"])
+    elif m.get("schedule") and isinstance(value, dict):  # a lever's schedule {year: value}
+        if not value:
+            _fail(key, value, "a number, or a schedule {year: value} with at least one year")
+        for year, v in value.items():
+            _check_range(f"{key} year", year, 2001, MAX_YEAR, integer=True)
+            _check_range(f"{key}[{year}]", v, *m["hard"])
     elif "hard" in m:
         _check_range(key, value, *m["hard"], integer=f.type in (int, "int"), open_hi=m.get("open_hi", False))
     if "choices" in m:  # a string, or a list of strings, from a fixed set
@@ -87,6 +93,11 @@ def validate(cfg: Config) -> Config:
         _fail("horizon_year", cfg.horizon_year, f"an integer in [{t.year}, {MAX_YEAR}]")
     if t.year <= base:
         _fail("targets.year", t.year, f"an integer in [{base + 1}, {MAX_YEAR}]")
+    # a lever's schedule starts in the first simulated year (sim/schedules.py)
+    for f in numeric_levers():
+        value = getattr(cfg.policy, f.name)
+        if isinstance(value, dict) and min(value) != base + 1:
+            _fail(f"policy.{f.name}", value, f"a number, or a schedule {{year: value}} whose first year is {base + 1}, the first simulated year (later years hold the last value listed)")
     # a count of named clusters cannot exceed the ecosystems listed ([] = any of the five)
     for key in ("clusters_1000yi", "clusters_10000yi"):
         names = getattr(t, f"{key}_ecosystems")

@@ -9,13 +9,13 @@ import re
 import numpy as np
 import pytest
 
-from sim.config import Calibration, Config, ConfigError, ParkSpec, Params, Policy, Targets, load_config, uncertain_keys
+from sim.config import Calibration, Config, ConfigError, Costs, ParkSpec, Params, Policy, Targets, load_config, uncertain_keys
 from sim.model import Model
 from sim.params import DT, PER_STEP_MAX
 from sim.validation import validate
 
 # schema class -> the dotted prefix of its fields in a Config (a park row: the fourth)
-PREFIX = {Config: "", Policy: "policy.", Params: "params.", Targets: "targets.", Calibration: "calibration.", ParkSpec: "calibration.parks[3]."}
+PREFIX = {Config: "", Policy: "policy.", Costs: "costs.", Params: "params.", Targets: "targets.", Calibration: "calibration.", ParkSpec: "calibration.parks[3]."}
 FREE_TEXT = {(Config, "scenario"), (Config, "sweep_name"), (Calibration, "name"), (ParkSpec, "id"), (ParkSpec, "name_zh"), (ParkSpec, "district")}
 # per-year rates that enter a step as rate x dt, a probability or a share of a stock per month
 PER_STEP = {"jump_rate", "depreciation", "entry_rate", "move_consider_rate", "talent_natural_inflow", "background_space_growth", "land_supply_rate"}
@@ -29,7 +29,7 @@ def base():
 
 
 def numbers(cls):
-    return [f for f in dataclasses.fields(cls) if f.type in ("float", "int")]
+    return [f for f in dataclasses.fields(cls) if f.type in ("float", "int", "Schedule")]
 
 
 def is_share(f):
@@ -63,7 +63,7 @@ def test_every_number_has_limits_every_choice_its_values():
     for cls in PREFIX:
         for f in dataclasses.fields(cls):
             m, where = f.metadata, f"{cls.__name__}.{f.name}"
-            if f.type in ("float", "int"):
+            if f.type in ("float", "int", "Schedule"):
                 lo, hi = m["hard"]
                 assert lo < hi and "unit" in m, where
                 assert isinstance(f.default, (int, float)), where
@@ -183,7 +183,7 @@ def test_numpy_numbers_are_numbers(base):
     for cls in (Policy, Params, Targets):
         group = getattr(cfg, PREFIX[cls][:-1])
         for f in numbers(cls):
-            if f.type == "float":
+            if f.type in ("float", "Schedule"):
                 setattr(group, f.name, np.float64(getattr(group, f.name)))
     cfg.firms_scale = np.float64(0.05)
     cfg.calibration.parks[3].vacancy_2022 = np.float32(0.1)

@@ -298,3 +298,32 @@ def park_dots(parks, base, base_label: str, series, xlabel: str, figures_dir: Pa
     ax.set_axisbelow(True)
     _legend(fig)
     return save(fig, figures_dir, name)
+
+
+@draw
+def frontier(search: dict, figures_dir: Path | None, name: str = "frontier") -> bytes:
+    """The policy search (experiments/search.py's search.json): every candidate's public cost
+    against its P(chosen targets met) with the 95% Wilson interval, the Pareto front, p, the
+    scenario's own policy and the recommended one (at its probability on fresh replications)."""
+    rows, by = search["candidates"], {r["trial"]: r for r in search["candidates"]}
+    fig = new_figure(6.8, 4.0)
+    ax = fig.subplots()
+    ax.errorbar([r["p_met"] for r in rows], [r["cost_yi"] for r in rows],
+                xerr=[[r["p_met"] - r["ci95"][0] for r in rows], [r["ci95"][1] - r["p_met"] for r in rows]],
+                fmt="o", ms=3, color="0.5", ecolor="0.85", lw=0.8, label="candidates (95% interval)")
+    front = [by[i] for i in search["frontier"]]
+    ax.step([r["p_met"] for r in front], [r["cost_yi"] for r in front], where="post", color="C0", lw=1.4, label="frontier")
+    ax.axvline(search["p"], color="#c0392b", ls="--", lw=1, label=f"p = {search['p']:g}")
+    ax.plot(rows[0]["p_met"], rows[0]["cost_yi"], "s", color="C1", label="the scenario's policy")
+    if search.get("recommended"):
+        rec = search["recommended"]
+        ax.plot(rec["fresh"]["p_met"], rec["cost_yi"], "*", ms=13, color="C2", label="recommended (fresh replications)")
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter("{x:,.0f}")
+    targets = search["targets"]
+    ax.set_xlabel(f"P({' and '.join(targets)} met)" if len(targets) <= 2 else f"P(all {len(targets)} targets met: {', '.join(targets)})", fontsize=8)
+    ax.set_ylabel(f"public cost {search['period'][0]}–{search['period'][1]} (亿元)")
+    ax.grid(color="0.9", lw=0.6)
+    _legend(fig)
+    return save(fig, figures_dir, name)

@@ -7,7 +7,8 @@ Writes SWEEP_DIR/report.html (figures embedded as PNG data URIs, the bundled CJK
 .svg. Sections: parks' output fan charts against the target, the scorecard (job x target,
 probability met with its 95% interval), a heatmap for a two-lever grid (`--target`; by
 default the target whose P(met) varies most across the cells), cluster sizes per ecosystem,
-output by park (Chinese names), failed jobs, and provenance (the commit and command each job
+output by park (Chinese names), what it would take (each job's public cost; the policy
+search and the PRIM boxes when search.json or discover.json is in the directory), failed jobs, and provenance (the commit and command each job
 recorded in its job.json, resolved configs, seeds, the builder's package versions). Reads
 summary.parquet and, one job at a time, the few series it needs from each timeseries.parquet,
 so memory stays flat in the number of jobs.
@@ -36,8 +37,9 @@ from sim.sweep.report_html import CSS, font_face, render, safe
 from sim.sweep.report_jobs import label_jobs, load_jobs, read_series, read_summary
 from sim.sweep.report_sections import (
     FIGURES, SECTIONS, clusters_section, failed_section, fan_section, grid_section, parks_section, provenance_section,
-    scorecard_section, target_info,
+    scorecard_section, section, target_info,
 )
+from sim.sweep import report_whatittakes as whatittakes
 from sim.targets import NAMES as TARGETS
 
 __all__ = ["FIGURES", "SECTIONS", "build", "main"]
@@ -70,6 +72,7 @@ def build(sweep_dir: Path, target: str | None = None) -> Path:
         grid_section(jobs, keys, target, info, figures_dir),
         clusters_section(jobs, figures_dir),
         parks_section(jobs, figures_dir),
+        section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs)),
         failed_section(jobs, sweep_dir),
         provenance_section(jobs, sweep_dir),
     ]

@@ -23,10 +23,11 @@ SECTIONS = {
     "grid": "Two-lever grid",
     "clusters": "Cluster sizes by ecosystem",
     "parks": "Output by park",
+    "whatittakes": "What it would take",
     "failed": "Failed jobs",
     "provenance": "Provenance",
 }
-FIGURES = ("fan_chart", "scorecard", "grid_heatmap", "clusters", "parks")
+FIGURES = ("fan_chart", "scorecard", "grid_heatmap", "clusters", "parks")  # and frontier, with a search.json
 
 
 def section(key: str, body: list[str]) -> str:

@@ -1,0 +1,55 @@
+"""Levers as schedules (docs/ODD.md 9.4).
+
+A numeric lever (a `lever` field of sim.config.Policy) is a number, the same every year, or
+a schedule {year: number}: piecewise constant, the value of the latest listed year at or
+before the year in question, so a schedule lists the first simulated year (the base year
++ 1) and holds its last value after its last year. The Model applies, in each monthly step,
+the value of the year the step's month is in (`in_year`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from typing import Any
+
+
+def normalised(value: Any) -> Any:
+    """A number as a float; a schedule as {int year: float} in year order (YAML and
+    OmegaConf give ints for 10000, and a command line may give string keys). A value of
+    another kind is returned as it is, for `sim.validation.validate` to refuse."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, dict):
+        try:
+            items = sorted((int(str(k)), v) for k, v in value.items())
+        except ValueError:
+            return value
+        return {year: normalised(v) for year, v in items}
+    return value
+
+
+def value_in(value: float | dict[int, float], year: int) -> float:
+    """The lever's value in `year`: the number, or the schedule's value of the latest year
+    at or before `year` (its first year's value before it)."""
+    if not isinstance(value, dict):
+        return float(value)
+    listed = [y for y in value if y <= year]
+    return float(value[max(listed)] if listed else value[min(value)])
+
+
+def is_constant(policy: Any) -> bool:
+    """True if no numeric lever of `policy` is a schedule."""
+    from .config import numeric_levers
+
+    return not any(isinstance(getattr(policy, f.name), dict) for f in numeric_levers())
+
+
+def in_year(policy: Any, year: int) -> Any:
+    """A copy of `policy` (a sim.config.Policy) with every numeric lever at its value in
+    `year`: what the Government applies in that year's months."""
+    from .config import numeric_levers
+
+    if is_constant(policy):
+        return policy
+    return dataclasses.replace(policy, **{f.name: value_in(getattr(policy, f.name), year) for f in numeric_levers()})

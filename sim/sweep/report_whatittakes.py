@@ -1,0 +1,122 @@
+"""The report's "What it would take" section: what each job's policy costs the city (the
+summary's cost columns, sim/costs.py), the cheapest policy that meets the targets (a
+search.json written there by `python -m experiments.search --out DIR`) and the conditions
+under which the targets are missed (a discover.json of `python -m experiments.discover DIR`).
+Also the search's own page, search_report(DIR). The words are built here, from the JSON
+files, so the sweep report needs nothing from experiments/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sim.results import atomic_write
+from sim.sweep import figures
+from sim.sweep.report_html import CSS, E, figure_html, font_face, job_header, note, render, safe, table, yi
+
+TITLE = "What it would take"
+LEVER_COSTS = ("factory_space", "land_renovation", "talent", "fund", "attraction")
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def lever_value(value) -> str:
+    return value if isinstance(value, str) else f"{value:,.3g}"
+
+
+def p_text(p: float, ci: list[float], n: int) -> str:
+    return f"{p:.2f} [{ci[0]:.2f}, {ci[1]:.2f}] over {n} replications"
+
+
+def search_lines(s: dict) -> list[str]:
+    """The search in plain sentences (the terminal and the report)."""
+    targets, p = " and ".join(s["targets"]), s["p"]
+    lines = [f"Cheapest policy with P({targets} met) >= {p:g}, public cost {s['period'][0]}-{s['period'][1]} in 亿元: "
+             f"{len(s['candidates'])} candidates over {len(s['levers'])} levers' plausible ranges, {s['replications']} replications "
+             f"({s['n0']} to {s['n_max']} a candidate, common random numbers), uncertainty={s['uncertainty']}, firms_scale={s['firms_scale']:g}, "
+             f"scenario {s['scenario']}."]
+    own = s["candidates"][0]
+    lines.append(f"The scenario's own policy: P(met) {p_text(own['p_met'], own['ci95'], own['n'])}, cost {own['cost_yi']:,.0f}亿元.")
+    rec = s.get("recommended")
+    if rec:
+        f = rec["fresh"]
+        lines.append(f"Recommended (candidate {rec['trial']}): cost {rec['cost_yi']:,.0f}亿元 ("
+                     + ", ".join(f"{k.replace('_', ' ')} {v:,.0f}" for k, v in rec["cost_by_lever_yi"].items()) + "); "
+                     f"P(met) {p_text(rec['search']['p_met'], rec['search']['ci95'], rec['search']['n'])} in the search, "
+                     f"{p_text(f['p_met'], f['ci95'], f['n'])} on fresh replications.")
+        lines.append("Levers: " + ", ".join(f"{k} = {lever_value(v)}" for k, v in rec["levers"].items()) + ".")
+        return lines
+    b = s["best"]
+    failed = [c for c in s.get("fresh_checks", [])]
+    if failed:
+        lines.append(f"{len(failed)} candidate(s) reached p in the search but not on fresh replications ("
+                     + ", ".join(f"candidate {c['trial']}: {c['p_met']:.2f}" for c in failed) + ").")
+    lines.append(f"No policy within the levers' ranges reaches p = {p:g}. The highest P(met) found: {p_text(b['p_met'], b['ci95'], b['n'])} "
+                 f"(candidate {b['trial']}, cost {b['cost_yi']:,.0f}亿元).")
+    binding = ", ".join(f"{t} (P(met) {b['targets'][t]['p_met']:.2f} there, at most {s['best']['highest_p_met_by_target'][t]:.2f} in any candidate; "
+                        f"median {b['targets'][t]['median']:,.3g})" for t in b["binding"])
+    lines.append(f"What binds: {binding or 'the joint probability only'}.")
+    if b["levers_at_range_end"]:
+        lines.append("Levers at the end of their range there: " + ", ".join(f"{k} at its {v} ({lever_value(b['levers'][k])})" for k, v in b["levers_at_range_end"].items()) + ".")
+    return lines
+
+
+def discover_lines(d: dict) -> list[str]:
+    """Scenario discovery's boxes in words, per target."""
+    lines = [f"PRIM on {d['runs']} runs ({d['kind']} {d['source']}; {d['draws']} distinct parameter draws) over {len(d['dimensions'])} dimensions:"]
+    for t in d["targets"]:
+        head = f"{t['name']}: {d['outcome']} in {100 * t['fraction']:.0f}% of the runs"
+        lines.append(head + (f"; {t['note']}." if t["note"] else ":"))
+        lines += [f"  {b['words']}." for b in t["boxes"]]
+    return lines
+
+
+def _cost_table(jobs) -> str:
+    rows = []
+    for j in jobs:
+        r = j.row if j.complete else {}
+        if r.get("cost_yi") is None:
+            continue
+        rows.append([f"<td>{job_header(j)}</td>", *(f'<td class="num">{yi(r.get(c))}</td>' for c in
+                     ["cost_yi", "cost_lo_yi", "cost_hi_yi", *(f"cost_{k}_yi" for k in LEVER_COSTS)])])
+    if not rows:
+        return note("No job recorded a cost (results made before the cost model).")
+    return table(["job", "cost (median)", "low", "high", *(k.replace("_", " ") for k in LEVER_COSTS)], rows, raw=True)
+
+
+def body(directory: Path, figures_dir: Path, jobs=None) -> list[str]:
+    """The section's HTML parts for `directory` (a sweep's, or a search's output)."""
+    parts = []
+    if jobs is not None:
+        parts += [f"<p>{E('Public cost of each job’s policy over the plan period, 亿元: median over the replications, and at the low and high ends of the unit costs’ plausible ranges (costs.*, docs/ODD.md 7.16).')}</p>",
+                  _cost_table(jobs)]
+    search, found = _read(directory / "search.json"), _read(directory / "discover.json")
+    if search:
+        parts += [f"<h3>{E('The cheapest policy that meets the targets')}</h3>", *(f"<p>{E(t)}</p>" for t in search_lines(search))]
+        png = figures.frontier(search, figures_dir)
+        parts.append(figure_html(png, "frontier", "cost against probability of the candidates", "Public cost against P(targets met) of every candidate policy, with the Pareto front."))
+        shown = search.get("recommended") or search["best"]
+        parts.append(table(["lever", "value", "searched range"], [[k, lever_value(v), " – ".join(lever_value(x) for x in search["levers"][k])] for k, v in shown["levers"].items()]))
+    if found:
+        parts += [f"<h3>{E('When the targets are missed anyway (PRIM)')}</h3>",
+                  "<ul>" + "".join(f"<li>{E(t)}</li>" for t in discover_lines(found)) + "</ul>"]
+    if not search and not found:
+        parts.append(note(f"To fill this section: python -m experiments.search ... --out {directory.name}, "
+                          f"and python -m experiments.discover {directory.name} (runs with uncertainty=parameters)."))
+    return parts
+
+
+def search_report(directory: Path) -> Path:
+    """DIR/report.html for a search's output directory: this section alone."""
+    directory = Path(directory)
+    html = "\n".join(body(directory, directory / "figures"))
+    page = render("page.html.j2", title=f"{TITLE}: {directory.resolve().name}", body=safe(html), css=safe(CSS), font_face=safe(font_face()))
+    out = directory / "report.html"
+    data = page.encode("utf-8")
+    atomic_write(out, lambda p: p.write_bytes(data))
+    return out
