@@ -94,6 +94,7 @@ def one_replication(cfg: Config, row: dict, k: int, names: tuple[str, ...]) -> d
     values = {v.name: v for v in evaluate(rec, cfg.targets, cfg.calibration.base_year)}
     cost = costs.of_run(rec, cfg)
     return dict(met={n: bool(values[n].met) for n in names}, value={n: float(values[n].value) for n in names},
+                threshold={n: float(values[n].threshold) for n in names}, unit={n: values[n].unit for n in names},
                 cost=cost["total"], by_lever=cost["by_lever"])
 
 
@@ -140,7 +141,8 @@ def summarize_runs(runs: list[dict], names: tuple[str, ...]) -> dict:
     lo, hi = wilson(joint, n, CONFIDENCE)
     return dict(
         n=n, met=joint, p_met=joint / n, ci95=[lo, hi],
-        targets={t: dict(p_met=sum(r["met"][t] for r in runs) / n, median=float(np.median([r["value"][t] for r in runs]))) for t in names},
+        targets={t: dict(p_met=sum(r["met"][t] for r in runs) / n, median=float(np.median([r["value"][t] for r in runs])),
+                         threshold=runs[0]["threshold"][t], unit=runs[0]["unit"][t]) for t in names},
         cost_yi=float(np.median([r["cost"] for r in runs])),
         cost_by_lever_yi={k: float(np.median([r["by_lever"][k] for r in runs])) for k in costs.LEVERS},
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import ECOSYSTEMS, Policy, load_config
-from .table import margin_words, median, p_cell, shown, unit_of
+from .table import cost_line, margin_words, median, p_cell, shown, unit_of
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class View:
     fan_png: bytes
     clusters_png: bytes
     parks_html: str  # one row per park: Chinese name, id, end-of-base-year and target-year output
-    summary: str  # one line: scenario, replications, uncertainty
+    summary: str  # one line: scenario, replications, uncertainty; the policy's public cost
 
 
 def scorecard_html(result) -> str:
@@ -100,5 +100,6 @@ def view(result) -> View:
     rows = [[td(names[i]), td(i), td(yi(got.parks_base.get(i, math.nan)), "num"), td(yi(got.parks[i]), "num")] for i in ids]
     base = result.config.calibration.base_year
     parks = table([E(h) for h in ("park", "id", f"end-{base} (亿元/yr)", f"{s['year']}, median (亿元/yr)")], rows, raw=True, cls="parks")
-    summary = f"{title}, uncertainty={result.config.uncertainty}, firms_scale={result.config.firms_scale:g}, seed={result.config.seed}"
+    summary = (f"{title}, uncertainty={result.config.uncertainty}, firms_scale={result.config.firms_scale:g}, seed={result.config.seed}; "
+               + cost_line(result.raw["cost"]))
     return View(scorecard_html(result), fan, bars, parks, summary)

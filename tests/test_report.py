@@ -389,3 +389,21 @@ def test_report_renders_chinese_in_a_browser(grid, page, tmp_path):
     parks = page.locator("#parks")
     parks.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "report_parks.png"))  # for a look: pytest --basetemp
+
+
+def test_what_it_would_take_shows_costs_and_the_searches_found_there(scenarios, tmp_path):
+    d = tmp_path / "scenarios"
+    shutil.copytree(scenarios, d)
+    page, _ = build_quietly(d)
+    part = section_html(page, "whatittakes")
+    assert "cost (median)" in part and "land renovation" in part and "python -m experiments.search" in part  # how to fill the rest
+    summary = pd.read_parquet(d / "summary.parquet")
+    base = summary.loc[summary["scenario"] == "baseline"].iloc[0]
+    assert base["cost_yi"] > summary.loc[summary["scenario"] == "no_policy", "cost_yi"].iloc[0] == 0.0  # no levers, no cost
+    assert f"{base['cost_yi']:,.0f}" in part
+    box = dict(coverage=1.0, density=0.67, mass=0.28, n=55, restrictions=[], words="st_coverage is missed in 67% of the runs where params.platform_cost_yi > 0.753")
+    found = dict(source="x", kind="sweep", jobs=2, runs=200, draws=200, outcome="missed", dimensions=["params.platform_cost_yi"],
+                 targets=[dict(name="st_coverage", fraction=0.18, runs=200, note=None, boxes=[box])])
+    (d / "discover.json").write_text(json.dumps(found), encoding="utf-8")
+    page, _ = build_quietly(d)
+    assert "st_coverage is missed in 67% of the runs where params.platform_cost_yi &gt; 0.753" in section_html(page, "whatittakes")

@@ -19,7 +19,7 @@ def test_adaptive_replication_stops_where_the_interval_excludes_p():
 
 
 def test_adaptive_doubles_until_decided():
-    ev = search.Evaluator(lambda levers, k: dict(met={"t": True}, value={"t": 1.0}, cost=1.0, by_lever=dict.fromkeys(search.costs.LEVERS, 0.0)),
+    ev = search.Evaluator(lambda levers, k: dict(met={"t": True}, value={"t": 1.0}, threshold={"t": 1.0}, unit={"t": "-"}, cost=1.0, by_lever=dict.fromkeys(search.costs.LEVERS, 0.0)),
                           ThreadPoolExecutor(1), names=("t",))
     search.adaptive(ev, {0: {}}, 0.8, 4, 64)
     assert len(ev.runs[0]) == 16  # 4: [0.51, 1], 8: [0.68, 1], 16: [0.81, 1] excludes 0.8
@@ -36,7 +36,7 @@ def toy(levers: dict, k: int) -> dict:
     cheapest policy with P >= 0.8 is x just above 8, y = 0."""
     u = (k * 37 % 64 + 0.5) / 64
     met = levers["x"] / 10 > u
-    return dict(met={"t": met}, value={"t": levers["x"]}, cost=levers["x"] + levers["y"],
+    return dict(met={"t": met}, value={"t": levers["x"]}, threshold={"t": 8.0}, unit={"t": "-"}, cost=levers["x"] + levers["y"],
                 by_lever=dict(factory_space=levers["x"], land_renovation=levers["y"], talent=0.0, fund=0.0, attraction=0.0))
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sim.results import atomic_write
 from sim.sweep import figures
+from sim.table import shown, unit_of
 from sim.sweep.report_html import CSS, E, figure_html, font_face, job_header, note, render, safe, table, yi
 
 TITLE = "What it would take"
@@ -27,6 +28,11 @@ def _read(path: Path) -> dict | None:
 
 def lever_value(value) -> str:
     return value if isinstance(value, str) else f"{value:,.3g}"
+
+
+def value_text(t: dict) -> str:
+    """A target's median against its threshold, in its unit as the terminal table shows it."""
+    return f"{shown(t['median'], t['unit'])} against {shown(t['threshold'], t['unit'])} {unit_of(t['unit'])}"
 
 
 def p_text(p: float, ci: list[float], n: int) -> str:
@@ -58,8 +64,8 @@ def search_lines(s: dict) -> list[str]:
                      + ", ".join(f"candidate {c['trial']}: {c['p_met']:.2f}" for c in failed) + ").")
     lines.append(f"No policy within the levers' ranges reaches p = {p:g}. The highest P(met) found: {p_text(b['p_met'], b['ci95'], b['n'])} "
                  f"(candidate {b['trial']}, cost {b['cost_yi']:,.0f}亿元).")
-    binding = ", ".join(f"{t} (P(met) {b['targets'][t]['p_met']:.2f} there, at most {s['best']['highest_p_met_by_target'][t]:.2f} in any candidate; "
-                        f"median {b['targets'][t]['median']:,.3g})" for t in b["binding"])
+    binding = "; ".join(f"{t} (P(met) {b['targets'][t]['p_met']:.2f} there, at most {s['best']['highest_p_met_by_target'][t]:.2f} in any "
+                        f"candidate; median {value_text(b['targets'][t])})" for t in b["binding"])
     lines.append(f"What binds: {binding or 'the joint probability only'}.")
     if b["levers_at_range_end"]:
         lines.append("Levers at the end of their range there: " + ", ".join(f"{k} at its {v} ({lever_value(b['levers'][k])})" for k, v in b["levers_at_range_end"].items()) + ".")
