@@ -12,7 +12,7 @@ each replication draws the uncertain parameters). The optimiser is Optuna's TPE 
 constraints (c = p - P(met), feasible when <= 0, one c for the joint probability and one per
 target), asked and told in batches of --workers candidates, seeded: the same command gives the
 same search.json. The scenario's own policy and every lever at its most generous end are tried
-first. The default targets are those the scenario's own policy meets with probability below p.
+first, with --n-max replications (the references for what binds). The default targets are those the scenario's own policy meets with probability below p.
 
 Each candidate is run with common random numbers: replication k has the same parameter draw
 and random streams for every candidate, so candidates differ by their levers, not by luck.
@@ -148,10 +148,10 @@ def summarize_runs(runs: list[dict], names: tuple[str, ...]) -> dict:
     )
 
 
-def adaptive(ev: Evaluator, batch: dict[int, dict], p: float, n0: int, n_max: int) -> None:
-    """Run each candidate of `batch` (i -> levers) n0 times, then double the undecided ones
-    (`replications_needed`) until every one is decided or at n_max."""
-    wanted = {i: (levers, n0) for i, levers in batch.items()}
+def adaptive(ev: Evaluator, batch: dict[int, dict], p: float, n0: int, n_max: int, full: frozenset[int] = frozenset()) -> None:
+    """Run each candidate of `batch` (i -> levers) n0 times (those in `full`, n_max times),
+    then double the undecided ones (`replications_needed`) until every one is decided or at n_max."""
+    wanted = {i: (levers, n_max if i in full else n0) for i, levers in batch.items()}
     while wanted:
         ev.extend(wanted)
         nxt = {}
@@ -194,7 +194,7 @@ def optimise(ev: Evaluator, numeric: dict[str, tuple[float, float]], choices: di
         batch = [study.ask() for _ in range(min(batch_size, trials - len(records)))]
         chosen = {t.number: {**{k: t.suggest_float(k, lo, hi) for k, (lo, hi) in numeric.items()},
                              **{k: t.suggest_categorical(k, list(v)) for k, v in choices.items()}} for t in batch}
-        adaptive(ev, chosen, p, n0, n_max)
+        adaptive(ev, chosen, p, n0, n_max, full=frozenset({0, 1}))  # the two references in full: what binds reads them
         for t in batch:
             s = ev.summary(t.number)
             t.set_constraint("joint", p - s["p_met"])  # feasible when <= 0; one per target too, a gradient to follow

@@ -46,8 +46,9 @@ def search_lines(s: dict) -> list[str]:
              f"{len(s['candidates'])} candidates over {len(s['levers'])} levers' plausible ranges, {s['replications']} replications "
              f"({s['n0']} to {s['n_max']} a candidate, common random numbers), uncertainty={s['uncertainty']}, firms_scale={s['firms_scale']:g}, "
              f"scenario {s['scenario']}."]
-    own = s["candidates"][0]
-    lines.append(f"The scenario's own policy: P(met) {p_text(own['p_met'], own['ci95'], own['n'])}, cost {own['cost_yi']:,.0f}亿元.")
+    for c, what in zip(s["candidates"][:2], ("The scenario's own policy", "Every numeric lever at the top of its range")):
+        each = "; ".join(f"{t} {x['p_met']:.2f} (median {value_text(x)})" for t, x in c["targets"].items())
+        lines.append(f"{what}: P(met) {p_text(c['p_met'], c['ci95'], c['n'])}, cost {c['cost_yi']:,.0f}亿元; each target: {each}.")
     rec = s.get("recommended")
     if rec:
         f = rec["fresh"]
