@@ -36,6 +36,7 @@ import dataclasses
 import functools
 import math
 import multiprocessing
+import resource
 import shlex
 import sys
 import time
@@ -290,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"{name} must be at least {lo}")
     if not 0.0 < a.p < 1.0:
         ap.error("--p must be in (0, 1)")
-    start, cpu = time.time(), time.process_time()
+    start, cpu, children = time.time(), time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         cfg = compose(*a.overrides, "progress=false")
         names = None
@@ -306,7 +307,10 @@ def main(argv: list[str] | None = None) -> int:
         exit_on_user_error(e)
     result["command"] = shlex.join(["python", "-m", "experiments.search", *(argv if argv is not None else sys.argv[1:])])
     write_json(out / "search.json", result)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's processes, once they have exited
+    workers_cpu = used.ru_utime + used.ru_stime - children.ru_utime - children.ru_stime
     write_json(out / "timing.json", dict(wall_seconds=round(time.time() - start, 1), main_cpu_seconds=round(time.process_time() - cpu, 1),
+                                         workers_cpu_seconds=round(workers_cpu, 1),
                                          workers=a.workers, replications=result["replications"] + a.fresh * len(result["fresh_checks"])))
     whatittakes.search_report(out)  # and figures/frontier.png
     print("\n".join(whatittakes.search_lines(result)) + f"\n\nwrote {out}/search.json, timing.json, report.html, figures/frontier.png")
