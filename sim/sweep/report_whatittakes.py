@@ -30,6 +30,11 @@ def lever_value(value) -> str:
     return value if isinstance(value, str) else f"{value:,.3g}"
 
 
+def searched(values: list) -> str:
+    """A numeric lever's range 'lo – hi', a choice's options 'a | b | c'."""
+    return " | ".join(values) if isinstance(values[0], str) else " – ".join(lever_value(x) for x in values)
+
+
 def value_text(t: dict) -> str:
     """A target's median against its threshold, in its unit as the terminal table shows it."""
     return f"{shown(t['median'], t['unit'])} against {shown(t['threshold'], t['unit'])} {unit_of(t['unit'])}"
@@ -107,8 +112,10 @@ def body(directory: Path, figures_dir: Path, jobs=None) -> list[str]:
         parts += [f"<h3>{E('The cheapest policy that meets the targets')}</h3>", *(f"<p>{E(t)}</p>" for t in search_lines(search))]
         png = figures.frontier(search, figures_dir)
         parts.append(figure_html(png, "frontier", "cost against probability of the candidates", "Public cost against P(targets met) of every candidate policy, with the Pareto front."))
-        shown = search.get("recommended") or search["best"]
-        parts.append(table(["lever", "value", "searched range"], [[k, lever_value(v), " – ".join(lever_value(x) for x in search["levers"][k])] for k, v in shown["levers"].items()]))
+        chosen = search.get("recommended") or search["best"]
+        what = "the recommended policy" if search.get("recommended") else "the candidate with the highest P(met)"
+        parts += [f"<p>{E(f'The levers of {what} (candidate {chosen['trial']}):')}</p>",
+                  table(["lever", "value", "searched over"], [[k, lever_value(v), searched(search["levers"][k])] for k, v in chosen["levers"].items()])]
     if found:
         parts += [f"<h3>{E('When the targets are missed anyway (PRIM)')}</h3>",
                   "<ul>" + "".join(f"<li>{E(t)}</li>" for t in discover_lines(found)) + "</ul>"]
