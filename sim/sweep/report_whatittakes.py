@@ -117,8 +117,16 @@ def body(directory: Path, figures_dir: Path, jobs=None) -> list[str]:
         parts += [f"<p>{E(f'The levers of {what} (candidate {chosen['trial']}):')}</p>",
                   table(["lever", "value", "searched over"], [[k, lever_value(v), searched(search["levers"][k])] for k, v in chosen["levers"].items()])]
     if found:
-        parts += [f"<h3>{E('When the targets are missed anyway (PRIM)')}</h3>",
-                  "<ul>" + "".join(f"<li>{E(t)}</li>" for t in discover_lines(found)) + "</ul>"]
+        head, *rest = discover_lines(found)
+        items = []  # a target's line, then its boxes (indented lines) as a nested list
+        for line in rest:
+            if line.startswith("  "):
+                items[-1][1].append(line.strip())
+            else:
+                items.append((line, []))
+        parts += [f"<h3>{E('When the targets are missed anyway (PRIM)')}</h3>", f"<p>{E(head)}</p>",
+                  "<ul>" + "".join(f"<li>{E(t)}" + ("<ul>" + "".join(f"<li>{E(b)}</li>" for b in boxes) + "</ul>" if boxes else "") + "</li>"
+                                   for t, boxes in items) + "</ul>"]
     if not search and not found:
         parts.append(note(f"To fill this section: python -m experiments.search ... --out {directory.name}, "
                           f"and python -m experiments.discover {directory.name} (runs with uncertainty=parameters)."))
