@@ -12,16 +12,18 @@ each replication draws the uncertain parameters). The optimiser is Optuna's TPE 
 constraints (c = p - P(met), feasible when <= 0, one c for the joint probability and one per
 target), asked and told in batches of --workers candidates, seeded: the same command gives the
 same search.json. The scenario's own policy and every lever at its most generous end are tried
-first, with --n-max replications (the references for what binds). The default targets are those the scenario's own policy meets with probability below p.
+first, with --n-max replications (the references for what binds). The default targets are
+those the scenario's own policy meets with probability below p.
 
 Each candidate is run with common random numbers: replication k has the same parameter draw
 and random streams for every candidate, so candidates differ by their levers, not by luck.
 Replications are adaptive: --n0 first, doubled while the Wilson 95% interval of P(met) still
-contains p, up to --n-max (`replications_needed`). The recommended policy is the cheapest with
-P(met) >= p in the search; its probability is re-estimated on --fresh replications the search
-never used (the next seed's draws and streams), and if it falls below p the next cheapest is
-tried (up to three). When no candidate reaches p: the highest probability found, each target's
-probability there (the targets that bind) and the levers at the end of their range.
+contains p, up to --n-max (`replications_needed`). The recommended policy is the cheapest
+candidate whose interval lies above p (else the cheapest with P(met) >= p); its probability is
+re-estimated on --fresh replications the search never used (the next seed's draws and
+streams), and if it falls below p the next one in that order is tried (up to three). When no
+candidate reaches p: the highest probability found, each target's probability there (the
+targets that bind) and the levers at the end of their range.
 
 Writes DIR/search.json (no timings: the same command gives the same bytes), DIR/timing.json,
 DIR/figures/frontier.png (cost against P(met), the Pareto front of the candidates) and
@@ -241,7 +243,10 @@ def run_search(cfg: Config, names: tuple[str, ...] | None, p: float, trials: int
 def _conclude(cfg, names, records, p, fresh, n_max, pool, log) -> dict:
     """The recommended policy, confirmed on fresh replications (the next seed's), or the
     best probability found and what binds."""
-    feasible = sorted((r for r in records if r["feasible"]), key=lambda r: r["cost_yi"])
+    # decided feasible (the Wilson interval above p) first, then P(met) >= p undecided at n_max;
+    # cheapest first within each: the cheapest that clears p on one sample is the likeliest to
+    # have been lucky on it (the optimiser's curse), so the fresh replications decide
+    feasible = sorted((r for r in records if r["feasible"]), key=lambda r: (r["ci95"][0] <= p, r["cost_yi"]))
     confirmed = None
     tried = []
     other = dataclasses.replace(cfg, seed=cfg.seed + 1)  # draws and streams the search never used

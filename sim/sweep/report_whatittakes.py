@@ -64,15 +64,19 @@ def search_lines(s: dict) -> list[str]:
         lines.append("Levers: " + ", ".join(f"{k} = {lever_value(v)}" for k, v in rec["levers"].items()) + ".")
         return lines
     b = s["best"]
-    failed = [c for c in s.get("fresh_checks", [])]
+    failed = s.get("fresh_checks", [])
     if failed:
-        lines.append(f"{len(failed)} candidate(s) reached p in the search but not on fresh replications ("
-                     + ", ".join(f"candidate {c['trial']}: {c['p_met']:.2f}" for c in failed) + ").")
-    lines.append(f"No policy within the levers' ranges reaches p = {p:g}. The highest P(met) found: {p_text(b['p_met'], b['ci95'], b['n'])} "
-                 f"(candidate {b['trial']}, cost {b['cost_yi']:,.0f}亿元).")
+        lines.append(f"No recommendation: the {len(failed)} candidate(s) tried that reached p in the search fell below it on "
+                     f"{s['fresh']} fresh replications (" + ", ".join(f"candidate {c['trial']}: {c['p_met']:.2f}" for c in failed)
+                     + f"); P(met) near p is not decided by {s['n_max']} replications (a larger --n-max, or a lower --p).")
+    else:
+        lines.append(f"No candidate within the levers' ranges reaches p = {p:g}.")
+    lines.append(f"The highest P(met) found: {p_text(b['p_met'], b['ci95'], b['n'])} (candidate {b['trial']}, cost {b['cost_yi']:,.0f}亿元).")
     binding = "; ".join(f"{t} (P(met) {b['targets'][t]['p_met']:.2f} there, at most {s['best']['highest_p_met_by_target'][t]:.2f} in any "
                         f"candidate; median {value_text(b['targets'][t])})" for t in b["binding"])
-    lines.append(f"What binds: {binding or 'the joint probability only'}.")
+    if b["p_met"] >= p:
+        return lines
+    lines.append(f"What binds: {binding or 'no single target: each is met often enough, not all together'}.")
     if b["levers_at_range_end"]:
         lines.append("Levers at the end of their range there: " + ", ".join(f"{k} at its {v} ({lever_value(b['levers'][k])})" for k, v in b["levers_at_range_end"].items()) + ".")
     return lines
