@@ -209,8 +209,10 @@ class Model(InitialState, Investment, mesa.Model):
 
     def desired_output(self, live: np.ndarray) -> np.ndarray:
         f, par, t, n = self.firms, self.params, self.steps, self.firms.n
-        y, loc, sec = f.output_yi[live], f.location[live], f.sector[live]
-        mu = growth.drift(par, self.sector_drift[sec], self.loc.is_park[loc], self.loc.platforms[loc], f.subsidy_yi[live] / y)
+        cell = self._index(live)[1]  # the rules of a cell's firms on [location, sector], gathered by cell
+        y, is_park = f.output_yi[live], self.loc.is_park[:, None]
+        place = growth.place_drift(par, self.sector_drift, is_park, self.loc.platforms[:, None]).ravel()[cell]
+        mu = growth.drift(par, place, f.subsidy_yi[live] / y)
         shock = growth.shock(
             par,
             y,
@@ -219,7 +221,7 @@ class Model(InitialState, Investment, mesa.Model):
             self.streams.normal("growth", t, n, 2)[live],
             self.dt,
         ) + self.common_shock()
-        agglomeration = growth.agglomeration(par, self.dln_ls[loc, sec], self.dln_l[loc])
+        agglomeration = growth.agglomeration(par, self.dln_ls, self.dln_l[:, None]).ravel()[cell]
         potential = growth.potential(par, f.productivity[live], y, mu, agglomeration, f.boost[live], shock, self.dt)
         f.boost[live] = 0.0
         f.productivity[live] = potential

@@ -42,7 +42,8 @@ class ReferenceFirm(Firm):
         """2. Productivity growth -> desired output; 3. floor space released or requested."""
         m, f, i, par, b = self.model, self.model.firms, self.slot, self.model.params, self.model.board
         y, loc, sec = float(f.output_yi[i]), f.location[i], f.sector[i]
-        mu = growth.drift(par, m.sector_drift[sec], m.loc.is_park[loc], m.loc.platforms[loc], f.subsidy_yi[i] / y)
+        place = growth.place_drift(par, m.sector_drift[sec], m.loc.is_park[loc], m.loc.platforms[loc])
+        mu = growth.drift(par, place, f.subsidy_yi[i] / y)
         d = m.draws
         shock = growth.shock(par, y, d.jump[i], d.sign[i], d.noise[i], m.dt) + d.common
         agglomeration = growth.agglomeration(par, m.dln_ls[loc, sec], m.dln_l[loc])
