@@ -162,7 +162,7 @@ class Government(mesa.Agent):
         allowed &= (room[None, :] >= m.weight * f.floor_m2[firms][:, None]) & (np.arange(m.n_loc)[None, :] != cur[:, None])
         # a park does not take a firm it would clear: below its own cutoff (outside has none)
         allowed &= (f.output_yi[firms] / f.floor_m2[firms])[:, None] >= loc.density_cutoff[None, :]
-        utility = m.location_utility()[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
+        utility = m.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
         u = m.streams.uniform("renovation", t, n, 0)
         dest = relocation.choose(utility, allowed, u[firms])
         go = dest >= 0

@@ -160,7 +160,9 @@ class Model(InitialState, Investment, mesa.Model):
         """Workers per 亿 of output now: falls with labour productivity growth."""
         return self.cal.workers_per_yi * np.exp(-self.params.labour_productivity_growth * self.steps * self.dt)
 
-    def _refresh_aggregates(self, first: bool = False) -> None:
+    def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
+        """Output by cell and its log change (agglomeration), rents from occupancy. Returns
+        the vacancy it priced rents on (what `vacancy()` gives until firms change)."""
         live = self.firms.live()
         out_ls = self.by_cell(self.firms.output_yi[live], live)
         if first:
@@ -170,8 +172,10 @@ class Model(InitialState, Investment, mesa.Model):
             self.dln_ls = np.log1p(out_ls) - np.log1p(self.output_ls)
             self.dln_l = np.log1p(out_ls.sum(1)) - np.log1p(self.output_ls.sum(1))
         self.output_ls = out_ls
-        occupancy = 1.0 - self.vacancy() / self.loc.stock_m2
+        vacancy = self.vacancy()
+        occupancy = 1.0 - vacancy / self.loc.stock_m2
         self.loc.rent = space.rent(self._land_price, occupancy, self._occupancy_2022, self.params.rent_elasticity)
+        return vacancy
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -183,8 +187,8 @@ class Model(InitialState, Investment, mesa.Model):
         fai_ls = self.firms_act()  # 2.-7. the firms' rules
         fai_ls += self.enter()  # 8. entry (investment attraction)
         fai_ls += self.build_projects()  # 9. projects: spending, completion, new starts
-        self.update_status()  # 10. above-scale status, ages, rents, agglomeration
-        self.recorder.record(self, self.steps, fai_ls=fai_ls)  # 11. aggregates
+        vacancy = self.update_status()  # 10. above-scale status, ages, rents, agglomeration
+        self.recorder.record(self, self.steps, fai_ls=fai_ls, vacancy=vacancy)  # 11. aggregates
         self.datacollector.collect(self)
         if self.steps >= self.n_steps:
             self.running = False
@@ -283,11 +287,13 @@ class Model(InitialState, Investment, mesa.Model):
         f.employees[live] = self.workers_per_yi() * output
         return self.spend_investment(capital - kept, live, large)
 
-    def location_utility(self) -> np.ndarray:
+    def location_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
+        """Utility [location, sector] (`relocation.location_utility`); `vacancy`: this
+        moment's `vacancy()` if the caller has it (computed once, not twice)."""
         live, loc = self.firms.live(), self.loc
         subsidy_ls = self.by_cell(self.firms.subsidy_yi[live], live)
         rate_ls = np.divide(subsidy_ls, self.output_ls, out=np.zeros_like(subsidy_ls), where=self.output_ls > 0)
-        vacancy_share = self.vacancy() / loc.stock_m2
+        vacancy_share = (self.vacancy() if vacancy is None else vacancy) / loc.stock_m2
         return relocation.location_utility(self.params, self.output_ls, loc.rent, vacancy_share, loc.pool, rate_ls, loc.is_park)
 
     def relocate(self, live: np.ndarray) -> None:
@@ -298,8 +304,8 @@ class Model(InitialState, Investment, mesa.Model):
             return
         cur, sec = f.location[movers], f.sector[movers]
         rule = self.policy.relocation_rule
-        utility = self.location_utility()[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
         room = self.vacancy()
+        utility = self.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
         making_room = renovation.inefficient(f.output_yi[movers], f.floor_m2[movers], cur, loc.density_cutoff, loc.is_park)
         allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
         allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(self.n_loc)[None, :] == cur[:, None])
@@ -347,10 +353,10 @@ class Model(InitialState, Investment, mesa.Model):
         self.flows["entries"] += self.weight * slots.size
         return slots
 
-    def steered_utility(self) -> np.ndarray:
+    def steered_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
         """Location utility [location, sector] of entrants and projects, with the steering of
         investment attraction towards parks whose leading industry matches."""
-        return self.location_utility() + self.params.util_leading * self.policy.attraction_steering * self.loc.leading
+        return self.location_utility(vacancy) + self.params.util_leading * self.policy.attraction_steering * self.loc.leading
 
     def enter(self) -> np.ndarray:
         """Small new firms (below the size of a project), steered by investment attraction.
@@ -372,7 +378,7 @@ class Model(InitialState, Investment, mesa.Model):
         intensity = self.space_draws(u[:, 3])
         floor = intensity * self.space_trend() * y
         room = self.vacancy()
-        dest = relocation.choose(self.steered_utility()[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
+        dest = relocation.choose(self.steered_utility(room)[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
         ok = dest >= 0
         ok[ok] = fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
         sec, y, dest, intensity = sec[ok], y[ok], dest[ok], intensity[ok]
@@ -387,7 +393,8 @@ class Model(InitialState, Investment, mesa.Model):
         self.flows["attracted_investment_yi"] += costs.attracted_share(pol.attraction_intensity) * self.weight * par.capital_output * y.sum()
         return fai
 
-    def update_status(self) -> None:
+    def update_status(self) -> np.ndarray:
+        """Returns the vacancy after it (`_refresh_aggregates`)."""
         f = self.firms
         live = f.live()
         above = f.output_yi[live] >= self.cal.above_scale_threshold_yi
@@ -397,4 +404,4 @@ class Model(InitialState, Investment, mesa.Model):
         f.age_months[live] += 1
         for k in ("entries", "exits", "moves"):
             self.totals[k] += self.flows[k]
-        self._refresh_aggregates()
+        return self._refresh_aggregates()

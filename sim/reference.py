@@ -166,7 +166,8 @@ class ReferenceModel(Model):
         self.loc.unmet_talent = self.by_location(b.talent_demand[live] - b.talent_granted[live], live)
         fai_ls = self.spend_investment(b.investment[live], live, b.large[live])
 
-        b.utility, b.room = self.location_utility(), self.vacancy()
+        b.room = self.vacancy()
+        b.utility = self.location_utility(b.room)
         agents.shuffle_do("look")  # 6. relocation requests
         going = live[b.destination[live] >= 0]
         ok = fill_in_order(f.floor_m2[going], b.destination[going], self.draws.order[going], b.room, self.weight)

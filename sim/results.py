@@ -53,7 +53,8 @@ class Recorder:
         self.locations = {v: np.zeros((n, model.n_loc)) for v in LOCATION_VARS}
         self.flows = {v: np.zeros(n) for v in FLOW_VARS}
 
-    def record(self, model, t: int, fai_ls: np.ndarray) -> None:
+    def record(self, model, t: int, fai_ls: np.ndarray, vacancy: np.ndarray | None = None) -> None:
+        """Row `t` from the model now; `vacancy`: `model.vacancy()` if the caller has it."""
         f, live = model.firms, model.firms.live()
         above = live[f.above_scale[live]]
         c = self.cells
@@ -66,7 +67,7 @@ class Recorder:
         c["fai_yi"][t] = fai_ls
         loc, lv = model.loc, self.locations
         lv["floor_space_m2"][t] = loc.stock_m2
-        lv["vacant_space_m2"][t] = model.vacancy()
+        lv["vacant_space_m2"][t] = model.vacancy() if vacancy is None else vacancy
         lv["st_platforms"][t] = loc.platforms
         lv["talent_pool"][t] = loc.pool
         lv["construction_fai_yi"][t] = loc.fai_construction
