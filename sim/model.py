@@ -149,12 +149,14 @@ class Model(InitialState, Investment, mesa.Model):
         cell = self._index(slots)[1]
         return self.weight * np.bincount(cell, weights=values, minlength=self.n_loc * S).reshape(self.n_loc, S)
 
-    def occupied(self) -> np.ndarray:
+    def occupied(self, floor: np.ndarray | None = None) -> np.ndarray:
+        """Floor space occupied by location; `floor`: the live firms' (in the order of
+        `firms.live()`) if the caller has them before writing them back."""
         live = self.firms.live()
-        return self.by_location(self.firms.floor_m2[live], live)
+        return self.by_location(self.firms.floor_m2[live] if floor is None else floor, live)
 
-    def vacancy(self) -> np.ndarray:
-        return np.maximum(self.loc.stock_m2 - self.occupied(), 0.0)
+    def vacancy(self, floor: np.ndarray | None = None) -> np.ndarray:
+        return np.maximum(self.loc.stock_m2 - self.occupied(floor), 0.0)
 
     def workers_per_yi(self) -> float:
         """Workers per 亿 of output now: falls with labour productivity growth."""
@@ -236,14 +238,14 @@ class Model(InitialState, Investment, mesa.Model):
         return growth.macro_shock(self.params, self.streams.normal("macro", self.steps, 1)[0], self.dt)
 
     def occupy_space(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
-        f = self.firms
+        f, where = self.firms, self._index(live)[0]
         per_yi = self.space_need(live)
         kept, demand = space.request(f.floor_m2[live], target, per_yi, self.params.space_hold_slack)
-        f.floor_m2[live] = kept  # excess released
-        granted = ration(demand, f.location[live], self.vacancy(), self.weight)
-        f.floor_m2[live] += granted
+        granted = ration(demand, where, self.vacancy(kept), self.weight)  # room: after the excess is released
+        floor = kept + granted
+        f.floor_m2[live] = floor
         self.loc.unmet_space = self.by_location(demand - granted, live)
-        return space.feasible(target, f.floor_m2[live], per_yi)
+        return space.feasible(target, floor, per_yi)
 
     def space_need(self, slots: np.ndarray) -> np.ndarray:
         """Floor space per 亿 of output each firm needs now: its own intensity, falling with
@@ -266,14 +268,15 @@ class Model(InitialState, Investment, mesa.Model):
     def hire_talent(self, live: np.ndarray, target: np.ndarray, feasible: np.ndarray) -> np.ndarray:
         """Skilled workers for the output floor space allows, then output from both inputs
         (`production.output`: substitution between them)."""
-        f, loc = self.firms, self.firms.location[live]
-        per_worker = self.skilled_need(f.sector[live])
-        release, demand = talent.request(f.skilled[live], feasible, per_worker)
+        f, where = self.firms, self._index(live)[0]
+        per_worker, skilled = self.skilled_need(f.sector[live]), f.skilled[live]
+        release, demand = talent.request(skilled, feasible, per_worker)
         self.loc.pool += self.by_location(release, live)
-        granted = self.hire(demand, loc)
+        granted = self.hire(demand, where)
         self.loc.unmet_talent = self.by_location(demand - granted, live)
-        f.skilled[live] = f.skilled[live] - release + granted
-        return production.output(target, f.floor_m2[live], self.space_need(live) * target, f.skilled[live], per_worker * target, self.params.input_substitution)
+        skilled = skilled - release + granted
+        f.skilled[live] = skilled
+        return production.output(target, f.floor_m2[live], self.space_need(live) * target, skilled, per_worker * target, self.params.input_substitution)
 
     def produce_and_invest(self, live: np.ndarray, output: np.ndarray) -> np.ndarray:
         """Output, and the equipment investment that tops capital up to it (buildings are
