@@ -131,8 +131,10 @@ class Investment:
         made = production.output(cap, floor, floor, skilled, per_worker * cap, par.input_substitution)
         live = f.live()
         firm = np.full(cap.size, -1)
-        for k in np.flatnonzero(done["pick"] >= 0):
-            here = live[(f.location[live] == dest[k]) & (f.sector[live] == sec[k])]
+        expanding = np.flatnonzero(done["pick"] >= 0)
+        cell = self._index(live)[1] if expanding.size else None  # the live firms' location x sector
+        for k in expanding:
+            here = live[np.flatnonzero(cell == dest[k] * S + sec[k])]  # its cell's firms, by slot
             if here.size:
                 cum = np.cumsum(f.output_yi[here])
                 firm[k] = here[min(np.searchsorted(cum, done["pick"][k] * cum[-1]), here.size - 1)]

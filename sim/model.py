@@ -146,7 +146,11 @@ class Model(InitialState, Investment, mesa.Model):
 
     def by_cell(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
         """Weighted sum of per-firm values by location x sector."""
-        cell = self._index(slots)[1]
+        return self.cell_sum(values, self._index(slots)[1])
+
+    def cell_sum(self, values: np.ndarray | None, cell: np.ndarray) -> np.ndarray:
+        """Weighted sum by location x sector of values given with their cells (`_index`);
+        values None: the count of firms (the same numbers as a sum of ones)."""
         return self.weight * np.bincount(cell, weights=values, minlength=self.n_loc * S).reshape(self.n_loc, S)
 
     def occupied(self, floor: np.ndarray | None = None) -> np.ndarray:
