@@ -125,9 +125,9 @@ class Government(mesa.Agent):
         m = self.model
         f, loc = m.firms, m.loc
         live = f.live()
-        where = f.location[live]
-        bad = renovation.inefficient(f.output_yi[live], f.floor_m2[live], where, loc.density_cutoff, loc.is_park)
-        firms, where = live[bad], where[bad].astype(np.intp)
+        where = m._index(live)[0]  # the cached intp locations
+        bad = np.flatnonzero(renovation.inefficient(f.output_yi[live], f.floor_m2[live], where, loc.density_cutoff, loc.is_park))
+        firms, where = live[bad], where[bad]
         land = space.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
         stock = m.weight * np.bincount(where, weights=land, minlength=m.n_loc)
         loc.inefficient_mu = stock
