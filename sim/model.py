@@ -154,8 +154,7 @@ class Model(InitialState, Investment, mesa.Model):
         return self.weight * np.bincount(cell, weights=values, minlength=self.n_loc * S).reshape(self.n_loc, S)
 
     def occupied(self, floor: np.ndarray | None = None) -> np.ndarray:
-        """Floor space occupied by location; `floor`: the live firms' (in the order of
-        `firms.live()`) if the caller has them before writing them back."""
+        """By location; `floor`: the live firms' (`firms.live()` order) before the caller writes it."""
         live = self.firms.live()
         return self.by_location(self.firms.floor_m2[live] if floor is None else floor, live)
 
@@ -167,8 +166,7 @@ class Model(InitialState, Investment, mesa.Model):
         return self.cal.workers_per_yi * np.exp(-self.params.labour_productivity_growth * self.steps * self.dt)
 
     def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
-        """Output by cell and its log change (agglomeration), rents from occupancy. Returns
-        the vacancy it priced rents on (what `vacancy()` gives until firms change)."""
+        """Output by cell and its log change, rents; returns the vacancy the rents are priced on."""
         live = self.firms.live()
         out_ls = self.by_cell(self.firms.output_yi[live], live)
         if first:
@@ -223,14 +221,8 @@ class Model(InitialState, Investment, mesa.Model):
         y, is_park = f.output_yi[live], self.loc.is_park[:, None]
         place = growth.place_drift(par, self.sector_drift, is_park, self.loc.platforms[:, None]).ravel()[cell]
         mu = growth.drift(par, place, f.subsidy_yi[live] / y)
-        shock = growth.shock(
-            par,
-            y,
-            self.streams.uniform("growth", t, n, 0)[live],
-            self.streams.uniform("growth", t, n, 1)[live],
-            self.streams.normal("growth", t, n, 2)[live],
-            self.dt,
-        ) + self.common_shock()
+        u_jump, u_sign = self.streams.uniform("growth", t, n, 0)[live], self.streams.uniform("growth", t, n, 1)[live]
+        shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()
         agglomeration = growth.agglomeration(par, self.dln_ls, self.dln_l[:, None]).ravel()[cell]
         potential = growth.potential(par, f.productivity[live], y, mu, agglomeration, f.boost[live], shock, self.dt)
         f.boost[live] = 0.0
@@ -295,8 +287,7 @@ class Model(InitialState, Investment, mesa.Model):
         return self.spend_investment(capital - kept, live, large)
 
     def location_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
-        """Utility [location, sector] (`relocation.location_utility`); `vacancy`: this
-        moment's `vacancy()` if the caller has it (computed once, not twice)."""
+        """Utility [location, sector]; `vacancy`: the current `vacancy()` if the caller has it."""
         live, loc = self.firms.live(), self.loc
         subsidy_ls = self.by_cell(self.firms.subsidy_yi[live], live)
         rate_ls = np.divide(subsidy_ls, self.output_ls, out=np.zeros_like(subsidy_ls), where=self.output_ls > 0)
