@@ -125,9 +125,9 @@ class Government(mesa.Agent):
         m = self.model
         f, loc = m.firms, m.loc
         live = f.live()
-        where = f.location[live]
-        bad = renovation.inefficient(f.output_yi[live], f.floor_m2[live], where, loc.density_cutoff, loc.is_park)
-        firms, where = live[bad], where[bad].astype(np.intp)
+        where = m._index(live)[0]  # the cached intp locations
+        bad = np.flatnonzero(renovation.inefficient(f.output_yi[live], f.floor_m2[live], where, loc.density_cutoff, loc.is_park))
+        firms, where = live[bad], where[bad]
         land = space.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
         stock = m.weight * np.bincount(where, weights=land, minlength=m.n_loc)
         loc.inefficient_mu = stock
@@ -162,7 +162,7 @@ class Government(mesa.Agent):
         allowed &= (room[None, :] >= m.weight * f.floor_m2[firms][:, None]) & (np.arange(m.n_loc)[None, :] != cur[:, None])
         # a park does not take a firm it would clear: below its own cutoff (outside has none)
         allowed &= (f.output_yi[firms] / f.floor_m2[firms])[:, None] >= loc.density_cutoff[None, :]
-        utility = m.location_utility()[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
+        utility = m.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
         u = m.streams.uniform("renovation", t, n, 0)
         dest = relocation.choose(utility, allowed, u[firms])
         go = dest >= 0
@@ -191,11 +191,6 @@ class Government(mesa.Agent):
         loc.platform_grant -= built * par.platform_cost_yi
         rng = m.streams.get("platform", m.steps)
         loc.platforms += rng.poisson(par.platform_rate * skilled / 1e4 * m.dt) * loc.is_park
-        weights = fund.subsidy_weights(
-            pol.fund_allocation,
-            firms.output_yi[live],
-            loc.is_park[firms.location[live]],
-            loc.leading[firms.location[live], firms.sector[live]],
-            firms.trend[live],
-        )
+        where, cell = m._index(live)  # flat gathers of the [location, sector] table by cell
+        weights = fund.subsidy_weights(pol.fund_allocation, firms.output_yi[live], loc.is_park[where], loc.leading.ravel()[cell], firms.trend[live])
         firms.subsidy_yi[live] = fund.subsidies(pol.fund_yi_per_year * (1.0 - pol.fund_platform_share), weights, m.weight)

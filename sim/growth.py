@@ -17,24 +17,18 @@ def sector_drift(params: Params) -> np.ndarray:
     return np.array([getattr(params, f"growth_{s}") for s in SECTORS])
 
 
-def drift(
-    params: Params,
-    sector_rate,
-    in_park,
-    platforms,
-    subsidy_rate,
-):
-    """Yearly expected log growth: sector drift, zone premium, S&T platforms, subsidies.
+def drift(params: Params, place_rate, subsidy_rate):
+    """Yearly expected log growth: that of the firm's sector and location (`place_drift`),
+    and subsidies. subsidy_rate: subsidy / output."""
+    return place_rate + params.subsidy_return * subsidy_rate
 
-    sector_rate: `sector_drift(params)` of the firm's sector; platforms: S&T platforms at
-    the firm's location; subsidy_rate: subsidy / output.
-    """
-    return (
-        sector_rate
-        + params.zone_premium * in_park
-        + params.platform_growth * log1p(platforms)
-        + params.subsidy_return * subsidy_rate
-    )
+
+def place_drift(params: Params, sector_rate, in_park, platforms):
+    """Yearly expected log growth of a sector in a location: sector drift, zone premium,
+    S&T platforms. sector_rate: `sector_drift(params)` of the sector; platforms: S&T
+    platforms at the location. The same for all firms of a cell: the model computes it per
+    location x sector."""
+    return sector_rate + params.zone_premium * in_park + params.platform_growth * log1p(platforms)
 
 
 def agglomeration(params: Params, dln_cluster, dln_location):
@@ -47,18 +41,31 @@ def agglomeration(params: Params, dln_cluster, dln_location):
 def shock(params: Params, output, u_jump, u_sign, z, dt: float):
     """Idiosyncratic log shock over one step.
 
-    Jumps arrive at rate `jump_rate` a year; a jump is Laplace with scale
-    b = jump_scale * output^-beta (smaller firms are more volatile), shifted by ln(1 - b²)
-    so that it leaves expected output unchanged. Small Gaussian noise is added.
+    Jumps arrive at rate `jump_rate` a year (`jump`, for the firms a jump hits; the others'
+    jump is 0). Small Gaussian noise is added.
     u_jump, u_sign: uniforms; z: standard normals (one per firm, from the step's stream).
+    On arrays the jumps are computed for the firms hit only (the same values: each is
+    elementwise).
     """
-    b = minimum(params.jump_scale * power(output, -params.size_variance_beta), 0.45)
     hit = u_jump < params.jump_rate * dt
-    # Laplace by inverse CDF on u_sign in (0, 1): sign from the half, magnitude exponential
-    lap = where(u_sign < 0.5, b * log(2.0 * u_sign), -b * log(2.0 * (1.0 - u_sign)))
-    jump = where(hit, lap + log1p(-b * b), 0.0)
+    if isinstance(hit, np.ndarray):
+        jumps, hit = np.zeros(hit.shape), np.flatnonzero(hit)  # indices: faster than a mask
+        jumps[hit] = jump(params, output[hit], u_sign[hit])
+    else:
+        jumps = jump(params, output, u_sign) if hit else 0.0
     s = params.noise_sd
-    return jump + s * sqrt(dt) * z - 0.5 * s * s * dt
+    return jumps + s * sqrt(dt) * z - 0.5 * s * s * dt
+
+
+def jump(params: Params, output, u_sign):
+    """The log change of a firm a jump hits: Laplace with scale
+    b = jump_scale * output^-beta (smaller firms are more volatile), shifted by ln(1 - b²)
+    so that it leaves expected output unchanged. u_sign: a uniform in (0, 1)."""
+    b = minimum(params.jump_scale * power(output, -params.size_variance_beta), 0.45)
+    # Laplace by inverse CDF on u_sign: sign from the half, magnitude exponential (one log)
+    low = u_sign < 0.5
+    magnitude = b * log(where(low, 2.0 * u_sign, 2.0 * (1.0 - u_sign)))
+    return where(low, magnitude, -magnitude) + log1p(-b * b)
 
 
 def macro_shock(params: Params, z: float, dt: float) -> float:

@@ -69,8 +69,9 @@ class Investment:
         """Incumbents' equipment investment this step (亿 per simulated firm) as FAI by cell
         (亿/yr): a large investor's (`large_investors`, before investing) is a project,
         spent evenly over `project_build_years`; the others' is spent at once."""
-        now = self.by_cell(np.where(large, 0.0, investment), slots)
-        self._own_projects[self._own_slot] = self.by_cell(np.where(large, investment, 0.0), slots)
+        cell, big = self._index(slots)[1], np.flatnonzero(large)
+        now = self.cell_sum(np.where(large, 0.0, investment), cell)
+        self._own_projects[self._own_slot] = self.cell_sum(investment[big], cell[big])  # the same sums: without the zeros
         self._own_slot = (self._own_slot + 1) % self._own_projects.shape[0]
         return (now + self._own_projects.sum(axis=0) / self._own_projects.shape[0]) / self.dt
 
@@ -131,8 +132,10 @@ class Investment:
         made = production.output(cap, floor, floor, skilled, per_worker * cap, par.input_substitution)
         live = f.live()
         firm = np.full(cap.size, -1)
-        for k in np.flatnonzero(done["pick"] >= 0):
-            here = live[(f.location[live] == dest[k]) & (f.sector[live] == sec[k])]
+        expanding = np.flatnonzero(done["pick"] >= 0)
+        cell = self._index(live)[1] if expanding.size else None  # the live firms' location x sector
+        for k in expanding:
+            here = live[np.flatnonzero(cell == dest[k] * S + sec[k])]  # its cell's firms, by slot
             if here.size:
                 cum = np.cumsum(f.output_yi[here])
                 firm[k] = here[min(np.searchsorted(cum, done["pick"][k] * cum[-1]), here.size - 1)]

@@ -146,21 +146,27 @@ class Model(InitialState, Investment, mesa.Model):
 
     def by_cell(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
         """Weighted sum of per-firm values by location x sector."""
-        cell = self._index(slots)[1]
+        return self.cell_sum(values, self._index(slots)[1])
+
+    def cell_sum(self, values: np.ndarray | None, cell: np.ndarray) -> np.ndarray:
+        """Weighted sum by location x sector of values given with their cells (`_index`);
+        values None: the count of firms (the same numbers as a sum of ones)."""
         return self.weight * np.bincount(cell, weights=values, minlength=self.n_loc * S).reshape(self.n_loc, S)
 
-    def occupied(self) -> np.ndarray:
+    def occupied(self, floor: np.ndarray | None = None) -> np.ndarray:
+        """By location; `floor`: the live firms' (`firms.live()` order) before the caller writes it."""
         live = self.firms.live()
-        return self.by_location(self.firms.floor_m2[live], live)
+        return self.by_location(self.firms.floor_m2[live] if floor is None else floor, live)
 
-    def vacancy(self) -> np.ndarray:
-        return np.maximum(self.loc.stock_m2 - self.occupied(), 0.0)
+    def vacancy(self, floor: np.ndarray | None = None) -> np.ndarray:
+        return np.maximum(self.loc.stock_m2 - self.occupied(floor), 0.0)
 
     def workers_per_yi(self) -> float:
         """Workers per 亿 of output now: falls with labour productivity growth."""
         return self.cal.workers_per_yi * np.exp(-self.params.labour_productivity_growth * self.steps * self.dt)
 
-    def _refresh_aggregates(self, first: bool = False) -> None:
+    def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
+        """Output by cell and its log change, rents; returns the vacancy the rents are priced on."""
         live = self.firms.live()
         out_ls = self.by_cell(self.firms.output_yi[live], live)
         if first:
@@ -170,8 +176,10 @@ class Model(InitialState, Investment, mesa.Model):
             self.dln_ls = np.log1p(out_ls) - np.log1p(self.output_ls)
             self.dln_l = np.log1p(out_ls.sum(1)) - np.log1p(self.output_ls.sum(1))
         self.output_ls = out_ls
-        occupancy = 1.0 - self.vacancy() / self.loc.stock_m2
+        vacancy = self.vacancy()
+        occupancy = 1.0 - vacancy / self.loc.stock_m2
         self.loc.rent = space.rent(self._land_price, occupancy, self._occupancy_2022, self.params.rent_elasticity)
+        return vacancy
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -183,8 +191,8 @@ class Model(InitialState, Investment, mesa.Model):
         fai_ls = self.firms_act()  # 2.-7. the firms' rules
         fai_ls += self.enter()  # 8. entry (investment attraction)
         fai_ls += self.build_projects()  # 9. projects: spending, completion, new starts
-        self.update_status()  # 10. above-scale status, ages, rents, agglomeration
-        self.recorder.record(self, self.steps, fai_ls=fai_ls)  # 11. aggregates
+        vacancy = self.update_status()  # 10. above-scale status, ages, rents, agglomeration
+        self.recorder.record(self, self.steps, fai_ls=fai_ls, vacancy=vacancy)  # 11. aggregates
         self.datacollector.collect(self)
         if self.steps >= self.n_steps:
             self.running = False
@@ -209,17 +217,13 @@ class Model(InitialState, Investment, mesa.Model):
 
     def desired_output(self, live: np.ndarray) -> np.ndarray:
         f, par, t, n = self.firms, self.params, self.steps, self.firms.n
-        y, loc, sec = f.output_yi[live], f.location[live], f.sector[live]
-        mu = growth.drift(par, self.sector_drift[sec], self.loc.is_park[loc], self.loc.platforms[loc], f.subsidy_yi[live] / y)
-        shock = growth.shock(
-            par,
-            y,
-            self.streams.uniform("growth", t, n, 0)[live],
-            self.streams.uniform("growth", t, n, 1)[live],
-            self.streams.normal("growth", t, n, 2)[live],
-            self.dt,
-        ) + self.common_shock()
-        agglomeration = growth.agglomeration(par, self.dln_ls[loc, sec], self.dln_l[loc])
+        cell = self._index(live)[1]  # the rules of a cell's firms on [location, sector], gathered by cell
+        y, is_park = f.output_yi[live], self.loc.is_park[:, None]
+        place = growth.place_drift(par, self.sector_drift, is_park, self.loc.platforms[:, None]).ravel()[cell]
+        mu = growth.drift(par, place, f.subsidy_yi[live] / y)
+        u_jump, u_sign = self.streams.uniform("growth", t, n, 0)[live], self.streams.uniform("growth", t, n, 1)[live]
+        shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()
+        agglomeration = growth.agglomeration(par, self.dln_ls, self.dln_l[:, None]).ravel()[cell]
         potential = growth.potential(par, f.productivity[live], y, mu, agglomeration, f.boost[live], shock, self.dt)
         f.boost[live] = 0.0
         f.productivity[live] = potential
@@ -230,14 +234,14 @@ class Model(InitialState, Investment, mesa.Model):
         return growth.macro_shock(self.params, self.streams.normal("macro", self.steps, 1)[0], self.dt)
 
     def occupy_space(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
-        f = self.firms
+        f, where = self.firms, self._index(live)[0]
         per_yi = self.space_need(live)
         kept, demand = space.request(f.floor_m2[live], target, per_yi, self.params.space_hold_slack)
-        f.floor_m2[live] = kept  # excess released
-        granted = ration(demand, f.location[live], self.vacancy(), self.weight)
-        f.floor_m2[live] += granted
+        granted = ration(demand, where, self.vacancy(kept), self.weight)  # room: after the excess is released
+        floor = kept + granted
+        f.floor_m2[live] = floor
         self.loc.unmet_space = self.by_location(demand - granted, live)
-        return space.feasible(target, f.floor_m2[live], per_yi)
+        return space.feasible(target, floor, per_yi)
 
     def space_need(self, slots: np.ndarray) -> np.ndarray:
         """Floor space per 亿 of output each firm needs now: its own intensity, falling with
@@ -260,14 +264,15 @@ class Model(InitialState, Investment, mesa.Model):
     def hire_talent(self, live: np.ndarray, target: np.ndarray, feasible: np.ndarray) -> np.ndarray:
         """Skilled workers for the output floor space allows, then output from both inputs
         (`production.output`: substitution between them)."""
-        f, loc = self.firms, self.firms.location[live]
-        per_worker = self.skilled_need(f.sector[live])
-        release, demand = talent.request(f.skilled[live], feasible, per_worker)
+        f, where = self.firms, self._index(live)[0]
+        per_worker, skilled = self.skilled_need(f.sector[live]), f.skilled[live]
+        release, demand = talent.request(skilled, feasible, per_worker)
         self.loc.pool += self.by_location(release, live)
-        granted = self.hire(demand, loc)
+        granted = self.hire(demand, where)
         self.loc.unmet_talent = self.by_location(demand - granted, live)
-        f.skilled[live] = f.skilled[live] - release + granted
-        return production.output(target, f.floor_m2[live], self.space_need(live) * target, f.skilled[live], per_worker * target, self.params.input_substitution)
+        skilled = skilled - release + granted
+        f.skilled[live] = skilled
+        return production.output(target, f.floor_m2[live], self.space_need(live) * target, skilled, per_worker * target, self.params.input_substitution)
 
     def produce_and_invest(self, live: np.ndarray, output: np.ndarray) -> np.ndarray:
         """Output, and the equipment investment that tops capital up to it (buildings are
@@ -281,11 +286,12 @@ class Model(InitialState, Investment, mesa.Model):
         f.employees[live] = self.workers_per_yi() * output
         return self.spend_investment(capital - kept, live, large)
 
-    def location_utility(self) -> np.ndarray:
+    def location_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
+        """Utility [location, sector]; `vacancy`: the current `vacancy()` if the caller has it."""
         live, loc = self.firms.live(), self.loc
         subsidy_ls = self.by_cell(self.firms.subsidy_yi[live], live)
         rate_ls = np.divide(subsidy_ls, self.output_ls, out=np.zeros_like(subsidy_ls), where=self.output_ls > 0)
-        vacancy_share = self.vacancy() / loc.stock_m2
+        vacancy_share = (self.vacancy() if vacancy is None else vacancy) / loc.stock_m2
         return relocation.location_utility(self.params, self.output_ls, loc.rent, vacancy_share, loc.pool, rate_ls, loc.is_park)
 
     def relocate(self, live: np.ndarray) -> None:
@@ -296,8 +302,8 @@ class Model(InitialState, Investment, mesa.Model):
             return
         cur, sec = f.location[movers], f.sector[movers]
         rule = self.policy.relocation_rule
-        utility = self.location_utility()[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
         room = self.vacancy()
+        utility = self.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
         making_room = renovation.inefficient(f.output_yi[movers], f.floor_m2[movers], cur, loc.density_cutoff, loc.is_park)
         allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
         allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(self.n_loc)[None, :] == cur[:, None])
@@ -345,10 +351,10 @@ class Model(InitialState, Investment, mesa.Model):
         self.flows["entries"] += self.weight * slots.size
         return slots
 
-    def steered_utility(self) -> np.ndarray:
+    def steered_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
         """Location utility [location, sector] of entrants and projects, with the steering of
         investment attraction towards parks whose leading industry matches."""
-        return self.location_utility() + self.params.util_leading * self.policy.attraction_steering * self.loc.leading
+        return self.location_utility(vacancy) + self.params.util_leading * self.policy.attraction_steering * self.loc.leading
 
     def enter(self) -> np.ndarray:
         """Small new firms (below the size of a project), steered by investment attraction.
@@ -370,7 +376,7 @@ class Model(InitialState, Investment, mesa.Model):
         intensity = self.space_draws(u[:, 3])
         floor = intensity * self.space_trend() * y
         room = self.vacancy()
-        dest = relocation.choose(self.steered_utility()[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
+        dest = relocation.choose(self.steered_utility(room)[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
         ok = dest >= 0
         ok[ok] = fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
         sec, y, dest, intensity = sec[ok], y[ok], dest[ok], intensity[ok]
@@ -385,7 +391,8 @@ class Model(InitialState, Investment, mesa.Model):
         self.flows["attracted_investment_yi"] += costs.attracted_share(pol.attraction_intensity) * self.weight * par.capital_output * y.sum()
         return fai
 
-    def update_status(self) -> None:
+    def update_status(self) -> np.ndarray:
+        """Returns the vacancy after it (`_refresh_aggregates`)."""
         f = self.firms
         live = f.live()
         above = f.output_yi[live] >= self.cal.above_scale_threshold_yi
@@ -395,4 +402,4 @@ class Model(InitialState, Investment, mesa.Model):
         f.age_months[live] += 1
         for k in ("entries", "exits", "moves"):
             self.totals[k] += self.flows[k]
-        self._refresh_aggregates()
+        return self._refresh_aggregates()

@@ -42,7 +42,8 @@ class ReferenceFirm(Firm):
         """2. Productivity growth -> desired output; 3. floor space released or requested."""
         m, f, i, par, b = self.model, self.model.firms, self.slot, self.model.params, self.model.board
         y, loc, sec = float(f.output_yi[i]), f.location[i], f.sector[i]
-        mu = growth.drift(par, m.sector_drift[sec], m.loc.is_park[loc], m.loc.platforms[loc], f.subsidy_yi[i] / y)
+        place = growth.place_drift(par, m.sector_drift[sec], m.loc.is_park[loc], m.loc.platforms[loc])
+        mu = growth.drift(par, place, f.subsidy_yi[i] / y)
         d = m.draws
         shock = growth.shock(par, y, d.jump[i], d.sign[i], d.noise[i], m.dt) + d.common
         agglomeration = growth.agglomeration(par, m.dln_ls[loc, sec], m.dln_l[loc])
@@ -165,7 +166,8 @@ class ReferenceModel(Model):
         self.loc.unmet_talent = self.by_location(b.talent_demand[live] - b.talent_granted[live], live)
         fai_ls = self.spend_investment(b.investment[live], live, b.large[live])
 
-        b.utility, b.room = self.location_utility(), self.vacancy()
+        b.room = self.vacancy()
+        b.utility = self.location_utility(b.room)
         agents.shuffle_do("look")  # 6. relocation requests
         going = live[b.destination[live] >= 0]
         ok = fill_in_order(f.floor_m2[going], b.destination[going], self.draws.order[going], b.room, self.weight)

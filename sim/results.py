@@ -53,20 +53,22 @@ class Recorder:
         self.locations = {v: np.zeros((n, model.n_loc)) for v in LOCATION_VARS}
         self.flows = {v: np.zeros(n) for v in FLOW_VARS}
 
-    def record(self, model, t: int, fai_ls: np.ndarray) -> None:
+    def record(self, model, t: int, fai_ls: np.ndarray, vacancy: np.ndarray | None = None) -> None:
+        """Row `t` from the model now; `vacancy`: `model.vacancy()` if the caller has it."""
         f, live = model.firms, model.firms.live()
-        above = live[f.above_scale[live]]
+        cell = model._index(live)[1]
+        k = np.flatnonzero(f.above_scale[live])  # the above-scale firms among the live
         c = self.cells
-        c["output_yi"][t] = model.by_cell(f.output_yi[above], above)
+        c["output_yi"][t] = model.cell_sum(f.output_yi[live[k]], cell[k])
         c["output_all_yi"][t] = model.output_ls
-        c["firms"][t] = model.by_cell(np.ones(live.size), live)
-        c["above_scale_firms"][t] = model.by_cell(np.ones(above.size), above)
+        c["firms"][t] = model.cell_sum(None, cell)
+        c["above_scale_firms"][t] = model.cell_sum(None, cell[k])
         c["employment"][t] = model.by_cell(f.employees[live], live)
         c["skilled_employment"][t] = model.by_cell(f.skilled[live], live)
         c["fai_yi"][t] = fai_ls
         loc, lv = model.loc, self.locations
         lv["floor_space_m2"][t] = loc.stock_m2
-        lv["vacant_space_m2"][t] = model.vacancy()
+        lv["vacant_space_m2"][t] = model.vacancy() if vacancy is None else vacancy
         lv["st_platforms"][t] = loc.platforms
         lv["talent_pool"][t] = loc.pool
         lv["construction_fai_yi"][t] = loc.fai_construction

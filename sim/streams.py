@@ -15,14 +15,32 @@ import numpy as np
 DECISIONS = ("population", "growth", "exit", "entry", "move", "platform", "macro", "parameters", "project", "renovation")
 
 
+def entropy_words(entropy: int | tuple[int, ...]) -> np.ndarray:
+    """The uint32 words SeedSequence makes of non-negative integer entropy (each integer's
+    32-bit words, low first; 0 is one word): given as this array, SeedSequence mixes the
+    same pool without converting the integers again (half its construction time)."""
+    words = []
+    for v in (entropy if isinstance(entropy, tuple) else (entropy,)):
+        v = int(v)
+        if v < 0:
+            raise ValueError(f"entropy must be non-negative, got {v}")
+        words.append(v & 0xFFFFFFFF)
+        while v > 0xFFFFFFFF:
+            v >>= 32
+            words.append(v & 0xFFFFFFFF)
+    return np.array(words, dtype=np.uint32)
+
+
 class Streams:
     def __init__(self, entropy: int | tuple[int, ...]):
         self.entropy = entropy
+        self._words = entropy_words(entropy)
 
     def get(self, decision: str, step: int, *sub: int) -> np.random.Generator:
-        """The generator for `decision` at `step` (and optional sub-keys, e.g. a sector)."""
+        """The generator for `decision` at `step` (and optional sub-keys, e.g. a sector):
+        that of SeedSequence(entropy, spawn_key=(decision index, step, *sub))."""
         key = (DECISIONS.index(decision), int(step), *map(int, sub))
-        ss = np.random.SeedSequence(self.entropy, spawn_key=key)
+        ss = np.random.SeedSequence(self._words, spawn_key=key)
         return np.random.Generator(np.random.PCG64(ss))
 
     def uniform(self, decision: str, step: int, n: int, *sub: int) -> np.ndarray:

@@ -6,6 +6,7 @@ import pytest
 
 from sim import Model
 from sim.agents import Firm, Government, Park
+from sim.streams import Streams
 
 
 def tidy(cfg, replication=0):
@@ -95,3 +96,11 @@ def test_python_defaults_are_the_hydra_baseline():
     assert load_config(fit="none").params == Params()
     python.sweep_name = hydra.sweep_name  # a timestamp, resolved by Hydra
     assert dataclasses.asdict(python) == dataclasses.asdict(hydra)
+
+
+@pytest.mark.parametrize("entropy", [0, (3, 0), (2**32 - 1, 2**32), (2**63 - 1, 5), (2**64 + 7, 1)])
+def test_streams_are_those_of_the_seed_sequence_of_the_entropy(entropy):
+    """Streams hands SeedSequence the entropy as uint32 words (faster); the draws must be
+    those of SeedSequence(entropy, spawn_key=(decision, step, *sub))."""
+    expected = np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(2, 7, 1)))).random(8)
+    assert np.array_equal(Streams(entropy).get("exit", 7, 1).random(8), expected)
