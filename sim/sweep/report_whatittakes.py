@@ -60,7 +60,7 @@ def search_lines(s: dict) -> list[str]:
         lines.append(f"Recommended (candidate {rec['trial']}): cost {rec['cost_yi']:,.0f}亿元 ("
                      + ", ".join(f"{k.replace('_', ' ')} {v:,.0f}" for k, v in rec["cost_by_lever_yi"].items()) + "); "
                      f"P(met) {p_text(rec['search']['p_met'], rec['search']['ci95'], rec['search']['n'])} in the search, "
-                     f"{p_text(f['p_met'], f['ci95'], f['n'])} on fresh replications.")
+                     f"{f['p_met']:.2f} [{f['ci95'][0]:.2f}, {f['ci95'][1]:.2f}] on {f['n']} fresh replications.")
         lines.append("Levers: " + ", ".join(f"{k} = {lever_value(v)}" for k, v in rec["levers"].items()) + ".")
         return lines
     b = s["best"]
