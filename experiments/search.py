@@ -123,8 +123,8 @@ class Evaluator:
         self.runs: dict[int, list[dict]] = {}
 
     @classmethod
-    def of_model(cls, cfg: Config, n_max: int, pool) -> "Evaluator":
-        return cls(functools.partial(model_task, cfg, design(cfg, n_max)), pool)
+    def of_model(cls, cfg: Config, n_max: int, pool, names: tuple[str, ...] = NAMES) -> "Evaluator":
+        return cls(functools.partial(model_task, cfg, design(cfg, n_max)), pool, names)
 
     def extend(self, wanted: dict[int, tuple[dict, int]]) -> None:
         """Bring candidate i (levers, n) to n replications, all candidates' runs in parallel."""
@@ -227,7 +227,7 @@ def run_search(cfg: Config, names: tuple[str, ...] | None, p: float, trials: int
             log(f"targets the scenario meets with probability below {p}: {', '.join(names) or 'none'}")
             if not names:
                 raise ConfigError(f"Invalid value for --targets: none given, and the scenario meets every target with probability >= {p}; allowed: names of targets ({' | '.join(NAMES)})")
-        ev.names = names
+        ev.names = names  # the probe ran every target; the search counts the chosen ones
         records = optimise(ev, numeric, choices, own, p, trials, n0, n_max, workers, seed, log)
         result = _conclude(cfg, names, records, p, fresh, n_max, pool, log)
     front = pareto_front([r["cost_yi"] for r in records], [r["p_met"] for r in records])
@@ -251,8 +251,7 @@ def _conclude(cfg, names, records, p, fresh, n_max, pool, log) -> dict:
     tried = []
     other = dataclasses.replace(cfg, seed=cfg.seed + 1)  # draws and streams the search never used
     for r in feasible[:3]:
-        check = Evaluator.of_model(other, fresh, pool)
-        check.names = names
+        check = Evaluator.of_model(other, fresh, pool, names)
         check.extend({0: (r["levers"], fresh)})
         s = check.summary(0)
         tried.append(dict(trial=r["trial"], **s))
@@ -265,8 +264,8 @@ def _conclude(cfg, names, records, p, fresh, n_max, pool, log) -> dict:
     # (Optuna's violation: the sum of p - P(target met) over the targets short of p), then the cheapest
     best = max(records, key=lambda r: (r["p_met"], -sum(max(0.0, p - x["p_met"]) for x in r["targets"].values()), -r["cost_yi"]))
     numeric = {f.name: f.metadata["range"] for f in numeric_levers()}
-    at_end = {k: ("top" if v >= numeric[k][1] - 1e-9 * max(1.0, abs(numeric[k][1])) else "bottom")
-              for k, v in best["levers"].items() if k in numeric and (v >= numeric[k][1] - 1e-9 * max(1.0, abs(numeric[k][1])) or v <= numeric[k][0])}
+    # Optuna suggests within [lo, hi] and the enqueued top is hi itself: the ends compare exactly
+    at_end = {k: "top" if v >= numeric[k][1] else "bottom" for k, v in best["levers"].items() if k in numeric and not numeric[k][0] < v < numeric[k][1]}
     binds = sorted(names, key=lambda t: best["targets"][t]["p_met"])
     return dict(recommended=confirmed, fresh_checks=tried,
                 best=dict(trial=best["trial"], levers=best["levers"], p_met=best["p_met"], ci95=best["ci95"], n=best["n"],

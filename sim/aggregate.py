@@ -46,7 +46,7 @@ from .exogenous import price_index, services_revenue
 from .growth import sector_drift
 from .population import cell_output, pareto_quantile
 from .space import allocate_new_space, land_of, rebuilt_floor
-from .schedules import in_year
+from .schedules import by_year
 
 
 def below_scale_share(cfg: Config) -> float:
@@ -92,9 +92,10 @@ def run(cfg: Config) -> dict:
     out[0], want[0], floor[0], stocks[0], ineff_rec[0] = Y, D, F, stock, land_of(share * F.sum(1), plot)
     fai_cells[0] = c * Y * (np.exp(cal.growth_2022 * dt) - (1.0 - dep * dt)) / dt
     construction[0] = par.background_space_growth * stock * cost
+    policies = by_year(cfg.policy, cal.base_year + 1, cfg.horizon_year)
 
     for t in range(1, T):
-        pol = in_year(cfg.policy, cal.base_year + (t + 11) // 12)  # a schedule's value in this month's year
+        pol = policies[cal.base_year + (t + 11) // 12]  # a schedule's value in this month's year
         trend = np.exp(-par.space_intensity_decline * t * dt)
         new = allocate_new_space(pol.factory_space_m2_per_year * dt, pol.space_allocation, unmet, stock, is_park)
         held = F.sum(1)

@@ -22,7 +22,7 @@ from .reporters import REPORTERS
 from .investment import Investment
 from .projects import ProjectBook
 from .results import FLOW_KEYS, Recorder
-from .schedules import in_year
+from .schedules import by_year
 from .markets import fill_in_order, match, ration
 from .streams import Streams
 from .validation import validate
@@ -86,7 +86,8 @@ class Model(InitialState, Investment, mesa.Model):
         super().__init__(rng=int(np.random.SeedSequence(entropy).generate_state(1)[0]))
         self.config, self.params = config, config.params
         self.cal = config.calibration
-        self.policy = in_year(config.policy, self.cal.base_year + 1)  # this year's levers: set each step
+        self._policies = by_year(config.policy, self.cal.base_year + 1, config.horizon_year)  # each year's levers
+        self.policy = self._policies[self.cal.base_year + 1]  # this year's: set each step
         self.streams = Streams(entropy)
         self.dt = DT
         self.n_steps = STEPS_PER_YEAR * (config.horizon_year - self.cal.base_year)
@@ -186,7 +187,7 @@ class Model(InitialState, Investment, mesa.Model):
         """One month, in the ODD's order."""
         for k in self.flows:
             self.flows[k] = 0.0
-        self.policy = in_year(self.config.policy, self.dates[self.steps].year)  # a schedule's value this month
+        self.policy = self._policies[self.dates[self.steps].year]  # a schedule's value this month
         self.government.step()  # 1. levers: floor space, talent, fund, platforms
         fai_ls = self.firms_act()  # 2.-7. the firms' rules
         fai_ls += self.enter()  # 8. entry (investment attraction)

@@ -23,15 +23,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .config import SECTORS
+from .costs import QUANTITIES
 from .exogenous import price_index, services_revenue
 from .targets import parks_output_series
 
 CELL_VARS = ("output_yi", "output_all_yi", "firms", "above_scale_firms", "employment", "skilled_employment", "fai_yi")
 LOCATION_VARS = ("floor_space_m2", "vacant_space_m2", "st_platforms", "talent_pool", "construction_fai_yi", "rent_index", "land_for_projects_mu", "inefficient_land_mu")
-FLOW_VARS = ("entries", "exits", "moves", "crossed_up", "crossed_down", "projects_started", "projects_started_10yi", "projects_completed", "firms_cleared",
-             "programme_space_m2", "rebuilt_space_m2", "renovated_mu", "recruits", "fund_yi", "attracted_investment_yi")
-FLOW_KEYS = ("entries", "exits", "moves", "up", "down", "projects", "large_projects", "completed", "cleared",
-             "programme_space_m2", "rebuilt_space_m2", "renovated_mu", "recruits", "fund_yi", "attracted_investment_yi")  # model.flows
+# model.flows keys (FLOW_KEYS) recorded as FLOW_VARS; the quantities the public cost reads
+# (sim/costs.py) under their own names
+FLOW_VARS = ("entries", "exits", "moves", "crossed_up", "crossed_down", "projects_started", "projects_started_10yi", "projects_completed", "firms_cleared", *QUANTITIES)
+FLOW_KEYS = ("entries", "exits", "moves", "up", "down", "projects", "large_projects", "completed", "cleared", *QUANTITIES)
 
 
 class Recorder:

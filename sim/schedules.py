@@ -3,8 +3,9 @@
 A numeric lever (a `lever` field of sim.config.Policy) is a number, the same every year, or
 a schedule {year: number}: piecewise constant, the value of the latest listed year at or
 before the year in question, so a schedule lists the first simulated year (the base year
-+ 1) and holds its last value after its last year. The Model applies, in each monthly step,
-the value of the year the step's month is in (`in_year`).
++ 1) and holds its last value after its last year. The Model resolves the levers of each
+simulated year once (`by_year`) and applies, in each monthly step, those of the year the
+step's month is in.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def is_constant(policy: Any) -> bool:
     from .config import numeric_levers
 
     return not any(isinstance(getattr(policy, f.name), dict) for f in numeric_levers())
+
+
+def by_year(policy: Any, first: int, last: int) -> dict[int, Any]:
+    """`in_year` for each year from `first` to `last`: a model resolves its schedules once,
+    then each month looks its year up."""
+    return {year: in_year(policy, year) for year in range(first, last + 1)}
 
 
 def in_year(policy: Any, year: int) -> Any:
