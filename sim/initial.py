@@ -66,7 +66,7 @@ class InitialState:
             above_scale=y >= cal.above_scale_threshold_yi,
             trend=trend,
         )
-        self.firm_agents = {int(s): self.firm_class(self, s) for s in slots}
+        self._firm_agents_start()  # their Mesa agents: made when first asked for (agents.FirmAgents)
         loc = self.loc
         occupied = self.occupied()
         loc.stock_m2 = occupied / (1.0 - self._vacancy_2022)

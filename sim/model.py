@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from . import costs, demography, growth, production, projects, relocation, renovation, space, talent
-from .agents import Firm, Government, Park
+from .agents import FirmAgents, Government, Park
 from .config import OUTSIDE, SECTORS, Config, ConfigError, apply_settings, load_config
 from .params import DT, STEPS_PER_YEAR
 from .initial import InitialState
@@ -52,7 +52,7 @@ def _seed_of(rng: Any) -> int:
     raise ConfigError(f"Invalid value for rng: {rng!r}; allowed: None (the config's seed), an integer seed >= 0, a numpy SeedSequence or Generator")
 
 
-class Model(InitialState, Investment, mesa.Model):
+class Model(FirmAgents, InitialState, Investment, mesa.Model):
     """Firms, parks and the government of Hangzhou's development zones, monthly steps.
 
     Build it from a `Config` (see sim.config), `Model(cfg)`, or from a scenario and settings,
@@ -63,10 +63,9 @@ class Model(InitialState, Investment, mesa.Model):
     every step. `rng` is Mesa's seeding argument: an int sets `config.seed` (None: the
     config's), from which every random stream derives. `replication` selects the random
     streams: replication k uses the same streams in every scenario, so scenario comparisons
-    are paired.
+    are paired. `agents_by_type[Firm]` has one Firm agent (a view of its row of `firms`)
+    per live firm, made when first read (agents.FirmAgents).
     """
-
-    firm_class = Firm  # the Mesa agent made for every firm
 
     def __init__(self, config: Config | None = None, replication: int = 0, *, rng: Any = None, scenario: str | None = None, **overrides: Any):
         if config is None:
@@ -334,12 +333,12 @@ class Model(InitialState, Investment, mesa.Model):
         f = self.firms
         self.loc.pool += self.by_location(f.skilled[dead], dead)
         f.remove(dead)
-        for s in dead:
-            self.firm_agents.pop(int(s)).remove()
+        self._remove_firm_agents(dead)
         self.flows["exits"] += self.weight * dead.size
 
     def add_firms(self, sector, location, output, floor, intensity, capital, skilled, pick_productivity=None) -> np.ndarray:
-        """New firms (entrants, new plants) with their Mesa agents; returns their slots."""
+        """New firms (entrants, new plants); returns their slots. Their Mesa agents are made
+        when the model's agents are next read (agents.FirmAgents)."""
         slots = self.firms.add(
             sector=sector, location=location, output_yi=output,
             productivity=output if pick_productivity is None else pick_productivity,
@@ -347,8 +346,6 @@ class Model(InitialState, Investment, mesa.Model):
             floor_m2=floor, space_intensity=intensity, above_scale=output >= self.cal.above_scale_threshold_yi,
             trend=np.zeros(output.size), born_step=np.full(output.size, self.steps),
         )  # fmt: skip
-        for s in slots:
-            self.firm_agents[int(s)] = self.firm_class(self, s)
         self.flows["entries"] += self.weight * slots.size
         return slots
 

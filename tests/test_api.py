@@ -95,6 +95,28 @@ def test_agents_by_type():
     assert len(m.agents_by_type[Firm]) == m.firms.live().size
 
 
+def test_firm_agents_are_made_when_read_and_follow_entry_and_exit():
+    """The Firm agents are made at the first read of the model's agents, not at
+    construction; after steps with entries and exits a read has exactly the live firms."""
+    m = Model(rng=1, firms_scale=TINY)
+    assert m.firm_agents == {} and Firm not in m._agents_by_type  # none made yet
+    before = {a.slot: a for a in m.agents_by_type[Firm]}
+    assert sorted(before) == m.firms.live().tolist()
+    for _ in range(6):
+        m.step()
+    live = m.firms.live()
+    entered = live[live > max(before)]
+    exited = [s for s in before if not m.firms.alive[s]]
+    assert entered.size > 0 and exited, "the test needs entries and exits"
+    assert len(m._agents_by_type[Firm]) == len(before) - len(exited)  # exits removed at once
+    firms = {a.slot: a for a in m.agents if isinstance(a, Firm)}
+    assert sorted(firms) == live.tolist()  # entrants' agents made at this read
+    assert all(firms[s] is before[s] for s in live if s in before)  # the same agent objects
+    assert all(before[s].model is m and before[s] not in m.agents for s in exited)
+    assert firms[int(entered[0])].output_yi == m.firms.output_yi[entered[0]]
+    assert len({a.unique_id for a in m.agents}) == len(m.agents)
+
+
 # ------------------------------------------------------------------ sim.run
 def test_run_takes_numpy_values_and_returns_targets_by_name():
     r = sim.run(scenario="no_policy", replications=2, firms_scale=TINY, uncertainty="seeds", seed=np.int64(3), factory_space_m2_per_year=np.float32(2e6))
