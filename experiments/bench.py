@@ -1,7 +1,6 @@
 """Performance of the model at full scale: writes docs/PERFORMANCE.md and docs/performance.json.
 
-    python experiments/bench.py           # everything (about 12 minutes on 2 cores, most of
-                                          # it the 100-job sweep)
+    python experiments/bench.py           # everything (about 10 minutes on 2 cores)
     python experiments/bench.py --quick   # the 10k-firm ratio alone, under a minute; prints
                                           # the JSON keys it measured, writes nothing
     python experiments/bench.py --smoke   # every measurement at tiny sizes, in seconds (CI:
@@ -10,16 +9,17 @@
                                           # measuring nothing (the profile listing, which the
                                           # JSON does not hold, is kept from the page)
 
-Measures (issue #4):
+Measures (issues #4 and #14):
 1. the per firm-step cost of `Model.step` at about 1k, 10k and 100k firms, and the exponent b
    of time ~ N^b fitted over them;
 2. the same rules run by the per-agent reference (sim.reference: idiomatic Mesa, each Firm's
    rules in Python over `shuffle_do`), side by side with the vectorised model in this
    process, at 10k firms: the ratio of their step times;
 3. construction time, a full run (end-2022 to end-2025, monthly, with data collection) and
-   peak memory per firm at 100k firms, and what the Mesa Firm agents cost in that;
-4. sweep throughput: `run.py -m seed=range(0,100)` on all local cores with the configured
-   launcher, and the share of its time spent outside the model.
+   peak memory per firm at 100k firms, and what the Mesa Firm agents cost when read;
+4. sweep throughput: `run.py -m seed=range(0,20)` (200 runs of 10k firms) on all local cores
+   with the configured launcher, the share of its time spent outside the model, and the
+   bytes it writes per run.
 
 Times are the best of a few repeats (the least disturbed by whatever else the machine runs).
 `--out DIR` writes the two files to DIR instead of docs/ (with --quick or --smoke, files are
@@ -214,9 +214,11 @@ def full_size(scale: float, repeats: int) -> dict:
     m.recorder.tidy(0)
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
+    t = time.perf_counter()
+    made = len(m.agents_by_type[Firm])  # the Firm agents are made at this first read
+    first_read = time.perf_counter() - t
     del m
     agents = mesa_agents(min(r["firms_start"], 100_000))
-    mesa_s = (r["firms_start"] + entries) * agents["create_us"] / 1e6 + exits * agents["remove_us"] / 1e6
     return dict(
         firms_100k=r["firms_start"],
         seconds_100k_construct=r["construct"],
@@ -228,7 +230,8 @@ def full_size(scale: float, repeats: int) -> dict:
         mesa_agent_create_us=agents["create_us"],
         mesa_agent_remove_us=agents["remove_us"],
         mesa_agent_bytes=agents["bytes"],
-        mesa_agents_share_of_100k_run=mesa_s / (r["construct"] + r["run"]),
+        firm_agents_made_at_first_read_100k=made,
+        seconds_100k_first_agents_read=first_read,
         entries_100k=int(round(entries)),
         exits_100k=int(round(exits)),
     )
@@ -263,14 +266,20 @@ def sweep(jobs: int, replications: int | None, firms_scale: float | None, sample
         last = max(f.stat().st_mtime for f in files)
         before, after = max(first - start, 0.0), max(start + wall - last, 0.0)
         report = (sweep_dir / "report.html").exists()
+        written = _output_bytes(sweep_dir)
     finally:
         shutil.rmtree(sweep_dir, ignore_errors=True)
     cores = min(jobs, launcher["cores"])
     model_share = _model_share_of_job(cfg, sample)  # in-model / job time, measured in-process
     model_seconds = model_share * job_seconds
     budget = wall * cores
+    runs = jobs * cfg.replications
     return dict(
-        sweep_runs_per_minute=jobs * cfg.replications / wall * 60,
+        sweep_runs_per_minute_10k=runs / wall * 60,
+        sweep_minutes_for_10000_runs=10_000 / (runs / wall * 60),
+        bytes_per_run_output=written["outputs"] / runs,
+        bytes_per_job_hydra=written["hydra"] / jobs,
+        bytes_per_sweep_end=written["sweep"],
         sweep_jobs_per_minute=jobs / wall * 60,
         sweep_overhead_share=1.0 - model_seconds / budget,
         sweep_overhead_launcher_share=1.0 - job_seconds / budget,
@@ -291,6 +300,18 @@ def sweep(jobs: int, replications: int | None, firms_scale: float | None, sample
         sweep_model_share_of_job=model_share,
         sweep_command="python run.py -m " + " ".join(overrides) + " hydra.sweep.dir=...",
     )
+
+
+def _output_bytes(sweep_dir: Path) -> dict:
+    """Bytes a sweep wrote: the jobs' results (timeseries, parameters, targets, job record),
+    Hydra's own files in the jobs (.hydra/ configs, logs), and the sweep's (summary, report)."""
+    out = dict(outputs=0, hydra=0, sweep=0)
+    for f in sweep_dir.rglob("*"):
+        if f.is_file():
+            rel = f.relative_to(sweep_dir).parts
+            kind = "sweep" if len(rel) == 1 or rel[0] in ("figures", ".sweep") else "hydra" if ".hydra" in rel or f.suffix == ".log" else "outputs"
+            out[kind] += f.stat().st_size
+    return out
 
 
 def _launcher(sweep_dir: Path) -> dict:
@@ -375,9 +396,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quick", action="store_true", help="the 10k-firm ratio alone; print JSON")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: check that the benchmark runs")
     ap.add_argument("--out", type=Path, default=None, help="directory for PERFORMANCE.md and performance.json (default docs/)")
-    ap.add_argument("--sweep-jobs", type=int, default=None, help="jobs in the sweep (default 100)")
+    ap.add_argument("--sweep-jobs", type=int, default=None, help="jobs in the sweep (default 20: 200 runs at the default 10 replications)")
     ap.add_argument("--sweep-replications", type=int, default=None, help="replications per job (default: the config's)")
-    ap.add_argument("--sweep-firms-scale", type=float, default=None, help="firms_scale of the sweep (default: the config's)")
+    ap.add_argument("--sweep-firms-scale", type=float, default=None, help=f"firms_scale of the sweep (default {SIZES['10k']}: 10k firms)")
     ap.add_argument("--render", action="store_true", help="only rebuild PERFORMANCE.md from performance.json (in --out, default docs/)")
     args = ap.parse_args(argv)
     if args.render:
@@ -409,12 +430,12 @@ def main(argv: list[str] | None = None) -> dict:
         top = cprofile_top(config(sizes["100k"]))
         result["phase_ms_per_step_100k"] = phases
         log("sweep ...")
-        jobs = args.sweep_jobs or (2 if args.smoke else 100)
+        jobs = args.sweep_jobs or (2 if args.smoke else 20)
         result.update(
             sweep(
                 jobs,
                 args.sweep_replications or (1 if args.smoke else None),
-                args.sweep_firms_scale or (sizes["1k"] if args.smoke else None),
+                args.sweep_firms_scale or sizes["10k"],
                 sample=1 if args.smoke else 4,
             )
         )
