@@ -41,20 +41,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from experiments import markdown_table
+from experiments.sensitivity_page import MORRIS_FIGURE, SOBOL_FIGURE, fmt, write_atomic, write_figures
+from experiments.sensitivity_stats import DELTA, NUM_LEVELS, SAMPLE_SEED, clean, elementary_effect_noise, morris_analysis, noise_summary, ranked_outputs, select_top, sobol_analysis
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "validation" / "sensitivity.json"
 DEFAULT_FIGURES = ROOT / "docs" / "figures"
-MORRIS_FIGURE = "sensitivity_morris.png"
-SOBOL_FIGURE = "sensitivity_sobol.png"
 
 # Numeric policy levers and the ranges a sensitivity analysis varies them over (sim/config.py
 # Policy's comments). Any other Policy field (the categorical ones) is held at the baseline.
@@ -77,11 +75,7 @@ LEVER_UNITS = {
     "attraction_steering": "weight",
 }
 
-NUM_LEVELS = 4
-DELTA = NUM_LEVELS / (2.0 * (NUM_LEVELS - 1))  # SALib's Morris step in normalised units (2/3)
-SAMPLE_SEED = 20230213  # seeds of the Morris/Sobol designs and bootstraps (杭政函〔2023〕13号's date)
 NOISE_SEED0 = 1000  # noise seed set m uses cfg.seed = NOISE_SEED0 + m
-MAIN_OUTPUT = "mean.parks_output"
 
 FULL = dict(scale=0.5, trajectories=10, replications=4, noise_sets=10, sobol_n=64, top_k=6)
 QUICK = dict(scale=0.05, trajectories=4, replications=2, noise_sets=3, sobol_n=8, top_k=4)
@@ -219,190 +213,6 @@ def run_points(cfg, names, X, replications: int, jobs: int, label: str, seeds=No
     return np.stack(results)
 
 
-# ---------------------------------------------------------------------------- analysis
-def _r(x, digits: int = 6):
-    """A JSON-stable float: 6 significant digits, None for NaN/inf."""
-    if x is None:
-        return None
-    x = float(x)
-    if not math.isfinite(x):
-        return None
-    return float(f"{x:.{digits}g}") + 0.0  # + 0.0 turns -0.0 into 0.0
-
-
-def _clean(obj):
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return _r(obj)
-    return obj
-
-
-def noise_summary(outputs, base, sets, morris_reps, ee_noise) -> dict:
-    """Seed noise per output.
-
-    sigma_eps: SD across the M seed sets of the R-replication estimate at the base point
-    (also, as a check, the RMS within-point standard error over the Morris points, R > 1).
-    mu_star_floor_independent = sqrt(2) sigma_eps / Delta: the SD of an elementary effect if
-    the two points of a step had independent seeds. The design uses common random numbers,
-    so the noise of a step is measured instead: the SD of the step's effect across the R
-    replications (each a world of its own) over sqrt(R), pooled over the trajectories: per
-    factor in the Morris results, RMS over the factors here (mu_star_floor_crn)."""
-    est = sets.mean(axis=1)  # [M, outputs]
-    R = morris_reps.shape[1]
-    out = {}
-    for j, o in enumerate(outputs):
-        sd_sets = float(np.std(est[:, j], ddof=1))
-        within = float(np.sqrt(np.mean(np.var(morris_reps[:, :, j], axis=1, ddof=1)) / R)) if R > 1 else float("nan")
-        crn = float(np.sqrt(np.mean(ee_noise[:, j] ** 2))) if R > 1 else float("nan")
-        out[o["name"]] = dict(
-            base_estimate=float(base.mean(axis=0)[j]),
-            seed_set_estimates=[float(v) for v in est[:, j]],
-            sigma_eps=sd_sets,
-            sigma_within_points=within,
-            mu_star_floor_independent=float(math.sqrt(2.0) * sd_sets / DELTA),
-            mu_star_floor_crn=crn,
-        )
-    return out
-
-
-def elementary_effect_noise(X, reps) -> np.ndarray:
-    """[factors, outputs]: the seed noise of each factor's elementary effect under common
-    random numbers. For every Morris step, the effect is computed in each replication k
-    separately; its variance across k over R is the variance of the R-mean effect; the
-    root of the mean over the factor's steps is returned (NaN if R < 2)."""
-    n_points, R, n_out = reps.shape
-    D = X.shape[1]
-    if R < 2:
-        return np.full((D, n_out), np.nan)
-    acc, count = np.zeros((D, n_out)), np.zeros(D)
-    for t in range(n_points // (D + 1)):
-        rows = slice(t * (D + 1), (t + 1) * (D + 1))
-        x, y = X[rows], reps[rows]
-        step = np.diff(x, axis=0)  # [D, factors], one non-zero entry per row
-        i = np.argmax(np.abs(step), axis=1)
-        sign = np.sign(step[np.arange(D), i])
-        ee = (y[1:] - y[:-1]) * sign[:, None, None] / DELTA  # [D steps, R, outputs]
-        np.add.at(acc, i, np.var(ee, axis=1, ddof=1) / R)
-        np.add.at(count, i, 1)
-    return np.sqrt(acc / np.maximum(count, 1)[:, None])
-
-
-def morris_analysis(problem, X, Y, outputs, noise, ee_noise) -> dict:
-    from SALib.analyze import morris
-
-    res = {}
-    for j, o in enumerate(outputs):
-        y = Y[:, j]
-        entry = dict(min=float(y.min()), max=float(y.max()), sd=float(y.std()), constant=bool(y.max() == y.min()))
-        if entry["constant"]:
-            v = float(y[0])
-            entry["constant_value"] = v
-            if o["kind"] == "met_fraction":
-                entry["note"] = "always met" if v == 1.0 else "never met" if v == 0.0 else f"met fraction {v:g} everywhere"
-            else:
-                entry["note"] = f"{v:g} everywhere"
-            res[o["name"]] = entry
-            continue
-        si = morris.analyze(problem, X, y, num_levels=NUM_LEVELS, num_resamples=200, conf_level=0.95, seed=SAMPLE_SEED)
-        n = noise[o["name"]]
-        crn = math.isfinite(n["mu_star_floor_crn"])
-        mu_star = np.asarray(si["mu_star"], dtype=float)
-        order = np.argsort(-mu_star, kind="stable")
-        rank = np.empty(len(order), dtype=int)
-        rank[order] = np.arange(1, len(order) + 1)
-        factors = {}
-        for i, name in enumerate(problem["names"]):
-            floor = float(ee_noise[i, j]) if crn else n["mu_star_floor_independent"]
-            factors[name] = dict(
-                mu=float(si["mu"][i]),
-                mu_star=float(mu_star[i]),
-                mu_star_conf=float(si["mu_star_conf"][i]),
-                sigma=float(si["sigma"][i]),
-                mu_star_norm=float(mu_star[i] / entry["sd"]),
-                rank=int(rank[i]),
-                noise_floor=floor,
-                below_noise=bool(mu_star[i] <= floor),
-                below_independent_floor=bool(mu_star[i] <= n["mu_star_floor_independent"]),
-            )
-        entry["factors"] = factors
-        entry["ranking"] = [problem["names"][i] for i in order]
-        entry["noise_floor"] = n["mu_star_floor_crn"] if crn else n["mu_star_floor_independent"]
-        entry["noise_floor_kind"] = "crn" if crn else "independent"
-        res[o["name"]] = entry
-    return res
-
-
-def ranked_outputs(outputs, morris_res) -> list[str]:
-    """Parks' output (mean) and the met probabilities that vary."""
-    varying = [o["name"] for o in outputs if o["kind"] == "met_fraction" and not morris_res[o["name"]]["constant"]]
-    return [MAIN_OUTPUT, *varying] if not morris_res[MAIN_OUTPUT]["constant"] else varying
-
-
-def select_top(names, morris_res, ranked, k: int) -> list[str]:
-    """Round-robin over the ranked outputs' Morris rankings (factors above the output's
-    noise floor only), then by the largest normalised mu* over those outputs, up to k."""
-    chosen: list[str] = []
-    k = min(k, len(names))
-    lists = [[f for f in morris_res[o]["ranking"] if not morris_res[o]["factors"][f]["below_noise"]] for o in ranked]
-    for level in range(len(names)):
-        for lst in lists:
-            if len(chosen) < k and level < len(lst) and lst[level] not in chosen:
-                chosen.append(lst[level])
-    if len(chosen) < k:
-        score = {f: max([morris_res[o]["factors"][f]["mu_star_norm"] for o in ranked] or [0.0]) for f in names}
-        for f in sorted(names, key=lambda f: (-score[f], names.index(f))):
-            if len(chosen) < k and f not in chosen:
-                chosen.append(f)
-    return chosen
-
-
-def sobol_analysis(problem, reps, outputs, noise) -> dict:
-    """S1 and ST with bootstrap CIs per output. Seed noise: sigma_eps^2 / Var(Y) is what
-    independent noise would add to every ST (Jansen estimator); under common random numbers
-    the addition is measured per factor from the spread across replications of
-    Y_k(A) - Y_k(AB_i) (`ST_noise`, NaN if R < 2)."""
-    from SALib.analyze import sobol
-
-    Y = reps.mean(axis=1)
-    n_points, R, _ = reps.shape
-    D = problem["num_vars"]
-    block = D + 2  # Saltelli rows without second order: A, AB_1..AB_D, B
-    res = {}
-    for j, o in enumerate(outputs):
-        y = Y[:, j]
-        A, B = y[0::block], y[block - 1::block]
-        var = float(np.var(np.r_[A, B]))
-        entry = dict(var=var, constant=bool(y.max() == y.min()))
-        if entry["constant"] or var == 0.0:
-            entry["constant"] = True
-            entry["constant_value"] = float(y[0])
-            res[o["name"]] = entry
-            continue
-        si = sobol.analyze(problem, y, calc_second_order=False, num_resamples=200, conf_level=0.95, seed=SAMPLE_SEED)
-        sig = noise[o["name"]]["sigma_eps"]
-        entry["noise_ratio"] = sig * sig / var
-        factors = {}
-        for i, name in enumerate(problem["names"]):
-            if R > 1:
-                d = reps[0::block, :, j] - reps[1 + i::block, :, j]  # [N, R]
-                st_noise = float(np.mean(np.var(d, axis=1, ddof=1)) / R / 2.0 / var)
-            else:
-                st_noise = float("nan")
-            factors[name] = dict(S1=float(si["S1"][i]), S1_conf=float(si["S1_conf"][i]), ST=float(si["ST"][i]),
-                                 ST_conf=float(si["ST_conf"][i]), ST_noise=st_noise)
-        entry["factors"] = factors
-        entry["sum_S1"] = float(np.sum(si["S1"]))
-        res[o["name"]] = entry
-    return res
-
-
 # ---------------------------------------------------------------------------- run
 def run(
     scale: float = FULL["scale"],
@@ -472,7 +282,7 @@ def run(
     timings["sobol"] = time.perf_counter() - t2
 
     runs = dict(base=replications, noise=noise_sets * replications, morris=len(X) * replications, sobol=len(XS) * replications)
-    result = _clean(dict(
+    result = clean(dict(
         settings=dict(
             firms_scale=scale, trajectories=trajectories, replications=replications, noise_sets=noise_sets,
             sobol_n=sobol_n, top_k=top_k, num_levels=NUM_LEVELS, delta=DELTA, sample_seed=SAMPLE_SEED,
@@ -510,249 +320,8 @@ def to_json(result: dict) -> str:
     return json.dumps(clean, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Temporary file, then rename (sim.results.atomic_write keeps the usual permissions)."""
-    from sim.results import atomic_write
-
-    atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))
-
-
 def write_result(path, result: dict) -> None:
-    _write_atomic(Path(path), to_json(result).encode("utf-8"))
-
-
-# ---------------------------------------------------------------------------- figures
-def _label(result, name: str) -> str:
-    return next((o["label"] for o in result["outputs"] if o["name"] == name), name)
-
-
-def _short(factor: str) -> str:
-    """Axis label: params.X as X, policy.X in full."""
-    return factor.removeprefix("params.")
-
-
-def _save_png(fig, path: Path) -> None:
-    import io
-
-    import matplotlib
-
-    from sim.sweep.figures import DPI, RC
-
-    with matplotlib.rc_context(RC):
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    _write_atomic(path, buf.getvalue())
-
-
-def write_figures(result: dict, figures_dir: Path, top: int = 15) -> list[Path]:
-    """sensitivity_morris.png (tornado of mu* per ranked output, noise floor as a line) and
-    sensitivity_sobol.png (S1 and ST with 95% CIs); written atomically."""
-    from matplotlib.patches import Patch
-
-    from sim.sweep.figures import draw, drawable, new_figure
-
-    figures_dir = Path(figures_dir)
-    ranked = result["morris"]["ranked_outputs"]
-    paths = []
-
-    @draw
-    def morris_fig():
-        n = max(1, len(ranked))
-        ncols = min(3, n)
-        nrows = -(-n // ncols)
-        rows = max([1] + [min(top, sum(e["mu_star"] > 0 for e in result["morris"]["outputs"][o]["factors"].values())) for o in ranked])
-        fig = new_figure(4.3 * ncols, (0.2 * rows + 1.0) * nrows + 0.7)
-        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for ax in axes[n:]:
-            ax.set_visible(False)
-        if not ranked:
-            axes[0].text(0.5, 0.5, "no output varies", ha="center", va="center", transform=axes[0].transAxes)
-        handles = None
-        for ax, o in zip(axes, ranked):
-            m = result["morris"]["outputs"][o]
-            names = [f for f in m["ranking"] if m["factors"][f]["mu_star"] > 0][:rows] or m["ranking"][:1]
-            mu = np.array([m["factors"][f]["mu_star"] for f in names])
-            conf = np.array([m["factors"][f]["mu_star_conf"] or 0.0 for f in names])
-            colours = ["0.7" if m["factors"][f]["below_noise"] else "C0" for f in names]
-            y = np.arange(len(names))
-            ax.barh(y, mu, xerr=conf, color=colours, error_kw=dict(ecolor="0.3", lw=0.8, capsize=1.5))
-            n = result["noise"][o]
-            per_factor = np.array([np.nan if m["factors"][f]["noise_floor"] is None else m["factors"][f]["noise_floor"] for f in names])
-            if m.get("noise_floor_kind") == "crn":
-                ax.scatter(per_factor, y, marker="|", s=90, color="k", lw=1.4, zorder=4, label="factor's seed-noise floor")
-                ax.axvline(n["mu_star_floor_crn"], color="#c0392b", ls="--", lw=1.1, label="seed-noise floor (CRN, RMS)")
-            if n["mu_star_floor_independent"] is not None:
-                ax.axvline(n["mu_star_floor_independent"], color="0.45", ls=":", lw=1.1, label="floor if seeds were independent")
-            if handles is None:
-                h, lab = ax.get_legend_handles_labels()
-                handles = (h + [Patch(facecolor="0.7")], lab + ["μ* indistinguishable from seed noise"])
-            ax.set_yticks(y, [_short(f) for f in names])
-            ax.set_ylim(rows - 0.5, -0.5)  # same bar height in every panel, largest on top
-            ax.set_title(drawable(_label(result, o)))
-            ax.set_xlabel("Morris μ* (per full range)")
-            ax.grid(axis="x", color="0.92", lw=0.6)
-            ax.set_axisbelow(True)
-        if handles:
-            fig.legend(*handles, loc="outside lower center", ncols=min(4, len(handles[0])), frameon=False)
-        return fig
-
-    @draw
-    def sobol_fig():
-        sob = result["sobol"]
-        shown = [o for o in ranked if not sob["outputs"][o]["constant"]]
-        n = max(1, len(shown))
-        ncols = min(3, n)
-        nrows = -(-n // ncols)
-        k = len(sob["factors"])
-        fig = new_figure(max(3.6, 0.55 * k + 1.4) * ncols, 3.2 * nrows + 0.4)
-        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for ax in axes[n:]:
-            ax.set_visible(False)
-        if not shown:
-            axes[0].text(0.5, 0.5, "no output varies", ha="center", va="center", transform=axes[0].transAxes)
-        x = np.arange(k)
-        handles = None
-        for ax, o in zip(axes, shown):
-            s = sob["outputs"][o]
-            for off, key, c in ((-0.2, "S1", "C0"), (0.2, "ST", "C1")):
-                v = np.array([s["factors"][f][key] or 0.0 for f in sob["factors"]])
-                e = np.array([s["factors"][f][key + "_conf"] or 0.0 for f in sob["factors"]])
-                ax.bar(x + off, v, width=0.4, yerr=e, color=c, label=key, error_kw=dict(ecolor="0.3", lw=0.8, capsize=1.5))
-            st_noise = np.array([np.nan if s["factors"][f]["ST_noise"] is None else s["factors"][f]["ST_noise"] for f in sob["factors"]])
-            if np.isfinite(st_noise).any():
-                ax.scatter(x + 0.2, st_noise, marker="_", s=160, color="k", lw=1.6, zorder=4, label="ST noise (measured, CRN)")
-            if s.get("noise_ratio") is not None:
-                ax.axhline(s["noise_ratio"], color="#c0392b", ls="--", lw=1.0, label="σ²ε / Var(Y) (independent seeds)")
-            ax.axhline(0, color="0.5", lw=0.6)
-            ax.set_xticks(x, [_short(f) for f in sob["factors"]], rotation=35, ha="right")
-            ax.set_ylim(-0.25, 1.25)  # indices live in [0, 1]; small-N intervals can run far outside
-            ax.set_title(drawable(_label(result, o)))
-            ax.grid(axis="y", color="0.92", lw=0.6)
-            ax.set_axisbelow(True)
-            handles = handles or ax.get_legend_handles_labels()
-        if handles:
-            fig.legend(*handles, loc="outside lower center", ncols=min(4, len(handles[0])), frameon=False)
-        return fig
-
-    for fn, name in ((morris_fig, MORRIS_FIGURE), (sobol_fig, SOBOL_FIGURE)):
-        path = figures_dir / name
-        _save_png(fn(), path)
-        paths.append(path)
-    return paths
-
-
-# ---------------------------------------------------------------------------- markdown
-def _fmt(v, unit: str = "") -> str:
-    if v is None:
-        return "–"
-    if unit == "亿元":
-        return f"{v:,.0f}"
-    return f"{v:.3g}"
-
-
-def render_markdown(result: dict, figure_dir_relative: str = "figures") -> str:
-    """A section for docs/VALIDATION.md: settings, noise floors, the Morris ranking, the
-    Sobol indices, the figures and what was held fixed."""
-    s, mo, sob, noise = result["settings"], result["morris"], result["sobol"], result["noise"]
-    outs = {o["name"]: o for o in result["outputs"]}
-    ranked = mo["ranked_outputs"]
-    met_varying = [o for o in ranked if o != MAIN_OUTPUT]
-    lines = [
-        "## Global sensitivity analysis",
-        "",
-        f"`python -m experiments.sensitivity` (this run: firms_scale {s['firms_scale']:g}, Morris r = {s['trajectories']} "
-        f"trajectories x {len(result['factors']) + 1} points = {s['morris_points']} points, {s['num_levels']} levels, step Δ = {s['delta']:.3g}; "
-        f"R = {s['replications']} replications per point with common random numbers (replications 0..R-1 of seed "
-        f"{s['morris_seed']} at every point); M = {s['noise_sets']} noise seed sets; Sobol N = {s['sobol_n']} on k = "
-        f"{len(sob['factors'])} factors, {s['sobol_points']} points; {s['total_model_runs']:,} model runs). "
-        f"Factors: {len(result['factors'])}, every `Params` field uniform over its metadata range and the numeric levers "
-        "over their sweep ranges. Outputs: per target, the fraction of the R replications meeting it; parks' output and "
-        "FAI growth as means over the R replications.",
-        "",
-        "Held fixed: " + ", ".join(f"`{k}` = {v}" for k, v in result["held_fixed"]["levers"].items())
-        + f" (the `{result['base']['scenario']}` scenario's values), the calibration and the targets."
-        + (f" Not varied in this run: {', '.join('`' + n + '`' for n in result['held_fixed']['not_varied'])}." if result["held_fixed"]["not_varied"] else ""),
-        "",
-    ]
-    constant = [o for o in result["outputs"] if mo["outputs"][o["name"]]["constant"]]
-    if constant:
-        lines += ["Outputs that do not vary over the Morris sample (not ranked): "
-                  + "; ".join(f"{o['label']}: {mo['outputs'][o['name']]['note']}" for o in constant) + ".", ""]
-    lines += [
-        "### Seed noise",
-        "",
-        "σ_ε is the SD of an output's R-replication estimate across the M seed sets at the base point (and, as a check, "
-        "the RMS within-point standard error over the Morris points). √2·σ_ε/Δ would be the noise of a Morris elementary "
-        "effect if its two points had independent seeds. They share them (common random numbers), so the noise of each "
-        "step is measured: the SD across the R replications of the step's effect over √R, pooled over a factor's "
-        "trajectories. A factor whose μ* is at or below its own measured floor is indistinguishable from seed noise (†); "
-        "the table gives the RMS of those floors over the factors.",
-        "",
-        markdown_table(["output", "base point", "σ_ε (seed sets)", "σ_ε (within points)", "floor √2·σ_ε/Δ, independent seeds", "floor, common random numbers"],
-                       [[o["label"], *(_fmt(noise[o["name"]][k], o["unit"]) for k in ("base_estimate", "sigma_eps", "sigma_within_points", "mu_star_floor_independent", "mu_star_floor_crn"))]
-                        for o in result["outputs"]], colalign=["left"] + ["right"] * 5),
-        "",
-        "### Morris screening",
-        "",
-    ]
-    main = mo["outputs"][MAIN_OUTPUT]
-    if main["constant"]:
-        lines += ["Parks' output does not vary: no ranking.", ""]
-    else:
-        lines += [
-            "Top factors by μ* for parks' output (亿元 per full range of the factor, ± 95% bootstrap half-width); "
-            "μ*/SD is μ* over the output's SD across the sample, comparable between outputs. "
-            "Met-probability columns give μ* of the probability; † marks μ* below the seed-noise floor.",
-            "",
-        ]
-        rows = []
-        for f in main["ranking"][:12]:
-            e = main["factors"][f]
-            cells = [f"{e['rank']}", f"`{f}`" + (" †" if e["below_noise"] else ""),
-                     f"{e['mu_star']:,.0f} ± {(e['mu_star_conf'] or 0):,.0f}", f"{e['mu_star_norm']:.2f}", f"{e['sigma']:,.0f}"]
-            for o in met_varying:
-                g = mo["outputs"][o]["factors"][f]
-                cells.append(f"{g['mu_star']:.3f}" + (" †" if g["below_noise"] else "") + f" (#{g['rank']})")
-            rows.append(cells)
-        lines += [markdown_table(["rank", "factor", "μ* parks' output", "μ*/SD", "σ", *(f"μ* {outs[o]['label']}" for o in met_varying)], rows,
-                                 colalign=["right", "left", "right", "right", "right"] + ["right"] * len(met_varying)), ""]
-        n_signal = sum(not e["below_noise"] for e in main["factors"].values())
-        lines += [f"{n_signal} of {len(main['factors'])} factors are above the seed-noise floor for parks' output.", ""]
-    for o in met_varying:
-        m = mo["outputs"][o]
-        above = [f for f in m["ranking"] if not m["factors"][f]["below_noise"]]
-        lines.append(f"- {outs[o]['label']}: " + (", ".join(f"`{f}` ({m['factors'][f]['mu_star']:.3f})" for f in above[:6])
-                                                  if above else "no factor above the seed-noise floor")
-                     + f" (RMS floor {m['noise_floor']:.3f}).")
-    if met_varying:
-        lines.append("")
-    lines += ["### Sobol indices", "",
-              f"On the top {len(sob['factors'])} factors ({sob['selection']}), the others at the baseline. "
-              "S1 first-order, ST total-order, 95% bootstrap half-widths. Seed noise that were independent between points "
-              "would add σ_ε²/Var(Y) to every factor's ST (Jansen estimator) and leave S1 unbiased; with common random "
-              "numbers the addition is smaller and is measured per factor from the replications (ST noise).",
-              ""]
-    shown = [o for o in ranked if not sob["outputs"][o]["constant"]]
-    if shown:
-        rows = []
-        for f in sob["factors"]:
-            cells = [f"`{f}`"]
-            for o in shown:
-                e = sob["outputs"][o]["factors"][f]
-                cells += [f"{e['S1']:.2f} ± {(e['S1_conf'] or 0):.2f}", f"{e['ST']:.2f} ± {(e['ST_conf'] or 0):.2f}", _fmt(e["ST_noise"])]
-            rows.append(cells)
-        rows.append(["σ_ε²/Var(Y)", *(c for o in shown for c in ("", _fmt(sob["outputs"][o]["noise_ratio"]), ""))])
-        lines += [markdown_table(["factor", *(h for o in shown for h in (f"{outs[o]['label']} S1", "ST", "ST noise"))], rows,
-                                 colalign=["left"] + ["right"] * 3 * len(shown)), ""]
-    else:
-        lines += ["No ranked output varies over the Sobol sample.", ""]
-    flat = [o for o in ranked if sob["outputs"][o]["constant"]]
-    if flat:
-        lines += ["Constant over the Sobol sample (no indices): "
-                  + ", ".join(f"{outs[o]['label']} = {_fmt(sob['outputs'][o]['constant_value'])}" for o in flat) + ".", ""]
-    lines += [f"![Morris μ* per output, seed-noise floor dashed]({figure_dir_relative}/{MORRIS_FIGURE})", "",
-              f"![Sobol S1 and ST with 95% intervals]({figure_dir_relative}/{SOBOL_FIGURE})", ""]
-    return "\n".join(lines)
+    write_atomic(Path(path), to_json(result).encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -786,16 +355,16 @@ def _summary(result: dict) -> str:
             lines.append(f"{o['label']:<36} constant: {m['note']}")
             continue
         top = [f for f in m["ranking"] if not m["factors"][f]["below_noise"]][:5]
-        lines.append(f"{o['label']:<36} floor {_fmt(m['noise_floor'], o['unit'])} ({m['noise_floor_kind']}); top: "
-                     + (", ".join(f"{f} ({_fmt(m['factors'][f]['mu_star'], o['unit'])})" for f in top) or "none above noise"))
+        lines.append(f"{o['label']:<36} floor {fmt(m['noise_floor'], o['unit'])} ({m['noise_floor_kind']}); top: "
+                     + (", ".join(f"{f} ({fmt(m['factors'][f]['mu_star'], o['unit'])})" for f in top) or "none above noise"))
     lines.append(f"Sobol factors: {', '.join(sob['factors'])}")
     for o in mo["ranked_outputs"]:
         s = sob["outputs"][o]
         if s["constant"]:
             continue
-        lines.append(f"  {o:<24} " + ", ".join(f"{f.split('.', 1)[1]} S1 {e['S1']:.2f} ST {e['ST']:.2f} (noise {_fmt(e['ST_noise'])})"
+        lines.append(f"  {o:<24} " + ", ".join(f"{f.split('.', 1)[1]} S1 {e['S1']:.2f} ST {e['ST']:.2f} (noise {fmt(e['ST_noise'])})"
                                                 for f, e in s["factors"].items())
-                     + f"; σ²/Var {_fmt(s['noise_ratio'])}")
+                     + f"; σ²/Var {fmt(s['noise_ratio'])}")
     return "\n".join(lines)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from experiments import calibrate, docking, facts, levers, readings, sensitivity  # noqa: E402
+from experiments import calibrate, docking, facts, levers, readings, sensitivity, sensitivity_page  # noqa: E402
 from sim.results import atomic_write  # noqa: E402
 
 DOCS = ROOT / "docs"
@@ -107,7 +107,7 @@ def render(cal: dict, fac: dict, sen: dict, rea: dict | None, lev: dict | None, 
         *(["## The levers one at a time, paired", "", levers.render(lev)] if lev else []),
         *([docking.render(dock)] if dock else []),
         *([] if "factors" in sen and any(f.get("name") == "params.project_rate" for f in sen["factors"]) else [STALE_SENSITIVITY]),
-        sensitivity.render_markdown(sen, figure_dir_relative="figures"),
+        sensitivity_page.render_markdown(sen, figure_dir_relative="figures"),
         "## What the model cannot reproduce",
         "",
         *[f"- {line}" for line in _limitations(cal, fac)],

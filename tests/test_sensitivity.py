@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from experiments import sensitivity as sa
+from experiments import sensitivity_page as page
 from sim.config import Params
 
 DRIVER = "params.growth_other"  # drift of the largest sector (sector_weights: other 0.40)
@@ -76,12 +77,12 @@ def test_elementary_effect_noise_recovers_a_known_spread():
 
 
 def test_report_and_figures(tiny, tmp_path):
-    md = sa.render_markdown(tiny)
+    md = page.render_markdown(tiny)
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in md.splitlines() if line.startswith("|")]
     assert ["rank", "factor"] in [c[:2] for c in cells] and f"`{DRIVER}`" in md
     assert "figures/sensitivity_morris.png" in md and "figures/sensitivity_sobol.png" in md
     assert "`policy.relocation_rule` = coordinated" in md
-    paths = sa.write_figures(tiny, tmp_path)
+    paths = page.write_figures(tiny, tmp_path)
     assert [p.name for p in paths] == ["sensitivity_morris.png", "sensitivity_sobol.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sensitivity_morris.png", "sensitivity_sobol.png"]
