@@ -62,7 +62,8 @@ class Result:
     seeds; `targets_seeds` then holds the same replications at the configured values);
     frame: one row per target (name, met_fraction, ci_lo, ci_hi, median, threshold,
     median_margin, unit, description); timeseries: the long table of timeseries.parquet
-    (replication, date, level, id, variable, value; README's results contract); config:
+    (replication, date, level, id, variable, value as float32; its levels by
+    `outputs=parks|cells`; README's results contract); config:
     the Config run; raw: the targets.json content; cost_yi and cost: the policy's public
     cost over the plan period, in total and by lever (亿元)."""
 

@@ -46,6 +46,7 @@ PRICES = ("real", "nominal")
 LEADING_SETS = ("declared", "main")
 FAI_BASES = ("simulated", "published")
 UNCERTAINTIES = ("seeds", "parameters")
+OUTPUTS = ("parks", "cells")
 PARK_STATUSES = ("confirmed", "assumed")
 MAX_YEAR = 2035  # the latest target or horizon year
 
@@ -233,6 +234,9 @@ class Config:
     # seeds: P(met) over seed noise, parameters at their values; parameters: replication k
     # also draws every uncertain parameter (sim/uncertainty.py), and targets.json holds both
     uncertainty: str = choice("parameters", UNCERTAINTIES)
+    # what timeseries.parquet holds: parks (the city, park and sector levels) or cells (also
+    # every park x sector cell, about 3 times the size); results/README.md
+    outputs: str = choice("parks", OUTPUTS)
     fixed_parameters: list[str] = field(default_factory=list)  # keys never drawn, e.g. params.macro_sd
     # standard errors of fitted values ("params.macro_sd": 0.0236), written by the
     # calibration (configs/fit/): fitted values are drawn from N(value, se) within the range

@@ -89,8 +89,11 @@ class Recorder:
         """Above-scale output in each location's leading industries, [date, location]."""
         return (self.cells["output_yi"] * self.leading[None]).sum(axis=2)
 
-    def tidy(self, replication: int) -> pd.DataFrame:
-        """The long table: replication, date (datetime64[ns], month ends), level, id, variable, value."""
+    def tidy(self, replication: int, outputs: str = "cells") -> pd.DataFrame:
+        """The long table: replication, date (datetime64[ns], month ends), level, id, variable,
+        value (float64 here; timeseries.parquet stores float32). Rows come in blocks of one
+        (level, variable), within a block one id's dates in a row. `outputs`
+        (sim.config.Config.outputs): "cells" every level, "parks" all but park_sector."""
         parks = self.is_park
         cell_ids = [f"{loc}:{s}" for loc in self.location_ids for s in SECTORS]
         blocks = []  # (level, ids, variable, values [date, n_ids])
@@ -99,11 +102,14 @@ class Recorder:
             blocks.append((level, ids, variable, np.asarray(values, dtype=float).reshape(len(self.dates), -1)))
 
         for v, a in self.cells.items():
-            add("park_sector", cell_ids, v, a.reshape(len(self.dates), -1))
+            if outputs == "cells":
+                add("park_sector", cell_ids, v, a.reshape(len(self.dates), -1))
             add("sector", list(SECTORS), v, a.sum(axis=1))
             if v != "fai_yi":  # a park's and the city's FAI include construction: below
                 add("park", self.location_ids, v, a.sum(axis=2))
                 add("city", ["city"], v, a.sum(axis=(1, 2)))
+        # each sector's output in the parks: the clusters of cluster_scope=parks without park_sector
+        add("sector", list(SECTORS), "parks_output_yi", self.cells["output_yi"][:, parks].sum(axis=1))
         for v, a in self.locations.items():
             add("park", self.location_ids, v, a)
         fai = self.fai_by_location()
@@ -128,15 +134,15 @@ class Recorder:
             add("city", ["city"], v, a)
 
         dates = pd.to_datetime(pd.Series(self.dates)).to_numpy(dtype="datetime64[ns]")  # month ends, read back as datetime64[ns]
-        sizes = [values.size for *_, values in blocks]  # rows: date-major within a block
+        sizes = [values.size for *_, values in blocks]  # rows: id-major within a block (a series' months in a row compress better)
         return pd.DataFrame(
             {
                 "replication": np.full(sum(sizes), replication, dtype=np.int64),
-                "date": np.concatenate([np.repeat(dates, values.shape[1]) for *_, values in blocks]),
+                "date": np.concatenate([np.tile(dates, values.shape[1]) for *_, values in blocks]),
                 "level": np.repeat(np.array([level for level, *_ in blocks], dtype=object), sizes),
-                "id": np.concatenate([np.tile(np.array(ids, dtype=object), values.shape[0]) for _, ids, _, values in blocks]),
+                "id": np.concatenate([np.repeat(np.array(ids, dtype=object), values.shape[0]) for _, ids, _, values in blocks]),
                 "variable": np.repeat(np.array([variable for _, _, variable, _ in blocks], dtype=object), sizes),
-                "value": np.concatenate([values.ravel() for *_, values in blocks]),
+                "value": np.concatenate([values.T.ravel() for *_, values in blocks]),
             }
         )
 
@@ -157,6 +163,14 @@ def atomic_write(path: Path, write) -> None:
 
 
 CATEGORIES = ("level", "id", "variable")
+# how the files are encoded (README "Reading the results"; docs in results/README.md): the
+# time series' values as float32 (about 7 significant digits; targets.json and the summary
+# are computed from the model's float64 state, not from the file), split into byte streams
+# and compressed with zstd at level 19 (about 10 ms a replication; level 1 adds 5 kB to its
+# 42 kB at firms_scale=0.36); the few parameter values exactly, without per-column statistics
+# or a stored schema (their footer, not their values, was most of the file)
+TIMESERIES_PARQUET = dict(compression="zstd", compression_level=19, use_dictionary=["date", *CATEGORIES], use_byte_stream_split=["value"])
+PARAMETERS_PARQUET = dict(compression="zstd", use_dictionary=False, write_statistics=False, store_schema=False)
 RESULT_FILES = ("timeseries.parquet", "parameters.parquet", "targets.json")  # targets.json last: the commit marker
 
 
@@ -213,9 +227,10 @@ class ResultSet:
     def add_replication(self, frame: pd.DataFrame) -> None:
         for col in CATEGORIES:
             frame[col] = frame[col].astype("category")
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        frame["value"] = frame["value"].astype(np.float32)
+        table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)  # the arrow schema says it all
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.tmp / "timeseries.parquet", table.schema)
+            self._writer = pq.ParquetWriter(self.tmp / "timeseries.parquet", table.schema, **TIMESERIES_PARQUET)
         self._writer.write_table(table)
 
     def commit(self, parameters: pd.DataFrame, targets: dict) -> None:
@@ -223,7 +238,8 @@ class ResultSet:
             raise ValueError("a result set needs at least one replication")
         self._writer.close()
         self._writer = None
-        parameters.to_parquet(self.tmp / "parameters.parquet", index=False)
+        table = pa.Table.from_pandas(parameters, preserve_index=False).replace_schema_metadata(None)
+        pq.write_table(table, self.tmp / "parameters.parquet", **PARAMETERS_PARQUET)
         (self.tmp / "targets.json").write_text(json_text(targets), encoding="utf-8")
         for name in RESULT_FILES:
             _publish(self.tmp / name)

@@ -40,7 +40,7 @@ def _replicate(cfg: Config, values: pd.DataFrame, progress: Callable[[], None], 
     for k, row in values.iterrows():
         rec = Model(uncertainty.apply(cfg, row), replication=int(k)).run().recorder
         if results is not None:
-            results.add_replication(rec.tidy(int(k)))
+            results.add_replication(rec.tidy(int(k), cfg.outputs))
         evaluations.append(evaluate(rec, cfg.targets, base))
         spent.append(costs.of_run(rec, cfg))
         if cfg.horizon_year > cfg.targets.year:

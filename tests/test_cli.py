@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,17 +31,16 @@ def test_results_contract(baseline_dir):
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert list(ts.columns) == ["replication", "date", "level", "id", "variable", "value"]
     assert ts["replication"].dtype.kind == "i" and sorted(ts["replication"].unique()) == [0, 1]
-    assert ts["value"].dtype == "float64"
-    assert set(ts["level"].astype(str)) == {"city", "park", "sector", "park_sector"}
+    assert ts["value"].dtype == "float32"  # the file's precision; targets.json is computed from the model's float64 state
+    assert set(ts["level"].astype(str)) == {"city", "park", "sector"}  # outputs=parks, the default
     dates = pd.to_datetime(ts["date"].astype(str))
     assert (dates + pd.offsets.MonthEnd(0) == dates).all() and dates.min() == pd.Timestamp("2022-12-31")
     assert dates.max() == pd.Timestamp("2025-12-31")
-    for level, variable in [("city", "output_yi"), ("park", "fai_yi"), ("sector", "firms"), ("park_sector", "above_scale_firms"),
+    for level, variable in [("city", "output_yi"), ("park", "fai_yi"), ("sector", "firms"), ("sector", "parks_output_yi"),
                             ("city", "employment"), ("park", "vacant_space_m2"), ("park", "leading_share"), ("city", "leading_share")]:
         assert ((ts["level"] == level) & (ts["variable"] == variable)).any(), (level, variable)
     ids = set(ts.loc[ts["level"] == "park", "id"].astype(str))
     assert "qiantang" in ids and "outside" in ids and len(ids) == 17
-    assert "qiantang:smart_iot" in set(ts.loc[ts["level"] == "park_sector", "id"].astype(str))
 
     t = json.loads((out / "targets.json").read_text(encoding="utf-8"))
     assert (t["scenario"], t["seed"], t["replications"]) == ("baseline", 3, 2)
@@ -68,6 +68,33 @@ def test_same_seed_same_bytes(baseline_dir, tmp_path):
     assert p.returncode == 0, p.stderr
     for name in ("timeseries.parquet", "targets.json"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_outputs_cells_adds_the_park_sector_level_and_the_default_stays_small(baseline_dir, tmp_path):
+    out, _ = baseline_dir
+    p = run(*TINY, "replications=2", "seed=3", "outputs=cells", f"hydra.run.dir={tmp_path}")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "targets.json").read_bytes() == (out / "targets.json").read_bytes()  # detail is not results
+    parks, cells = pd.read_parquet(out / "timeseries.parquet"), pd.read_parquet(tmp_path / "timeseries.parquet")
+    assert set(cells["level"].astype(str)) == {"city", "park", "sector", "park_sector"}
+    assert "qiantang:smart_iot" in set(cells.loc[cells["level"] == "park_sector", "id"].astype(str))
+    rest = cells[cells["level"] != "park_sector"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rest.astype({c: str for c in ("level", "id", "variable")}),
+                                  parks.astype({c: str for c in ("level", "id", "variable")}))  # the same rows, less the cells
+    # each sector's output in the parks is the sum of the parks' cells (float32 in the file)
+    cell = cells[(cells["level"] == "park_sector") & (cells["variable"] == "output_yi")]
+    loc, sector = cell["id"].astype(str).str.split(":", n=1, expand=True).T.to_numpy()
+    in_parks = cell[loc != "outside"].assign(id=sector[loc != "outside"]).groupby(["replication", "date", "id"])["value"].sum(min_count=1)
+    got = parks[(parks["level"] == "sector") & (parks["variable"] == "parks_output_yi")].assign(id=lambda d: d["id"].astype(str))
+    got = got.set_index(["replication", "date", "id"])["value"].sort_index()
+    assert got.to_numpy() == pytest.approx(in_parks.sort_index().to_numpy(dtype=float), rel=1e-5)
+    # the size budget of issue 14: under 50 kB a replication with its share of parameters.parquet
+    size = sum((out / name).stat().st_size for name in ("timeseries.parquet", "parameters.parquet"))
+    assert size / 2 < 50_000 < (tmp_path / "timeseries.parquet").stat().st_size / 2
+    meta = pq.ParquetFile(out / "timeseries.parquet").metadata
+    value = meta.row_group(0).column(5)
+    assert (value.path_in_schema, value.physical_type, value.compression) == ("value", "FLOAT", "ZSTD")
+    assert "BYTE_STREAM_SPLIT" in value.encodings
 
 
 def test_no_policy_gives_a_different_table(baseline_dir, tmp_path):
@@ -101,6 +128,7 @@ def test_overrides_of_horizon_and_levers(tmp_path):
         ("targets.prices=current", "targets.prices"),
         ("targets.clusters_10000yi_ecosystems=[tea]", "targets.clusters_10000yi_ecosystems"),
         ("uncertainty=everything", "uncertainty"),
+        ("outputs=firms", "outputs"),
         ("fixed_parameters=[params.nope]", "fixed_parameters"),
         ("params.ppi_growth=0.9", "params.ppi_growth"),
         ("params.exit_rate=1.5", "params.exit_rate"),

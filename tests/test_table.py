@@ -106,7 +106,7 @@ def test_help_describes_the_app():
     assert p.returncode == 0, p.stderr
     out = p.stdout
     assert "2025 targets" in out and "P(met)" in out
-    for word in ("baseline", "no_policy", "factory_space_m2_per_year", "talent_inflow_per_year", "plan_2025", "Examples:"):
+    for word in ("baseline", "no_policy", "factory_space_m2_per_year", "talent_inflow_per_year", "plan_2025", "Examples:", "outputs=parks|cells"):
         assert word in out, word
     import dataclasses
 

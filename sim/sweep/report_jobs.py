@@ -179,8 +179,8 @@ def park_names(config: dict | None) -> dict[str, str]:
 SERIES_FILTERS = [
     [("level", "==", "city"), ("variable", "in", ["parks_output_target_yi", "parks_output_yi"])],
     [("level", "==", "park"), ("variable", "==", "output_yi")],
-    [("level", "==", "sector"), ("variable", "==", "output_yi")],
-    [("level", "==", "park_sector"), ("variable", "==", "output_yi")],
+    [("level", "==", "sector"), ("variable", "in", ["output_yi", "parks_output_yi"])],  # parks_output_yi: in the parks
+    [("level", "==", "park_sector"), ("variable", "==", "output_yi")],  # results older than sector parks_output_yi
 ]
 
 
@@ -215,8 +215,9 @@ def series(ts: pd.DataFrame, config: dict | None) -> Series:
     s = target_settings(config)
     ts = ts[matching(ts, SERIES_FILTERS)]
     ts = ts.assign(**{c: ts[c].astype(str) for c in ("level", "id", "variable")})
-    if (ts["variable"] == "parks_output_target_yi").any():  # the quantity the target reads (older results: industrial output)
-        ts = ts[ts["variable"] != "parks_output_yi"]
+    city = ts["level"] == "city"
+    if (city & (ts["variable"] == "parks_output_target_yi")).any():  # the quantity the target reads (older results: industrial output)
+        ts = ts[~(city & (ts["variable"] == "parks_output_yi"))]
     ts = ts.assign(date=pd.to_datetime(ts["date"]))  # datetime64 (older results: date objects)
 
     city = ts[ts["level"] == "city"].pivot_table(index="date", columns="replication", values="value")
@@ -231,13 +232,19 @@ def series(ts: pd.DataFrame, config: dict | None) -> Series:
     out.parks_base = park[first].groupby("id")["value"].median()
     out.parks = park[in_year[park.index]].groupby(["id", "replication"])["value"].mean().groupby("id").median()
 
-    if s["scope"] == "parks":
+    sector = (ts["level"] == "sector") & in_year
+    if s["scope"] == "city":
+        sec = ts[sector & (ts["variable"] == "output_yi")]
+    elif (sector & (ts["variable"] == "parks_output_yi")).any():
+        sec = ts[sector & (ts["variable"] == "parks_output_yi")]
+    else:  # results older than the sector-level parks_output_yi: the sum of the parks' cells
         ps = ts[(ts["level"] == "park_sector") & in_year]
+        if ps.empty:
+            out.notes.append("no sector output in the parks (parks_output_yi) to show the clusters")
+            return out
         parts = ps["id"].str.split(":", n=1, expand=True)
         is_park = parts[0].isin(set(park_names(config)) - {"outside"})
         sec = ps[is_park].assign(id=parts[1][is_park]).groupby(["id", "replication", "date"])["value"].sum().reset_index()
-    else:
-        sec = ts[(ts["level"] == "sector") & in_year]
     yearly = sec.groupby(["id", "replication"])["value"].mean().unstack("replication")
     yearly = yearly.reindex([e for e in ECOSYSTEMS if e in yearly.index])
     out.clusters = pd.DataFrame({f"p{int(q * 100)}": yearly.quantile(q, axis=1) for q in (0.1, 0.5, 0.9)})
@@ -249,8 +256,11 @@ def read_series(job: Job, sweep_dir: Path) -> None:
     path = sweep_dir / job.name / "timeseries.parquet"
     if not job.complete or not path.exists():
         return
-    filters = SERIES_FILTERS if target_settings(job.config)["scope"] == "parks" else SERIES_FILTERS[:3]
-    ts = pd.read_parquet(path, columns=["replication", "date", "level", "id", "variable", "value"], filters=filters)
+    columns = ["replication", "date", "level", "id", "variable", "value"]
+    ts = pd.read_parquet(path, columns=columns, filters=SERIES_FILTERS[:3])
+    in_parks = (ts["level"] == "sector") & (ts["variable"] == "parks_output_yi")
+    if target_settings(job.config)["scope"] == "parks" and not in_parks.any():  # older results: from the cells
+        ts = pd.read_parquet(path, columns=columns, filters=SERIES_FILTERS)
     got = series(ts, job.config)
     job.fan, job.parks, job.parks_base, job.clusters = got.fan, got.parks, got.parks_base, got.clusters
     job.notes.extend(got.notes)
