@@ -86,7 +86,7 @@ def timed_run(cfg: Config, cls=Model) -> dict:
     t1 = time.perf_counter()
     m.run()
     t2 = time.perf_counter()
-    m.recorder.tidy(0)
+    m.recorder.tidy(0, m.config.outputs)  # what a run writes
     t3 = time.perf_counter()
     return dict(construct=t1 - t0, run=t2 - t1, tidy=t3 - t2, firm_steps=firm_steps(m), steps=m.n_steps, firms_start=int(m.totals["start"] / m.weight), model=m)
 
@@ -211,7 +211,7 @@ def full_size(scale: float, repeats: int) -> dict:
     m = Model(cfg, 0)
     built = tracemalloc.get_traced_memory()[0] - base
     m.run()
-    m.recorder.tidy(0)
+    m.recorder.tidy(0, m.config.outputs)  # what a run writes
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
     t = time.perf_counter()
