@@ -5,12 +5,14 @@ hash, commit, command, timings, and each result file's size and sha256), and whe
 the result set (sim.results.RESULT_FILES); when failed, `error.txt` with the traceback.
 Re-running a sweep into the same directory skips a job only if its `job.json` says complete
 with the same config hash and every result file has the recorded size and sha256; any other
-job is run again from scratch.
+job is run again from scratch. A complete job also stores its share of the sweep report's
+work (sim.sweep.report_cache), so that the end of the sweep only assembles.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import time
@@ -38,8 +40,10 @@ def config_hash(cfg: Config) -> str:
     return hashlib.sha256(json.dumps(comparable(cfg), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+@functools.cache
 def git_commit() -> str | None:
-    """The code's git commit, with "-dirty" if the work tree differs; None outside git."""
+    """The code's git commit, with "-dirty" if the work tree differs; None outside git. Once
+    a process: the code a process runs is what it imported (two git calls a job saved)."""
     import subprocess
 
     root = Path(__file__).resolve().parents[2]
@@ -95,6 +99,7 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     except Exception as e:  # a bad value for this job: record it like any failure
         return _failed(job_dir, dict(base, config_hash=None), e)
     if is_complete(job_dir, digest):
+        prepare_report(job_dir)  # a sweep from before report_cache, or from other code: its aggregates
         return "skipped"
     remove_stale_temporaries(job_dir)
     info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications))
@@ -107,7 +112,19 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     except Exception as e:
         return _failed(job_dir, info, e)
     write_json(job_dir / "job.json", dict(info, status="complete", files=files, seconds=round(time.perf_counter() - start, 3)))
+    prepare_report(job_dir)
     return "complete"
+
+
+def prepare_report(job_dir: Path) -> None:
+    """The job's share of the sweep report (sim.sweep.report_cache), in parallel with the
+    other jobs instead of at the end; a failure here only means the report does it later."""
+    from .report_cache import write
+
+    try:
+        write(job_dir)
+    except Exception:  # noqa: BLE001 (an optimisation: the report falls back to the time series)
+        pass
 
 
 def _failed(job_dir: Path, info: dict, e: Exception) -> str:

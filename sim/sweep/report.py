@@ -34,11 +34,12 @@ from pathlib import Path
 
 from sim.results import TEMPORARY, atomic_write, remove_stale_temporaries  # noqa: F401 (TEMPORARY: the temporaries' names)
 from sim.sweep.report_html import CSS, font_face, render, safe
-from sim.sweep.report_jobs import label_jobs, load_jobs, read_series, read_summary
+from sim.sweep.report_jobs import label_jobs, load_jobs, read_summary
 from sim.sweep.report_sections import (
     FIGURES, SECTIONS, clusters_section, failed_section, fan_section, grid_section, parks_section, provenance_section,
     scorecard_section, section, target_info,
 )
+from sim.sweep import report_cache
 from sim.sweep import report_whatittakes as whatittakes
 from sim.targets import NAMES as TARGETS
 
@@ -59,8 +60,8 @@ def build(sweep_dir: Path, target: str | None = None) -> Path:
     if not jobs:
         raise SystemExit(f"no jobs in {sweep_dir}")
     keys = label_jobs(jobs)
-    for j in jobs:
-        read_series(j, sweep_dir)  # one job's rows at a time; only the aggregates are kept
+    for j in jobs:  # what each job stored as it ended (report_cache), else one job's rows at a time
+        report_cache.load(j, sweep_dir)
     info = target_info(jobs)
     figures_dir = sweep_dir / "figures"
     name = sweep_dir.resolve().name  # the directory's name only: the page holds no absolute path
