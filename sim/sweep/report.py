@@ -29,7 +29,11 @@ figures), figures (the charts), provenance (what the jobs recorded).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
+import warnings
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from sim.results import TEMPORARY, atomic_write, remove_stale_temporaries  # noqa: F401 (TEMPORARY: the temporaries' names)
@@ -47,9 +51,10 @@ __all__ = ["FIGURES", "SECTIONS", "build", "main"]
 
 REPORT = "report.html"
 TEMPLATE = "report.html.j2"  # sim/sweep/templates/
-def build(sweep_dir: Path, target: str | None = None) -> Path:
+def build(sweep_dir: Path, target: str | None = None, processes: int = 1) -> Path:
     """Write SWEEP_DIR/report.html and its figures; `target` is the grid heatmap's (default:
-    the target whose P(met) varies most across the grid's cells)."""
+    the target whose P(met) varies most across the grid's cells). With `processes` > 1 the
+    first sections are drawn in forked processes beside this one (the same bytes)."""
     sweep_dir = Path(sweep_dir)
     if target is not None and target not in TARGETS:
         raise SystemExit(f"--target {target!r}: allowed: {', '.join(TARGETS)}")
@@ -67,16 +72,16 @@ def build(sweep_dir: Path, target: str | None = None) -> Path:
     name = sweep_dir.resolve().name  # the directory's name only: the page holds no absolute path
 
     notes = ([summary_note] if summary_note else []) + [f"{j.name}: {n}" for j in jobs for n in j.notes]
-    parts = [
-        fan_section(jobs, info, figures_dir),
-        scorecard_section(jobs, info, figures_dir),
-        grid_section(jobs, keys, target, info, figures_dir),
-        clusters_section(jobs, figures_dir),
-        parks_section(jobs, figures_dir),
-        section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs)),
-        failed_section(jobs, sweep_dir),
-        provenance_section(jobs, sweep_dir),
-    ]
+    parts = in_parallel([  # the fan chart first: the largest figure (one panel a job)
+        lambda: fan_section(jobs, info, figures_dir),
+        lambda: scorecard_section(jobs, info, figures_dir),
+        lambda: grid_section(jobs, keys, target, info, figures_dir),
+        lambda: clusters_section(jobs, figures_dir),
+        lambda: parks_section(jobs, figures_dir),
+        lambda: section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs)),
+        lambda: failed_section(jobs, sweep_dir),
+        lambda: provenance_section(jobs, sweep_dir),
+    ], processes)
     page = render(TEMPLATE, name=name, n_jobs=len(jobs), n_done=sum(j.complete for j in jobs), keys=keys, notes=notes,
                   sections=SECTIONS, parts=[safe(p) for p in parts], css=safe(CSS), font_face=safe(font_face()))
     out = sweep_dir / REPORT
@@ -85,13 +90,47 @@ def build(sweep_dir: Path, target: str | None = None) -> Path:
     return out
 
 
+_SECTIONS: list = []  # what forked processes draw (inherited, never pickled)
+
+
+def _draw(i: int) -> tuple[str, list[tuple[str, type]]]:
+    """Section i of _SECTIONS, in a forked process; its warnings go back to the parent."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        html = _SECTIONS[i]()
+    return html, [(str(w.message), w.category) for w in caught]
+
+
+def in_parallel(sections: list, processes: int) -> list[str]:
+    """Each section's HTML, in order: the first `processes - 1` drawn by forked processes
+    (where the platform forks) while this one draws the rest. Their warnings are re-raised
+    here, so a caller sees the same warnings as from a serial build."""
+    remote = min(max(processes, 1) - 1, len(sections) - 1)
+    if remote < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [draw() for draw in sections]
+    _SECTIONS[:] = sections
+    try:
+        with ProcessPoolExecutor(max_workers=remote, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_draw, i) for i in range(remote)]
+            local = [draw() for draw in sections[remote:]]
+            drawn = [f.result() for f in futures]
+    finally:
+        _SECTIONS.clear()
+    for _, caught in drawn:
+        for message, category in caught:
+            warnings.warn(message, category, stacklevel=2)
+    return [html for html, _ in drawn] + local
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path)
     parser.add_argument("--target", default=None, choices=TARGETS,
                         help="target of the two-lever grid heatmap (default: the one whose P(met) varies most across the cells)")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="processes that draw the figures (default: the machine's cores)")
     args = parser.parse_args(argv)
-    out = build(args.sweep_dir, args.target)
+    out = build(args.sweep_dir, args.target, args.processes)
     print(f"wrote {out} and {args.sweep_dir / 'figures'}/")
     return 0
 
