@@ -1,7 +1,7 @@
 """One job of a sweep: resumable, and recording its own failure instead of raising.
 
 A job directory holds Hydra's `.hydra/` (the resolved config), `job.json` (status, config
-hash, commit, command, timings, and each result file's size and sha256), and when complete
+hash, commit, command, timings (wall and CPU seconds of the simulation), and each result file's size and sha256), and when complete
 the result set (sim.results.RESULT_FILES); when failed, `error.txt` with the traceback.
 Re-running a sweep into the same directory skips a job only if its `job.json` says complete
 with the same config hash and every result file has the recorded size and sha256; any other
@@ -103,7 +103,7 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
         return "skipped"
     remove_stale_temporaries(job_dir)
     info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         (job_dir / "error.txt").unlink(missing_ok=True)
         write_json(job_dir / "job.json", dict(info, status="running"))
@@ -111,7 +111,8 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
         files = {name: file_digest(job_dir / name) for name in RESULT_FILES}
     except Exception as e:
         return _failed(job_dir, info, e)
-    write_json(job_dir / "job.json", dict(info, status="complete", files=files, seconds=round(time.perf_counter() - start, 3)))
+    write_json(job_dir / "job.json", dict(info, status="complete", files=files, seconds=round(time.perf_counter() - start, 3),
+                                         cpu_seconds=round(time.process_time() - cpu, 3)))
     prepare_report(job_dir)
     return "complete"
 
