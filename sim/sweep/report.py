@@ -32,8 +32,9 @@ import argparse
 import multiprocessing
 import os
 import sys
+import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 
 from sim.results import TEMPORARY, atomic_write, remove_stale_temporaries  # noqa: F401 (TEMPORARY: the temporaries' names)
@@ -104,18 +105,28 @@ def _draw(i: int) -> tuple[str, list[tuple[str, type]]]:
 def in_parallel(sections: list, processes: int) -> list[str]:
     """Each section's HTML, in order: the first `processes - 1` drawn by forked processes
     (where the platform forks) while this one draws the rest. Their warnings are re-raised
-    here, so a caller sees the same warnings as from a serial build."""
+    here, so a caller sees the same warnings as from a serial build. A forked process that
+    has not finished long after this one did (a fork that inherited a held lock) is
+    terminated and its section drawn here."""
     remote = min(max(processes, 1) - 1, len(sections) - 1)
     if remote < 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [draw() for draw in sections]
     _SECTIONS[:] = sections
+    pool = ProcessPoolExecutor(max_workers=remote, mp_context=multiprocessing.get_context("fork"))
     try:
-        with ProcessPoolExecutor(max_workers=remote, mp_context=multiprocessing.get_context("fork")) as pool:
+        with warnings.catch_warnings():  # Hydra's launchers leave threads; the children only draw
+            warnings.filterwarnings("ignore", r"This process .* is multi-threaded", DeprecationWarning)
             futures = [pool.submit(_draw, i) for i in range(remote)]
-            local = [draw() for draw in sections[remote:]]
-            drawn = [f.result() for f in futures]
+        start = time.perf_counter()
+        local = [draw() for draw in sections[remote:]]
+        wait(futures, timeout=max(120.0, 10 * (time.perf_counter() - start)))
+        drawn = [f.result() if f.done() and not f.exception() else (sections[i](), []) for i, f in enumerate(futures)]
     finally:
         _SECTIONS.clear()
+        for proc in list(getattr(pool, "_processes", {}).values()):  # none is left running
+            if proc.is_alive() and not all(f.done() for f in futures):
+                proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
     for _, caught in drawn:
         for message, category in caught:
             warnings.warn(message, category, stacklevel=2)
