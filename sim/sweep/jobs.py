@@ -1,12 +1,13 @@
 """One job of a sweep: resumable, and recording its own failure instead of raising.
 
 A job directory holds Hydra's `.hydra/` (the resolved config), `job.json` (status, config
-hash, commit, command, timings (wall and CPU seconds of the simulation), and each result file's size and sha256), and when complete
-the result set (sim.results.RESULT_FILES); when failed, `error.txt` with the traceback.
-Re-running a sweep into the same directory skips a job only if its `job.json` says complete
-with the same config hash and every result file has the recorded size and sha256; any other
-job is run again from scratch. A complete job also stores its share of the sweep report's
-work (sim.sweep.report_cache), so that the end of the sweep only assembles.
+hash, commit, command, timings (wall and CPU seconds of the simulation), and each result
+file's size and sha256), and when complete the result set (sim.results.RESULT_FILES); when
+failed, `error.txt` with the traceback. Re-running a sweep into the same directory skips a job
+only if its `job.json` says complete with the same config hash and every result file has the
+recorded size and sha256; any other job is run again from scratch. A complete job also stores
+its share of the sweep report's work (sim.sweep.report_cache), so that the end of the sweep
+only assembles.
 """
 
 from __future__ import annotations

@@ -10,8 +10,10 @@ default the target whose P(met) varies most across the cells), cluster sizes per
 output by park (Chinese names), what it would take (each job's public cost; the policy
 search and the PRIM boxes when search.json or discover.json is in the directory), failed jobs, and provenance (the commit and command each job
 recorded in its job.json, resolved configs, seeds, the builder's package versions). Reads
-summary.parquet and, one job at a time, the few series it needs from each timeseries.parquet,
-so memory stays flat in the number of jobs.
+summary.parquet and, one job at a time, the few series it needs: those the job stored as it
+ended (report_cache), else from its timeseries.parquet, so memory stays flat in the number of
+jobs. With `--processes N` (the sweep's end uses every core) the first sections' figures are
+drawn in forked processes beside the others: the same bytes as a serial build.
 
 Reproducible: no clock time (job timings stay in job.json), no absolute path (paths are
 relative to the sweep directory), figures without dates and with a fixed SVG hash salt, so
@@ -22,8 +24,9 @@ the temporary files of an earlier killed build are deleted first.
 
 The page is templates/report.html.j2 (Jinja2, autoescaped); the sections are HTML fragments
 that report_sections builds and escapes. Modules: report_jobs (reading the sweep),
-report_html (HTML helpers, the template, the font), report_sections (the sections and their
-figures), figures (the charts), provenance (what the jobs recorded).
+report_cache (the jobs' stored aggregates), report_html (HTML helpers, the template, the
+font), report_sections (the sections and their figures), figures (the charts), provenance
+(what the jobs recorded).
 """
 
 from __future__ import annotations
