@@ -51,6 +51,18 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def _release_workers() -> None:
+    """Tell the joblib launcher's idle worker processes to exit now, so that they wind down
+    while the summary and report are written instead of after (about 0.8 s at exit)."""
+    loky = sys.modules.get("joblib.externals.loky.reusable_executor")
+    executor = getattr(loky, "_executor", None)
+    if executor is not None:
+        try:
+            executor.shutdown(wait=False)
+        except Exception:  # noqa: BLE001 (they exit at interpreter exit anyway)
+            pass
+
+
 class SummarizeSweep(Callback):
     """At the end of a multirun, write summary.parquet/csv and the report (its per-job
     aggregates stored by the jobs, sim.sweep.report_cache; its figures on every core).
@@ -66,6 +78,7 @@ class SummarizeSweep(Callback):
         from .summary import describe, summarize
 
         sweep_dir = config.hydra.sweep.dir
+        _release_workers()
         try:
             df = summarize(sweep_dir)
             print(describe(df))
