@@ -198,8 +198,13 @@ def _check_axis(loader, base: DictConfig, axis) -> None:
         return
     if key.startswith("hydra."):
         return
-    for value in (f"{key}={v}" for v in axis.sweep_string_iterator()):
-        cfg = base.copy()
+    cfg = base.copy()  # one copy for the axis: each value is applied over the previous one
+    with open_dict(cfg):
+        cfg.pop("hydra")
+    for i, value in enumerate(f"{key}={v}" for v in axis.sweep_string_iterator()):
         with open_dict(cfg):
             ConfigLoaderImpl._apply_overrides_to_config(OverridesParser.create().parse_overrides([value]), cfg)
-        to_config(cfg, check=check_fields)
+        if i == 0:  # the whole conversion once (it also refuses keys the schema lacks) ...
+            to_config(cfg, check=check_fields)
+        else:  # ... then the typed composition converts each value itself (0.005 s, not 0.1 s)
+            check_fields(OmegaConf.to_object(cfg))

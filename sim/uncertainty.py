@@ -17,7 +17,6 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc, truncnorm
 
 from .config import Config, uncertain_keys
 from .streams import Streams
@@ -30,6 +29,8 @@ def current(cfg: Config, key: str) -> float:
 
 def draws(cfg: Config) -> pd.DataFrame:
     """One row per replication (index 0..R-1), one column per uncertain key."""
+    from scipy.stats import qmc, truncnorm  # here: scipy.stats costs about a second to import (every sweep worker)
+
     keys = uncertain_keys()
     rng = Streams((int(cfg.seed),)).get("parameters", 0)
     u = qmc.LatinHypercube(d=len(keys), rng=rng).random(cfg.replications)

@@ -1,16 +1,19 @@
 """One job of a sweep: resumable, and recording its own failure instead of raising.
 
 A job directory holds Hydra's `.hydra/` (the resolved config), `job.json` (status, config
-hash, commit, command, timings, and each result file's size and sha256), and when complete
-the result set (sim.results.RESULT_FILES); when failed, `error.txt` with the traceback.
-Re-running a sweep into the same directory skips a job only if its `job.json` says complete
-with the same config hash and every result file has the recorded size and sha256; any other
-job is run again from scratch.
+hash, commit, command, timings (wall and CPU seconds of the simulation), and each result
+file's size and sha256), and when complete the result set (sim.results.RESULT_FILES); when
+failed, `error.txt` with the traceback. Re-running a sweep into the same directory skips a job
+only if its `job.json` says complete with the same config hash and every result file has the
+recorded size and sha256; any other job is run again from scratch. A complete job also stores
+its share of the sweep report's work (sim.sweep.report_cache), so that the end of the sweep
+only assembles.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import time
@@ -38,8 +41,10 @@ def config_hash(cfg: Config) -> str:
     return hashlib.sha256(json.dumps(comparable(cfg), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+@functools.cache
 def git_commit() -> str | None:
-    """The code's git commit, with "-dirty" if the work tree differs; None outside git."""
+    """The code's git commit, with "-dirty" if the work tree differs; None outside git. Once
+    a process: the code a process runs is what it imported (two git calls a job saved)."""
     import subprocess
 
     root = Path(__file__).resolve().parents[2]
@@ -95,10 +100,11 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     except Exception as e:  # a bad value for this job: record it like any failure
         return _failed(job_dir, dict(base, config_hash=None), e)
     if is_complete(job_dir, digest):
+        prepare_report(job_dir)  # a sweep from before report_cache, or from other code: its aggregates
         return "skipped"
     remove_stale_temporaries(job_dir)
     info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         (job_dir / "error.txt").unlink(missing_ok=True)
         write_json(job_dir / "job.json", dict(info, status="running"))
@@ -106,8 +112,21 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
         files = {name: file_digest(job_dir / name) for name in RESULT_FILES}
     except Exception as e:
         return _failed(job_dir, info, e)
-    write_json(job_dir / "job.json", dict(info, status="complete", files=files, seconds=round(time.perf_counter() - start, 3)))
+    write_json(job_dir / "job.json", dict(info, status="complete", files=files, seconds=round(time.perf_counter() - start, 3),
+                                         cpu_seconds=round(time.process_time() - cpu, 3)))
+    prepare_report(job_dir)
     return "complete"
+
+
+def prepare_report(job_dir: Path) -> None:
+    """The job's share of the sweep report (sim.sweep.report_cache), in parallel with the
+    other jobs instead of at the end; a failure here only means the report does it later."""
+    from .report_cache import write
+
+    try:
+        write(job_dir)
+    except Exception:  # noqa: BLE001 (an optimisation: the report falls back to the time series)
+        pass
 
 
 def _failed(job_dir: Path, info: dict, e: Exception) -> str:

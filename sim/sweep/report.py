@@ -10,8 +10,10 @@ default the target whose P(met) varies most across the cells), cluster sizes per
 output by park (Chinese names), what it would take (each job's public cost; the policy
 search and the PRIM boxes when search.json or discover.json is in the directory), failed jobs, and provenance (the commit and command each job
 recorded in its job.json, resolved configs, seeds, the builder's package versions). Reads
-summary.parquet and, one job at a time, the few series it needs from each timeseries.parquet,
-so memory stays flat in the number of jobs.
+summary.parquet and, one job at a time, the few series it needs: those the job stored as it
+ended (report_cache), else from its timeseries.parquet, so memory stays flat in the number of
+jobs. With `--processes N` (the sweep's end uses every core) the first sections' figures are
+drawn in forked processes beside the others: the same bytes as a serial build.
 
 Reproducible: no clock time (job timings stay in job.json), no absolute path (paths are
 relative to the sweep directory), figures without dates and with a fixed SVG hash salt, so
@@ -22,23 +24,30 @@ the temporary files of an earlier killed build are deleted first.
 
 The page is templates/report.html.j2 (Jinja2, autoescaped); the sections are HTML fragments
 that report_sections builds and escapes. Modules: report_jobs (reading the sweep),
-report_html (HTML helpers, the template, the font), report_sections (the sections and their
-figures), figures (the charts), provenance (what the jobs recorded).
+report_cache (the jobs' stored aggregates), report_html (HTML helpers, the template, the
+font), report_sections (the sections and their figures), figures (the charts), provenance
+(what the jobs recorded).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 
 from sim.results import TEMPORARY, atomic_write, remove_stale_temporaries  # noqa: F401 (TEMPORARY: the temporaries' names)
 from sim.sweep.report_html import CSS, font_face, render, safe
-from sim.sweep.report_jobs import label_jobs, load_jobs, read_series, read_summary
+from sim.sweep.report_jobs import label_jobs, load_jobs, read_summary
 from sim.sweep.report_sections import (
     FIGURES, SECTIONS, clusters_section, failed_section, fan_section, grid_section, parks_section, provenance_section,
     scorecard_section, section, target_info,
 )
+from sim.sweep import report_cache
 from sim.sweep import report_whatittakes as whatittakes
 from sim.targets import NAMES as TARGETS
 
@@ -46,9 +55,10 @@ __all__ = ["FIGURES", "SECTIONS", "build", "main"]
 
 REPORT = "report.html"
 TEMPLATE = "report.html.j2"  # sim/sweep/templates/
-def build(sweep_dir: Path, target: str | None = None) -> Path:
+def build(sweep_dir: Path, target: str | None = None, processes: int = 1) -> Path:
     """Write SWEEP_DIR/report.html and its figures; `target` is the grid heatmap's (default:
-    the target whose P(met) varies most across the grid's cells)."""
+    the target whose P(met) varies most across the grid's cells). With `processes` > 1 the
+    first sections are drawn in forked processes beside this one (the same bytes)."""
     sweep_dir = Path(sweep_dir)
     if target is not None and target not in TARGETS:
         raise SystemExit(f"--target {target!r}: allowed: {', '.join(TARGETS)}")
@@ -59,23 +69,23 @@ def build(sweep_dir: Path, target: str | None = None) -> Path:
     if not jobs:
         raise SystemExit(f"no jobs in {sweep_dir}")
     keys = label_jobs(jobs)
-    for j in jobs:
-        read_series(j, sweep_dir)  # one job's rows at a time; only the aggregates are kept
+    for j in jobs:  # what each job stored as it ended (report_cache), else one job's rows at a time
+        report_cache.load(j, sweep_dir)
     info = target_info(jobs)
     figures_dir = sweep_dir / "figures"
     name = sweep_dir.resolve().name  # the directory's name only: the page holds no absolute path
 
     notes = ([summary_note] if summary_note else []) + [f"{j.name}: {n}" for j in jobs for n in j.notes]
-    parts = [
-        fan_section(jobs, info, figures_dir),
-        scorecard_section(jobs, info, figures_dir),
-        grid_section(jobs, keys, target, info, figures_dir),
-        clusters_section(jobs, figures_dir),
-        parks_section(jobs, figures_dir),
-        section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs)),
-        failed_section(jobs, sweep_dir),
-        provenance_section(jobs, sweep_dir),
-    ]
+    parts = in_parallel([  # the fan chart first: the largest figure (one panel a job)
+        lambda: fan_section(jobs, info, figures_dir),
+        lambda: scorecard_section(jobs, info, figures_dir),
+        lambda: grid_section(jobs, keys, target, info, figures_dir),
+        lambda: clusters_section(jobs, figures_dir),
+        lambda: parks_section(jobs, figures_dir),
+        lambda: section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs)),
+        lambda: failed_section(jobs, sweep_dir),
+        lambda: provenance_section(jobs, sweep_dir),
+    ], processes)
     page = render(TEMPLATE, name=name, n_jobs=len(jobs), n_done=sum(j.complete for j in jobs), keys=keys, notes=notes,
                   sections=SECTIONS, parts=[safe(p) for p in parts], css=safe(CSS), font_face=safe(font_face()))
     out = sweep_dir / REPORT
@@ -84,13 +94,57 @@ def build(sweep_dir: Path, target: str | None = None) -> Path:
     return out
 
 
+_SECTIONS: list = []  # what forked processes draw (inherited, never pickled)
+
+
+def _draw(i: int) -> tuple[str, list[tuple[str, type]]]:
+    """Section i of _SECTIONS, in a forked process; its warnings go back to the parent."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        html = _SECTIONS[i]()
+    return html, [(str(w.message), w.category) for w in caught]
+
+
+def in_parallel(sections: list, processes: int) -> list[str]:
+    """Each section's HTML, in order: the first `processes - 1` drawn by forked processes
+    (where the platform forks) while this one draws the rest. Their warnings are re-raised
+    here, so a caller sees the same warnings as from a serial build. A forked process that
+    has not finished long after this one did (a fork that inherited a held lock) is
+    terminated and its section drawn here."""
+    remote = min(max(processes, 1) - 1, len(sections) - 1)
+    if remote < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [draw() for draw in sections]
+    _SECTIONS[:] = sections
+    pool = ProcessPoolExecutor(max_workers=remote, mp_context=multiprocessing.get_context("fork"))
+    try:
+        with warnings.catch_warnings():  # Hydra's launchers leave threads; the children only draw
+            warnings.filterwarnings("ignore", r"This process .* is multi-threaded", DeprecationWarning)
+            futures = [pool.submit(_draw, i) for i in range(remote)]
+        start = time.perf_counter()
+        local = [draw() for draw in sections[remote:]]
+        wait(futures, timeout=max(120.0, 10 * (time.perf_counter() - start)))
+        drawn = [f.result() if f.done() and not f.exception() else (sections[i](), []) for i, f in enumerate(futures)]
+    finally:
+        _SECTIONS.clear()
+        for proc in list(getattr(pool, "_processes", {}).values()):  # none is left running
+            if proc.is_alive() and not all(f.done() for f in futures):
+                proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+    for _, caught in drawn:
+        for message, category in caught:
+            warnings.warn(message, category, stacklevel=2)
+    return [html for html, _ in drawn] + local
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path)
     parser.add_argument("--target", default=None, choices=TARGETS,
                         help="target of the two-lever grid heatmap (default: the one whose P(met) varies most across the cells)")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="processes that draw the figures (default: the machine's cores)")
     args = parser.parse_args(argv)
-    out = build(args.sweep_dir, args.target)
+    out = build(args.sweep_dir, args.target, args.processes)
     print(f"wrote {out} and {args.sweep_dir / 'figures'}/")
     return 0
 
