@@ -90,8 +90,11 @@ def test_moving_a_lever_and_running_changes_the_scorecard(ui):
     rc.find(v.Btn, children=["Run"]).widget.click()
     wait_finished(app)
     before = app.run_scenario.value
-    shown = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets if w.unsafe_innerHTML]
-    assert before.scorecard_html in shown and before.parks_html in shown  # on the page
+    shown = lambda: [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets if w.unsafe_innerHTML]  # noqa: E731
+    t = time.monotonic()  # the task's thread finishes before Solara re-renders the page
+    while before.scorecard_html not in shown() and time.monotonic() - t < 30:
+        time.sleep(0.1)
+    assert before.scorecard_html in shown() and before.parks_html in shown()  # on the page
     for t in sim.run(replications=2, firms_scale=0.1, uncertainty="seeds").targets.values():
         assert html.escape(t.description) in before.scorecard_html  # a row per target
     for park in load_config().calibration.parks:  # the park table has the Chinese names
