@@ -166,10 +166,10 @@ CATEGORIES = ("level", "id", "variable")
 # how the files are encoded (README "Reading the results"; docs in results/README.md): the
 # time series' values as float32 (about 7 significant digits; targets.json and the summary
 # are computed from the model's float64 state, not from the file), split into byte streams
-# and compressed with zstd at level 19 (about 10 ms a replication; level 1 adds 5 kB to its
-# 42 kB at firms_scale=0.36); the few parameter values exactly, without per-column statistics
+# and compressed with zstd at level 9 (43 kB and 1.7 ms a replication at firms_scale=0.36;
+# level 19 saves 1 kB for 10 ms, 3% of the run, level 1 adds 6 kB); the few parameter values exactly, without per-column statistics
 # or a stored schema (their footer, not their values, was most of the file)
-TIMESERIES_PARQUET = dict(compression="zstd", compression_level=19, use_dictionary=["date", *CATEGORIES], use_byte_stream_split=["value"])
+TIMESERIES_PARQUET = dict(compression="zstd", compression_level=9, use_dictionary=["date", *CATEGORIES], use_byte_stream_split=["value"])
 PARAMETERS_PARQUET = dict(compression="zstd", use_dictionary=False, write_statistics=False, store_schema=False)
 RESULT_FILES = ("timeseries.parquet", "parameters.parquet", "targets.json")  # targets.json last: the commit marker
 
