@@ -21,9 +21,9 @@ GOALS = {  # key -> (comparison, threshold, text): issue 14's goals (issue 4's w
 
 
 WHY = {  # why a goal can be missed, printed when it is
-    "seconds_100k_run": "See the phase timings and the profile in section 3, and the notes at the end.",
+    "seconds_100k_run": "No phase dominates (section 3); the notes at the end say what would reach 1 s and why it waits.",
     "sweep_runs_per_minute_10k": "A run of 10k firms costs the model alone the construction and steps of section 1 (more than 0.12 core-seconds, the budget for 1,000 runs a minute on 2 cores); see section 4 for the rest.",
-    "sweep_overhead_share": "Section 4 splits it into before the first job, after the last and between jobs.",
+    "sweep_overhead_share": "Section 4 splits it into before the first job, after the last (both fixed costs, smaller in a larger sweep) and between jobs; see the notes at the end.",
     "ratio_reference_over_vectorised_10k": "The vectorised step has a fixed cost (random-stream seeding, a few hundred numpy calls, park-level arithmetic) that weighs at 10k firms; see section 1.",
     "bytes_per_firm": "See section 3.",
     "bytes_per_run_output": "See section 4 and results/README.md for what a run writes.",
@@ -228,6 +228,52 @@ CPU seconds of a run (median of 3, on a machine loaded by other jobs), before ->
 1.9-2.0 -> 1.52, construction 0.81-0.89 -> 0.71-0.87; `bench.py --quick` ratio 41 -> 46.
 The tables above were measured after it, on another machine (AMD EPYC) than the earlier
 pages (Intel Xeon): compare them with earlier commits' pages only through these notes.
+
+A third pass (issue 14's second slice). The model's results are again unchanged
+(targets.json byte for byte; the time series equal to the float64 values rounded to float32,
+the format now written); what changed, measured on this machine before -> after:
+
+* the Firm agents are made when the model's agents are first read, not at construction or
+  entry (`sim.agents.FirmAgents`): at 100k firms construction 0.79 -> 0.29-0.51 s, memory
+  held after construction 534 -> 186 B a firm, `enter` 6.8 -> 3.0 and `exit` 5.0 -> 2.2 ms a
+  step (the peak, 1,023 B a firm, is the capital prehistory's arrays during construction,
+  unchanged);
+* a run's default output (`outputs=parks`): the park x sector cells only on request
+  (`outputs=cells`), values as float32, split into byte streams and compressed with zstd:
+  354 -> 46 kB a run in a sweep (results/README.md);
+* the sweep pipeline, 20 jobs x 10 runs of 10k firms (measured while nothing else ran, two
+  sweeps each): wall 53-58 -> 46-50 s; before the first job 8.5-8.8 -> 3.8-4.4 s, because
+  the batch check composes each choice of config groups once and checks every job's values
+  against it (`hydra_plugins/hangzhou_sweeper`) and run.py's precheck converts the config
+  once an axis; after the last job 8.5-9.7 -> 3.7-4.2 s, because each job stores the
+  aggregates its part of the report needs as it ends (`sim.sweep.report_cache`), the report's
+  modules load while the jobs run, and its figures are drawn on both cores.
+
+What the profile shows for the goals still missed:
+
+* the 100k-firm run (1.4-2.1 s across repeated runs; construction 0.3-0.5 s, of which the
+  capital prehistory's 84 months of draws 0.2 s): the steps' 32-45 ms are spread over about
+  a hundred numpy passes over firm arrays and some 1,000 numpy calls a step, none above 15%
+  (section 3). Below 1 s needs fused per-firm kernels (numba) and counter-based random
+  numbers (e.g. Philox keyed by seed, decision, step and slot). Both change the numbers: a
+  compiled kernel rounds exp and log differently from numpy's vectorised routines, and new
+  streams give new draws. Every documented result (README, docs/VALIDATION.md, the fitted
+  parameters in configs/fit/) would then have to be re-generated with them, about 2.5 hours
+  of both cores at today's speed; that is a step of its own, not mixed with the
+  byte-identical changes above;
+* 1,000 runs of 10k firms a minute: the model alone costs about 0.25 core-seconds a run
+  (construction 45-65 ms, 36 steps 0.2 s, of which about 2 ms a step is fixed cost: 30
+  random streams seeded at about 9 µs each, park-level arithmetic, Python calls), so 2 cores
+  cannot pass about 450 runs a minute even with no overhead; the goal needs 0.12 s a run;
+* the overhead share of a 200-run sweep: its fixed costs (Hydra's start, imports in the
+  main process and in each worker, the summary and report) are about 20 points of it and
+  shrink as a sweep grows; per job remain Hydra's own work in the worker (composing the
+  job's config from the files, saving .hydra/, logging: about 0.25 s), the job's share of
+  the report (0.12 s) and the tidy table, parquet and targets (about 6% of a job). More
+  replications per job lower the share in proportion; below 10% at 10 replications would
+  need a launcher that hands each worker its job's config instead of composing it again;
+* the ratio to the per-agent reference (about 50): it rises only as the vectorised step's
+  fixed cost falls (above).
 
 For the comparison with a per-agent model, the firm rules were moved out of the model's
 phases into functions of the mechanism modules (`growth.potential`, `growth.invest`,
