@@ -56,7 +56,7 @@ class FirmAgents:
 
     A firm's state is its row of the FirmStore; its Firm agent is a view of that row.
     Making one costs about 3.6 µs (Mesa registers it with the model and its AgentSets and
-    emits a signal), which at 100,000 firms was a third of a run. So the agents of the live
+    emits a signal), about a quarter of a 100,000-firm run. So the agents of the live
     firms are made the first time `agents`, `agents_by_type` or `agent_types` is read (and
     then at each later read, for the firms that entered since), and an agent is removed when
     its firm exits. Their `unique_id`s are in the order they were made; entry and exit
