@@ -152,7 +152,7 @@ def markdown(r: dict, phases: dict, top: str) -> str:
              f"{r['sweep_overhead_between_jobs_share']:.1%}"],
             ["of which in the jobs but outside the model (tidy table, targets, parquet and JSON)", f"{r['sweep_overhead_in_job_share']:.1%}"],
             ["overhead per job", f"{r['sweep_overhead_seconds_per_job']:.2f} core-s"],
-            ["written per run: timeseries, parameters, targets, job record", f"**{r['bytes_per_run_output'] / 1e3:.1f} kB**"],
+            ["written per run: timeseries, parameters, targets, job record, report aggregates", f"**{r['bytes_per_run_output'] / 1e3:.1f} kB**"],
             ["written per job by Hydra (.hydra/ configs, logs)", f"{r['bytes_per_job_hydra'] / 1e3:.1f} kB"],
             ["written once by the sweep (plan, summary, report)", f"{r['bytes_per_sweep_end'] / 1e3:.0f} kB"],
         ]),

@@ -84,13 +84,14 @@ def sweep(jobs: int, replications: int | None, firms_scale: float | None, sample
 
 
 def _output_bytes(sweep_dir: Path) -> dict:
-    """Bytes a sweep wrote: the jobs' results (timeseries, parameters, targets, job record),
-    Hydra's own files in the jobs (.hydra/ configs, logs), and the sweep's (summary, report)."""
+    """Bytes a sweep wrote: the jobs' results (timeseries, parameters, targets, job record,
+    the report's aggregates), Hydra's own files in the jobs (.hydra/ configs, logs), and the
+    sweep's (plan, summary, report)."""
     out = dict(outputs=0, hydra=0, sweep=0)
     for f in sweep_dir.rglob("*"):
         if f.is_file():
             rel = f.relative_to(sweep_dir).parts
-            kind = "sweep" if len(rel) == 1 or rel[0] in ("figures", ".sweep") else "hydra" if ".hydra" in rel or f.suffix == ".log" else "outputs"
+            kind = "sweep" if len(rel) == 1 or rel[0] == "figures" else "hydra" if ".hydra" in rel or f.suffix == ".log" else "outputs"
             out[kind] += f.stat().st_size
     return out
 

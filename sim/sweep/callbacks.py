@@ -6,7 +6,6 @@ prints one line and exits non-zero itself.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 
@@ -43,14 +42,6 @@ def _import_report() -> None:
         pass
 
 
-def cores() -> int:
-    """The cores this process may use (the report draws its figures on them)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def _release_workers() -> None:
     """Tell the joblib launcher's idle worker processes to exit now, so that they wind down
     while the summary and report are written instead of after (about 0.8 s at exit)."""
@@ -74,7 +65,7 @@ class SummarizeSweep(Callback):
     """
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        from .report import build
+        from .report import build, cores
         from .summary import describe, summarize
 
         sweep_dir = config.hydra.sweep.dir

@@ -136,13 +136,21 @@ def in_parallel(sections: list, processes: int) -> list[str]:
     return [html for html, _ in drawn] + local
 
 
+def cores() -> int:
+    """The cores this process may use (the report draws its figures on them)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path)
     parser.add_argument("--target", default=None, choices=TARGETS,
                         help="target of the two-lever grid heatmap (default: the one whose P(met) varies most across the cells)")
-    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
-                        help="processes that draw the figures (default: the machine's cores)")
+    parser.add_argument("--processes", type=int, default=cores(),
+                        help="processes that draw the figures (default: the cores this process may use)")
     args = parser.parse_args(argv)
     out = build(args.sweep_dir, args.target, args.processes)
     print(f"wrote {out} and {args.sweep_dir / 'figures'}/")
