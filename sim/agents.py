@@ -140,7 +140,7 @@ class Government(mesa.Agent):
     def step(self) -> None:
         m = self.model
         live = m.firms.live()
-        skilled = m.by_location(m.firms.skilled[live], live)  # skilled employment by location
+        skilled = m.location_total(m.firms.skilled, live)  # skilled employment by location
         self.supply_space()
         self.supply_talent(live, skilled)
         self.spend_fund(live, skilled)
@@ -214,10 +214,9 @@ class Government(mesa.Agent):
         # a park does not take a firm it would clear: below its own cutoff (outside has none)
         allowed &= (f.output_yi[firms] / f.floor_m2[firms])[:, None] >= loc.density_cutoff[None, :]
         utility = m.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
-        u = m.streams.uniform("renovation", t, n, 0)
-        dest = relocation.choose(utility, allowed, u[firms])
+        dest = relocation.choose(utility, allowed, m.streams.uniform_at("renovation", t, n, firms, 0))
         go = dest >= 0
-        go[go] = fill_in_order(f.floor_m2[firms[go]], dest[go], m.streams.uniform("renovation", t, n, 1)[firms[go]], room, m.weight)
+        go[go] = fill_in_order(f.floor_m2[firms[go]], dest[go], m.streams.uniform_at("renovation", t, n, firms[go], 1), room, m.weight)
         m.move_firms(firms[go], dest[go])
         return go
 

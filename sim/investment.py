@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import costs, production, projects, relocation, space
+from . import costs, kernels, production, projects, relocation, space
 from .config import SECTORS
 from .markets import fill_in_order
 
@@ -65,13 +65,12 @@ class Investment:
         (capital x depreciation) is a project of `project_min_yi` or more a year."""
         return self.firms.capital_yi[slots] * self.params.depreciation >= self.params.project_min_yi
 
-    def spend_investment(self, investment: np.ndarray, slots: np.ndarray, large: np.ndarray) -> np.ndarray:
-        """Incumbents' equipment investment this step (亿 per simulated firm) as FAI by cell
-        (亿/yr): a large investor's (`large_investors`, before investing) is a project,
-        spent evenly over `project_build_years`; the others' is spent at once."""
-        cell, big = self._index(slots)[1], np.flatnonzero(large)
-        now = self.cell_sum(np.where(large, 0.0, investment), cell)
-        self._own_projects[self._own_slot] = self.cell_sum(investment[big], cell[big])  # the same sums: without the zeros
+    def spend_investment(self, now: np.ndarray, large: np.ndarray) -> np.ndarray:
+        """Incumbents' equipment investment this step as FAI by cell (亿/yr), given its sums
+        by cell (亿, real firms): `now`, the small investors', is spent at once; `large`, the
+        large investors' (`large_investors`, before investing), is a project, spent evenly
+        over `project_build_years`."""
+        self._own_projects[self._own_slot] = large
         self._own_slot = (self._own_slot + 1) % self._own_projects.shape[0]
         return (now + self._own_projects.sum(axis=0) / self._own_projects.shape[0]) / self.dt
 
@@ -133,12 +132,8 @@ class Investment:
         live = f.live()
         firm = np.full(cap.size, -1)
         expanding = np.flatnonzero(done["pick"] >= 0)
-        cell = self._index(live)[1] if expanding.size else None  # the live firms' location x sector
-        for k in expanding:
-            here = live[np.flatnonzero(cell == dest[k] * S + sec[k])]  # its cell's firms, by slot
-            if here.size:
-                cum = np.cumsum(f.output_yi[here])
-                firm[k] = here[min(np.searchsorted(cum, done["pick"][k] * cum[-1]), here.size - 1)]
+        if expanding.size:  # the firm of its cell picked in proportion to output (-1: the cell has none)
+            firm[expanding] = kernels.pick_in_cells(live, f.location, f.sector, f.output_yi, dest[expanding] * S + sec[expanding], done["pick"][expanding])
         grow = firm >= 0
         i = firm[grow]
         np.add.at(f.output_yi, i, made[grow])

@@ -5,20 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 
-def ration(demand: np.ndarray, location: np.ndarray, available: np.ndarray, weight: float) -> np.ndarray:
-    """Grant each firm the same share of its demand within a location.
-
-    demand: per simulated firm (each stands for `weight` real firms); available: per
-    location, in real units. Where a location's total demand exceeds what is available,
-    every firm there gets available / total of its demand; elsewhere it gets all of it.
-    """
-    return demand * ration_ratio(demand, location, available, weight)[location]
-
-
-def ration_ratio(demand: np.ndarray, location: np.ndarray, available: np.ndarray, weight: float) -> np.ndarray:
-    """Share of its demand every firm of each location is granted (see `ration`): a firm's
-    grant is its demand times its location's ratio."""
-    total = weight * np.bincount(location, weights=demand, minlength=available.size)
+def ration_ratio(total: np.ndarray, available: np.ndarray) -> np.ndarray:
+    """The same share of its demand for every firm of a location: where the location's
+    total demand (`total`, real units: each simulated firm stands for `weight` real firms)
+    exceeds what is available, available / total; elsewhere all of it. A firm's grant is
+    its demand times its location's ratio."""
     ratio = np.ones_like(available, dtype=float)
     available = np.maximum(available, 0.0)
     short = total > available

@@ -13,17 +13,18 @@ import mesa
 import numpy as np
 from scipy.special import ndtri
 
-from . import costs, demography, growth, production, projects, relocation, renovation, space, talent
+from . import costs, demography, growth, kernels, production, projects, relocation, renovation, space
 from .agents import FirmAgents, Government, Park
 from .config import OUTSIDE, SECTORS, Config, ConfigError, apply_settings, load_config
 from .params import DT, STEPS_PER_YEAR
 from .initial import InitialState
+from .totals import Totals
 from .reporters import REPORTERS
 from .investment import Investment
 from .projects import ProjectBook
 from .results import FLOW_KEYS, Recorder
 from .schedules import by_year
-from .markets import fill_in_order, match, ration
+from .markets import fill_in_order, match, ration_ratio
 from .streams import Streams
 from .validation import validate
 
@@ -52,7 +53,7 @@ def _seed_of(rng: Any) -> int:
     raise ConfigError(f"Invalid value for rng: {rng!r}; allowed: None (the config's seed), an integer seed >= 0, a numpy SeedSequence or Generator")
 
 
-class Model(FirmAgents, InitialState, Investment, mesa.Model):
+class Model(FirmAgents, InitialState, Investment, Totals, mesa.Model):
     """Firms, parks and the government of Hangzhou's development zones, monthly steps.
 
     Build it from a `Config` (see sim.config), `Model(cfg)`, or from a scenario and settings,
@@ -126,41 +127,6 @@ class Model(FirmAgents, InitialState, Investment, mesa.Model):
         `space_intensity_decline` a year as output per 亩 rises."""
         return float(np.exp(-self.params.space_intensity_decline * self.steps * self.dt))
 
-    # ------------------------------------------------------------------ aggregates
-    def _index(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Location and location x sector cell of each of `slots`; for the live firms (the
-        array `firms.live()` returns) they are kept until firms enter, exit or move."""
-        f = self.firms
-        if slots is not f.live():
-            location = f.location[slots].astype(np.intp)
-            return location, location * S + f.sector[slots]
-        if self._index_version != f.version:
-            location = f.location[slots].astype(np.intp)
-            self._live_index = location, location * S + f.sector[slots]
-            self._index_version = f.version
-        return self._live_index
-
-    def by_location(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        """Weighted sum of per-firm values by location."""
-        return self.weight * np.bincount(self._index(slots)[0], weights=values, minlength=self.n_loc)
-
-    def by_cell(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        """Weighted sum of per-firm values by location x sector."""
-        return self.cell_sum(values, self._index(slots)[1])
-
-    def cell_sum(self, values: np.ndarray | None, cell: np.ndarray) -> np.ndarray:
-        """Weighted sum by location x sector of values given with their cells (`_index`);
-        values None: the count of firms (the same numbers as a sum of ones)."""
-        return self.weight * np.bincount(cell, weights=values, minlength=self.n_loc * S).reshape(self.n_loc, S)
-
-    def occupied(self, floor: np.ndarray | None = None) -> np.ndarray:
-        """By location; `floor`: the live firms' (`firms.live()` order) before the caller writes it."""
-        live = self.firms.live()
-        return self.by_location(self.firms.floor_m2[live] if floor is None else floor, live)
-
-    def vacancy(self, floor: np.ndarray | None = None) -> np.ndarray:
-        return np.maximum(self.loc.stock_m2 - self.occupied(floor), 0.0)
-
     def workers_per_yi(self) -> float:
         """Workers per 亿 of output now: falls with labour productivity growth."""
         return self.cal.workers_per_yi * np.exp(-self.params.labour_productivity_growth * self.steps * self.dt)
@@ -168,7 +134,7 @@ class Model(FirmAgents, InitialState, Investment, mesa.Model):
     def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
         """Output by cell and its log change, rents; returns the vacancy the rents are priced on."""
         live = self.firms.live()
-        out_ls = self.by_cell(self.firms.output_yi[live], live)
+        out_ls = self.cell_total(self.firms.output_yi, live)
         if first:
             self.dln_ls = np.zeros_like(out_ls)
             self.dln_l = np.zeros(self.n_loc)
@@ -208,9 +174,9 @@ class Model(FirmAgents, InitialState, Investment, mesa.Model):
         (sim.reference runs the same rules one Mesa agent at a time.)"""
         live = self.firms.live()
         target = self.desired_output(live)  # 2. productivity growth -> desired output
-        feasible = self.occupy_space(live, target)  # 3. floor space, rationed by park
-        output = self.hire_talent(live, target, feasible)  # 4. skilled workers, city-wide market
-        fai_ls = self.produce_and_invest(live, output)  # 5. output, capital, FAI
+        feasible, per_yi = self.occupy_space(live, target)  # 3. floor space, rationed by park
+        talent_asked = self.hire_talent(live, feasible)  # 4. skilled workers, city-wide market
+        fai_ls = self.produce_and_invest(live, target, per_yi, talent_asked)  # 4.-5. output, capital, FAI
         self.relocate(self.firms.live())  # 6. relocation choice under the rule
         self.exit(self.firms.live())  # 7. exit of weak firms
         return fai_ls
@@ -221,7 +187,7 @@ class Model(FirmAgents, InitialState, Investment, mesa.Model):
         y, is_park = f.output_yi[live], self.loc.is_park[:, None]
         place = growth.place_drift(par, self.sector_drift, is_park, self.loc.platforms[:, None]).ravel()[cell]
         mu = growth.drift(par, place, f.subsidy_yi[live] / y)
-        u_jump, u_sign = self.streams.uniform("growth", t, n, 0)[live], self.streams.uniform("growth", t, n, 1)[live]
+        u_jump, u_sign = self.streams.uniform_at("growth", t, n, live, 0), self.streams.uniform_at("growth", t, n, live, 1)
         shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()
         agglomeration = growth.agglomeration(par, self.dln_ls, self.dln_l[:, None]).ravel()[cell]
         potential = growth.potential(par, f.productivity[live], y, mu, agglomeration, f.boost[live], shock, self.dt)
@@ -233,15 +199,16 @@ class Model(FirmAgents, InitialState, Investment, mesa.Model):
         """This step's city-wide log shock, shared by all firms (one draw per step)."""
         return growth.macro_shock(self.params, self.streams.normal("macro", self.steps, 1)[0], self.dt)
 
-    def occupy_space(self, live: np.ndarray, target: np.ndarray) -> np.ndarray:
-        f, where = self.firms, self._index(live)[0]
-        per_yi = self.space_need(live)
-        kept, demand = space.request(f.floor_m2[live], target, per_yi, self.params.space_hold_slack)
-        granted = ration(demand, where, self.vacancy(kept), self.weight)  # room: after the excess is released
-        floor = kept + granted
-        f.floor_m2[live] = floor
-        self.loc.unmet_space = self.by_location(demand - granted, live)
-        return space.feasible(target, floor, per_yi)
+    def occupy_space(self, live: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Floor space released and requested; the room left after the releases is rationed
+        by park (`markets.ration_ratio`). Returns (the output floor space allows, m² per 亿 needed)."""
+        f = self.firms
+        per_yi, demand, kept_l, demand_l = kernels.request_space(live, f.location, f.floor_m2, f.space_intensity, self.space_trend(), target, self.params.space_hold_slack, self.n_loc)
+        room = np.maximum(self.loc.stock_m2 - self.weight * kept_l, 0.0)  # vacancy() after the excess is released
+        ratio = ration_ratio(self.weight * demand_l, room)
+        feasible, unmet_l = kernels.grant_space(live, f.location, f.floor_m2, demand, ratio, target, per_yi, self.n_loc)
+        self.loc.unmet_space = self.weight * unmet_l
+        return feasible, per_yi
 
     def space_need(self, slots: np.ndarray) -> np.ndarray:
         """Floor space per 亿 of output each firm needs now: its own intensity, falling with
@@ -256,40 +223,48 @@ class Model(FirmAgents, InitialState, Investment, mesa.Model):
         """The city's labour market (`markets.match`): the skilled workers granted to each
         request, taken from the job-seekers of every home location. `location`: of each
         request's job."""
-        demand_l = self.weight * np.bincount(location, weights=demand, minlength=self.n_loc)
-        ratio, taken = match(demand_l, self.loc.pool, self.commute)
+        return demand * self.hiring_ratio(np.bincount(location, weights=demand, minlength=self.n_loc))[location]
+
+    def hiring_ratio(self, demand_l: np.ndarray) -> np.ndarray:
+        """The share of their requests the firms of each location are granted, given the
+        requests' sum by location (per simulated firm); the hired leave the job-seekers."""
+        ratio, taken = match(self.weight * demand_l, self.loc.pool, self.commute)
         self.loc.pool -= taken
-        return demand * ratio[location]
+        return ratio
 
-    def hire_talent(self, live: np.ndarray, target: np.ndarray, feasible: np.ndarray) -> np.ndarray:
-        """Skilled workers for the output floor space allows, then output from both inputs
-        (`production.output`: substitution between them)."""
-        f, where = self.firms, self._index(live)[0]
-        per_worker, skilled = self.skilled_need(f.sector[live]), f.skilled[live]
-        release, demand = talent.request(skilled, feasible, per_worker)
-        self.loc.pool += self.by_location(release, live)
-        granted = self.hire(demand, where)
-        self.loc.unmet_talent = self.by_location(demand - granted, live)
-        skilled = skilled - release + granted
-        f.skilled[live] = skilled
-        return production.output(target, f.floor_m2[live], self.space_need(live) * target, skilled, per_worker * target, self.params.input_substitution)
-
-    def produce_and_invest(self, live: np.ndarray, output: np.ndarray) -> np.ndarray:
-        """Output, and the equipment investment that tops capital up to it (buildings are
-        floor space, counted when built). Returns the investment by cell (亿/yr)."""
+    def hire_talent(self, live: np.ndarray, feasible: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Skilled workers for the output floor space allows: the released join the
+        job-seekers, the requests go to the market. Returns (skilled per 亿, released,
+        requested, each location's share granted)."""
         f = self.firms
+        per_worker, release, demand, release_l, demand_l = kernels.request_talent(live, f.location, f.sector, f.skilled, feasible, self.skilled_share, self.workers_per_yi(), self.n_loc)
+        self.loc.pool += self.weight * release_l
+        return per_worker, release, demand, self.hiring_ratio(demand_l)
+
+    def produce_and_invest(self, live: np.ndarray, target: np.ndarray, per_yi: np.ndarray, talent_asked: tuple) -> np.ndarray:
+        """Skilled workers granted; output from both inputs (`production.output`:
+        substitution between them), and the equipment investment that tops capital up to
+        it (buildings are floor space, counted when built). Returns the investment by cell (亿/yr)."""
+        f, (per_worker, release, demand, ratio) = self.firms, talent_asked
+        where, cell = self._index(live)
+        granted = demand * ratio[where]
+        self.loc.unmet_talent = self.by_location(demand - granted, live)
+        skilled = f.skilled[live] - release + granted
+        f.skilled[live] = skilled
+        output = production.output(target, f.floor_m2[live], per_yi * target, skilled, per_worker * target, self.params.input_substitution)
         large = self.large_investors(live)
         capital, kept = growth.invest(self.params, f.capital_yi[live], output, self.dt)
         f.trend[live] = growth.trend(f.trend[live], output, f.output_yi[live], self.dt)
         f.capital_yi[live] = capital
         f.output_yi[live] = output
         f.employees[live] = self.workers_per_yi() * output
-        return self.spend_investment(capital - kept, live, large)
+        investment, big = capital - kept, np.flatnonzero(large)
+        return self.spend_investment(self.cell_sum(np.where(large, 0.0, investment), cell), self.cell_sum(investment[big], cell[big]))
 
     def location_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
         """Utility [location, sector]; `vacancy`: the current `vacancy()` if the caller has it."""
         live, loc = self.firms.live(), self.loc
-        subsidy_ls = self.by_cell(self.firms.subsidy_yi[live], live)
+        subsidy_ls = self.cell_total(self.firms.subsidy_yi, live)
         rate_ls = np.divide(subsidy_ls, self.output_ls, out=np.zeros_like(subsidy_ls), where=self.output_ls > 0)
         vacancy_share = (self.vacancy() if vacancy is None else vacancy) / loc.stock_m2
         return relocation.location_utility(self.params, self.output_ls, loc.rent, vacancy_share, loc.pool, rate_ls, loc.is_park)
@@ -297,7 +272,7 @@ class Model(FirmAgents, InitialState, Investment, mesa.Model):
     def relocate(self, live: np.ndarray) -> None:
         f, par, loc, t, n = self.firms, self.params, self.loc, self.steps, self.firms.n
         p = relocation.consider_probability(par, f.output_yi[live], f.age_months[live], self.dt)
-        movers = live[self.streams.uniform("move", t, n, 0)[live] < p]
+        movers = live[self.streams.uniform_at("move", t, n, live, 0) < p]
         if movers.size == 0:
             return
         cur, sec = f.location[movers], f.sector[movers]
@@ -307,10 +282,10 @@ class Model(FirmAgents, InitialState, Investment, mesa.Model):
         making_room = renovation.inefficient(f.output_yi[movers], f.floor_m2[movers], cur, loc.density_cutoff, loc.is_park)
         allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
         allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(self.n_loc)[None, :] == cur[:, None])
-        dest = relocation.choose(utility, allowed, self.streams.uniform("move", t, n, 1)[movers])
+        dest = relocation.choose(utility, allowed, self.streams.uniform_at("move", t, n, movers, 1))
         go = dest != cur
         movers, cur, sec, dest = movers[go], cur[go], sec[go], dest[go]
-        ok = fill_in_order(f.floor_m2[movers], dest, self.streams.uniform("move", t, n, 2)[movers], room, self.weight)
+        ok = fill_in_order(f.floor_m2[movers], dest, self.streams.uniform_at("move", t, n, movers, 2), room, self.weight)
         movers, cur, sec, dest = movers[ok], cur[ok], sec[ok], dest[ok]
         lnY, lnL = np.log1p(self.output_ls), np.log1p(self.output_ls.sum(1))
         f.boost[movers] += growth.agglomeration(par, lnY[dest, sec] - lnY[cur, sec], lnL[dest] - lnL[cur])
@@ -326,12 +301,12 @@ class Model(FirmAgents, InitialState, Investment, mesa.Model):
         f, par = self.firms, self.params
         hazard = demography.exit_hazard(par, f.output_yi[live], f.trend[live])
         p = demography.exit_probability(par, hazard, self.base_hazard, self.dt)
-        self.remove_firms(live[self.streams.uniform("exit", self.steps, f.n)[live] < p])
+        self.remove_firms(live[self.streams.uniform_at("exit", self.steps, f.n, live) < p])
 
     def remove_firms(self, dead: np.ndarray) -> None:
         """Firms close: their skilled workers join the job-seekers, their floor space is free."""
         f = self.firms
-        self.loc.pool += self.by_location(f.skilled[dead], dead)
+        self.loc.pool += self.location_total(f.skilled, dead)
         f.remove(dead)
         self._remove_firm_agents(dead)
         self.flows["exits"] += self.weight * dead.size
@@ -392,12 +367,9 @@ class Model(FirmAgents, InitialState, Investment, mesa.Model):
     def update_status(self) -> np.ndarray:
         """Returns the vacancy after it (`_refresh_aggregates`)."""
         f = self.firms
-        live = f.live()
-        above = f.output_yi[live] >= self.cal.above_scale_threshold_yi
-        self.flows["up"] += self.weight * np.sum(above & ~f.above_scale[live])
-        self.flows["down"] += self.weight * np.sum(~above & f.above_scale[live])
-        f.above_scale[live] = above
-        f.age_months[live] += 1
+        up, down = kernels.update_status(f.live(), f.output_yi, f.above_scale, f.age_months, self.cal.above_scale_threshold_yi)
+        self.flows["up"] += self.weight * up
+        self.flows["down"] += self.weight * down
         for k in ("entries", "exits", "moves"):
             self.totals[k] += self.flows[k]
         return self._refresh_aggregates()

@@ -153,8 +153,7 @@ class ReferenceModel(Model):
 
         agents.shuffle_do("plan")  # 2. growth -> desired output; 3. floor-space requests
         live = f.live()
-        loc = f.location[live]
-        b.space_ratio = ration_ratio(b.space_demand[live], loc, self.vacancy(), self.weight)
+        b.space_ratio = ration_ratio(self.by_location(b.space_demand[live], live), self.vacancy())
         agents.shuffle_do("occupy")  # 3. floor space granted; 4. talent requests
         self.loc.unmet_space = self.by_location(b.space_demand[live] - b.space_granted[live], live)
         self.loc.pool += self.by_location(b.release[live], live)
@@ -164,7 +163,8 @@ class ReferenceModel(Model):
         b.large[live] = self.large_investors(live)
         agents.shuffle_do("produce")  # 4. talent granted; 5. output, capital, FAI
         self.loc.unmet_talent = self.by_location(b.talent_demand[live] - b.talent_granted[live], live)
-        fai_ls = self.spend_investment(b.investment[live], live, b.large[live])
+        cell, big, investment = self._index(live)[1], b.large[live], b.investment[live]
+        fai_ls = self.spend_investment(self.cell_sum(np.where(big, 0.0, investment), cell), self.cell_sum(investment[big], cell[big]))
 
         b.room = self.vacancy()
         b.utility = self.location_utility(b.room)
@@ -175,7 +175,7 @@ class ReferenceModel(Model):
         b.ln_ls, b.ln_l = np.log1p(self.output_ls), np.log1p(self.output_ls.sum(1))
         agents.shuffle_do("settle")  # 6. moves; 7. exits
         dead = np.flatnonzero(b.dead)
-        self.loc.pool += self.by_location(f.skilled[dead], dead)
+        self.loc.pool += self.location_total(f.skilled, dead)
         self.flows["moves"] += self.weight * int(ok.sum())
         self.flows["exits"] += self.weight * dead.size
         return fai_ls

@@ -56,16 +56,9 @@ class Recorder:
 
     def record(self, model, t: int, fai_ls: np.ndarray, vacancy: np.ndarray | None = None) -> None:
         """Row `t` from the model now; `vacancy`: `model.vacancy()` if the caller has it."""
-        f, live = model.firms, model.firms.live()
-        cell = model._index(live)[1]
-        k = np.flatnonzero(f.above_scale[live])  # the above-scale firms among the live
         c = self.cells
-        c["output_yi"][t] = model.cell_sum(f.output_yi[live[k]], cell[k])
+        c["output_yi"][t], c["firms"][t], c["above_scale_firms"][t], c["employment"][t], c["skilled_employment"][t] = model.firm_totals()
         c["output_all_yi"][t] = model.output_ls
-        c["firms"][t] = model.cell_sum(None, cell)
-        c["above_scale_firms"][t] = model.cell_sum(None, cell[k])
-        c["employment"][t] = model.by_cell(f.employees[live], live)
-        c["skilled_employment"][t] = model.by_cell(f.skilled[live], live)
         c["fai_yi"][t] = fai_ls
         loc, lv = model.loc, self.locations
         lv["floor_space_m2"][t] = loc.stock_m2

@@ -102,5 +102,12 @@ def test_python_defaults_are_the_hydra_baseline():
 def test_streams_are_those_of_the_seed_sequence_of_the_entropy(entropy):
     """Streams hands SeedSequence the entropy as uint32 words (faster); the draws must be
     those of SeedSequence(entropy, spawn_key=(decision, step, *sub))."""
-    expected = np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(2, 7, 1)))).random(8)
-    assert np.array_equal(Streams(entropy).get("exit", 7, 1).random(8), expected)
+    for key in [(7, 1), (0,), (2**32, 3), (35, 2**40 + 1, 0)]:
+        expected = np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(2, *key)))).random(8)
+        assert np.array_equal(Streams(entropy).get("exit", *key).random(8), expected)
+    with pytest.raises(ValueError):
+        Streams(entropy).get("exit", -1)
+    # what else a SeedSequence does (scipy.stats.qmc spawns from the generator's)
+    ours, theirs = Streams(entropy).get("parameters", 3).bit_generator.seed_seq, np.random.SeedSequence(entropy, spawn_key=(7, 3))
+    assert np.array_equal([c.generate_state(4) for c in ours.spawn(2)], [c.generate_state(4) for c in theirs.spawn(2)])
+    assert np.array_equal(ours.generate_state(3), theirs.generate_state(3))
