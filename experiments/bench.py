@@ -62,7 +62,7 @@ from experiments.bench_sweep import sweep  # noqa: E402
 SIZES = {"1k": 0.036, "10k": 0.36, "100k": 3.6}
 SMOKE_SIZES = {"1k": 0.005, "10k": 0.01, "100k": 0.02}
 PHASES = ("government", "desired_output", "occupy_space", "hire_talent", "produce_and_invest", "relocate", "exit", "enter", "update_status", "record")
-PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "hydra-core", "hydra-joblib-launcher", "scipy")
+PACKAGES = ("mesa", "numpy", "numba", "pandas", "pyarrow", "hydra-core", "hydra-joblib-launcher", "scipy")
 def config(firms_scale: float, **kw) -> Config:
     return load_config(firms_scale=firms_scale, replications=1, progress=False, **{"uncertainty": "seeds", **kw})  # one run per replication
 

@@ -21,10 +21,10 @@ GOALS = {  # key -> (comparison, threshold, text): issue 14's goals (issue 4's w
 
 
 WHY = {  # why a goal can be missed, printed when it is
-    "seconds_100k_run": "No phase dominates (section 3); the notes at the end say what would reach 1 s and why it waits.",
+    "seconds_100k_run": "No phase dominates (section 3): random draws and numpy's passes of exp, log and power take half a step, many small calls the rest; the notes at the end say what would reach 1 s and what it would change.",
     "sweep_runs_per_minute_10k": "A run of 10k firms costs the model alone the construction and steps of section 1 (more than 0.12 core-seconds, the budget for 1,000 runs a minute on 2 cores); see section 4 for the rest.",
     "sweep_overhead_share": "Section 4 splits it into before the first job, after the last (both fixed costs, smaller in a larger sweep) and between jobs; see the notes at the end.",
-    "ratio_reference_over_vectorised_10k": "The vectorised step has a fixed cost (random-stream seeding, a few hundred numpy calls, park-level arithmetic) that weighs at 10k firms; see section 1.",
+    "ratio_reference_over_vectorised_10k": "The vectorised step has a fixed cost (some 600 numpy calls on park-sized arrays, entry, projects and the logit choices) that weighs at 10k firms; see section 1 and the notes.",
     "bytes_per_firm": "See section 3.",
     "bytes_per_run_output": "See section 4 and results/README.md for what a run writes.",
     "scaling_exponent": "See the phase timings in section 3 for what grows faster than the number of firms.",
@@ -75,8 +75,8 @@ def markdown(r: dict, phases: dict, top: str) -> str:
                        [[k, f"{r['firms'][k]:,}", f"{r['seconds_per_step'][k]:.4f}", f"{sizes[k]:.3f}"] for k in sizes]),
         "",
         f"Fitted over the three sizes, time per step ~ N^b with **b = {r['scaling_exponent']:.2f}**: below 1",
-        "because each step has a fixed cost (about 20 random streams are seeded per step, a few",
-        "hundred numpy calls, the park-level arithmetic) that small populations do not amortise.",
+        "because each step has a fixed cost (about 30 random streams seeded, some 600 numpy calls",
+        "on park-sized arrays, the park-level arithmetic) that small populations do not amortise.",
         "",
         "## 2. Vectorised model against the per-agent reference",
         "",
@@ -249,31 +249,55 @@ the format now written); what changed, measured on this machine before -> after:
   aggregates its part of the report needs as it ends (`sim.sweep.report_cache`), the report's
   modules load while the jobs run, and its figures are drawn on both cores.
 
+A fourth pass (issue 14's third slice), the model's results again the same bytes
+(targets.json, timeseries.parquet and parameters.parquet compared with `cmp` against the
+slice's start after each change, with seeds and with parameter draws):
+
+* compiled passes over the firms (numba 0.68, `sim/kernels.py`): every sum by location and
+  cell adds the firms' values in slot order as `np.bincount` did, but reads the rows in
+  place instead of gathering them first, and keeps a run of one location's sum in a
+  register (a bin's sum had been a chain through memory: 3 ns a firm at 100k, now under
+  1); the floor-space and talent requests and grants call the same rule functions
+  (`space.request`, `space.feasible`, `talent.request`) on each firm's scalars; status
+  updates, the recorder's five sums and the choice of the firm a completed project expands
+  (one pass for all projects instead of one scan of the firms each) are one pass each;
+* `Streams` mixes the run's seed into SeedSequence's pool once and each key's words after
+  it in compiled code, and hands PCG64 the words: 17 -> 5 µs a stream, about 30 a step,
+  the same generators (tests/test_model.py compares them with SeedSequence's);
+* draws are clipped only for the slots that use them.
+
+Tried and dropped: compiling the rules with exp, log and power as well (desired output,
+production, investment, relocation and exit in one pass per firm). In a compiled loop they
+call the C library, measured here at 10.7, 4.4 and 3.7 ns a call for power, exp and log
+against 3.2, 0.9 and 0.8 ns in numpy's AVX-512 loops: the fused pass was 1.5-2 times
+slower than the numpy phases it replaced, and it changed results in the last bit (the
+same firms, entries, exits and moves; values within 1e-14), which would have meant
+re-generating every documented result for a slower model. So those rules stay numpy's, and
+the issue's estimate of a fused kernel near 25-30 ns a firm-step does not hold on this CPU.
+
 What the profile shows for the goals still missed:
 
-* the 100k-firm run (1.4-2.1 s across repeated runs; construction 0.3-0.5 s, of which the
-  capital prehistory's 84 months of draws 0.2 s): the steps' 32-45 ms are spread over about
-  a hundred numpy passes over firm arrays and some 1,000 numpy calls a step, none above 15%
-  (section 3). Below 1 s needs fused per-firm kernels (numba) and counter-based random
-  numbers (e.g. Philox keyed by seed, decision, step and slot). Both change the numbers: a
-  compiled kernel rounds exp and log differently from numpy's vectorised routines, and new
-  streams give new draws. Every documented result (README, docs/VALIDATION.md, the fitted
-  parameters in configs/fit/) would then have to be re-generated with them, about 2.5 hours
-  of both cores at today's speed; that is a step of its own, not mixed with the
-  byte-identical changes above;
-* 1,000 runs of 10k firms a minute: the model alone costs about 0.25 core-seconds a run
-  (construction 45-65 ms, 36 steps 0.2 s, of which about 2 ms a step is fixed cost: 30
-  random streams seeded at about 9 µs each, park-level arithmetic, Python calls), so 2 cores
-  cannot pass about 450 runs a minute even with no overhead; the goal needs 0.12 s a run;
+* the 100k-firm run: construction is 0.3 s, of which the capital prehistory's 84 months of
+  draws (random and normal numbers for every firm) about 0.14 s; a step is about 25 ms,
+  of which the random draws about 3.5 ms (every stream draws for every slot, which is what
+  keeps draws common across scenarios), the rules with exp, log and power (shock,
+  potential, production, trend, the relocation and exit probabilities: about ten
+  transcendental passes over the firms) about 8 ms at numpy's SIMD speed, and the rest
+  many small numpy calls (entry, projects, the logit choices, the park-level arithmetic).
+  Below 1 s would need fewer draws (a counter-based generator drawing only for the slots
+  that use a draw, which changes every draw and so every documented result) or fewer
+  transcendental passes (reformulations that round differently);
+* 1,000 runs of 10k firms a minute: a run is about 0.19 core-seconds (construction 0.04,
+  36 steps 0.15 s, of which about 1.3 ms a step is fixed cost: some 600 numpy calls on
+  park-sized arrays and Python), so 2 cores cannot pass about 630 runs a minute even with
+  no overhead; the goal needs 0.12 s a run;
 * the overhead share of a 200-run sweep: its fixed costs (Hydra's start, imports in the
-  main process and in each worker, the summary and report) are about 20 points of it and
-  shrink as a sweep grows; per job remain Hydra's own work in the worker (composing the
-  job's config from the files, saving .hydra/, logging: about 0.25 s), the job's share of
-  the report (0.12 s) and the tidy table, parquet and targets (about 6% of a job). More
-  replications per job lower the share in proportion; below 10% at 10 replications would
-  need a launcher that hands each worker its job's config instead of composing it again;
-* the ratio to the per-agent reference (about 50): it rises only as the vectorised step's
-  fixed cost falls (above).
+  main process and in each worker, including numba's and the compiled code's load, about
+  0.5 s a process; the summary and report) shrink as a sweep grows; per job remain Hydra's
+  own work in the worker, the job's share of the report and the tidy table, parquet and
+  targets. More replications per job lower the share in proportion;
+* the ratio to the per-agent reference: it rises only as the vectorised step's fixed cost
+  falls (above).
 
 For the comparison with a per-agent model, the firm rules were moved out of the model's
 phases into functions of the mechanism modules (`growth.potential`, `growth.invest`,

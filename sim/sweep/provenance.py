@@ -13,7 +13,7 @@ import yaml
 
 from sim.sweep import jobs
 
-PACKAGES = ("mesa", "numpy", "pandas", "hydra-core", "matplotlib", "pyarrow", "scipy")
+PACKAGES = ("mesa", "numpy", "numba", "pandas", "hydra-core", "matplotlib", "pyarrow", "scipy")
 DIRTY = "-dirty"
 
 
