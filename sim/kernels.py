@@ -17,18 +17,19 @@ What is compiled and what is not:
   differently in the last bit, which would change every documented number.
 So the model's results are the same bytes with or without this module.
 
-Compiled code is cached on disk (`cache=True`, in sim/__pycache__): a new process loads it
-in a fraction of a second; the first run after a change compiles it (a few seconds).
+Compiled code is cached on disk (sim.compiled: a new process loads it in a fraction of a
+second; the first run after a change to any source it is compiled from compiles it, a few
+seconds).
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import types
 from numba.extending import overload, register_jitable
 
 from . import ops, space, talent
+from .compiled import njit
 from .config import SECTORS
 
 S = len(SECTORS)
@@ -38,7 +39,7 @@ S = len(SECTORS)
 def _compile_as(function, implementation):
     """Give `function` of sim.ops its scalar meaning in compiled code."""
 
-    @overload(function, jit_options={"cache": True}, strict=False, inline="always")
+    @overload(function, strict=False, inline="always")
     def _ol(*args):
         if all(isinstance(a, (types.Float, types.Integer)) for a in args):
             return implementation
@@ -50,12 +51,12 @@ _compile_as(ops.maximum, lambda a, b: a if a >= b else b)
 # The rules compiled code calls, compiled from their own source where called
 # (register_jitable leaves the Python functions as they are)
 for _rule in (space.request, space.feasible, talent.request):
-    register_jitable(cache=True, inline="always")(_rule)
+    register_jitable(inline="always")(_rule)
 
 # ------------------------------------------------------------------ phases
 # Each adds two quantities by location in the order of the live slots, in registers while
 # the location stays the same (see `sum_by`).
-@numba.njit(cache=True)
+@njit
 def request_space(live, location, floor, intensity, trend_factor, target, slack, n_loc):
     """3. Floor space: each firm keeps what it needs (releasing the excess, written to
     `floor`) and asks for what it lacks. Returns (m² per 亿 needed, demand, kept by
@@ -81,7 +82,7 @@ def request_space(live, location, floor, intensity, trend_factor, target, slack,
     return per_yi, demand, kept_l, demand_l
 
 
-@numba.njit(cache=True)
+@njit
 def grant_space(live, location, floor, demand, ratio, target, per_yi, n_loc):
     """3. Floor space granted: each firm's demand times its location's ration ratio.
     Returns (output the floor space allows, unmet demand by location)."""
@@ -97,7 +98,7 @@ def grant_space(live, location, floor, demand, ratio, target, per_yi, n_loc):
     return feasible, total_by_location_aligned(live, location, unmet, n_loc)
 
 
-@numba.njit(cache=True)
+@njit
 def request_talent(live, location, sector, skilled, feasible, share, workers_per_yi, n_loc):
     """4. Skilled workers for the feasible output: released and requested. share: the
     skilled share by sector. Returns (skilled per 亿, released, demanded, and the two by
@@ -112,7 +113,7 @@ def request_talent(live, location, sector, skilled, feasible, share, workers_per
 
 
 # ------------------------------------------------------------------ bookkeeping
-@numba.njit(cache=True)
+@njit
 def index_of(slots, location, sector):
     """The location and flat location x sector cell of each of `slots` (as intp)."""
     where, cell = np.empty(slots.size, np.intp), np.empty(slots.size, np.intp)
@@ -123,7 +124,7 @@ def index_of(slots, location, sector):
     return where, cell
 
 
-@numba.njit(cache=True)
+@njit
 def update_status(live, output, above_scale, age, threshold):
     """10. Above-scale status (output at or above `threshold`) and ages: returns the number
     of firms that crossed up and down."""
@@ -138,7 +139,7 @@ def update_status(live, output, above_scale, age, threshold):
     return up, down
 
 
-@numba.njit(cache=True)
+@njit
 def pick_in_cells(live, location, sector, output, cells, picks):
     """For each (cell, pick): the firm of that cell, among `live` in slot order, at which
     the running sum of output first reaches `pick` x the cell's total (the last firm if
@@ -175,7 +176,7 @@ def pick_in_cells(live, location, sector, output, cells, picks):
     return firm
 
 
-@numba.njit(cache=True)
+@njit
 def record_cells(live, location, sector, above_scale, output, employees, skilled, n_loc):
     """11. The recorder's sums by flat cell over the live firms, in slot order: above-scale
     output, firms, above-scale firms, employment and skilled employment (counts as integers)."""
@@ -208,7 +209,7 @@ def record_cells(live, location, sector, above_scale, output, employees, skilled
 # come in runs of one location (and cell), so a run's sum is kept in a register and
 # stored when the run ends: the same additions in the same order, without a store and a
 # load of the bin between them (which made a bin's sum a chain through memory).
-@numba.njit(cache=True)
+@njit
 def sum_by(index, values, n):
     """`np.bincount(index, weights=values, minlength=n)` (values aligned with index)."""
     out = np.zeros(n)
@@ -225,7 +226,7 @@ def sum_by(index, values, n):
     return out
 
 
-@numba.njit(cache=True)
+@njit
 def total_by_location(slots, location, field, n_loc):
     """Sum of a firm field (an array by slot) over `slots`, by location."""
     out = np.zeros(n_loc)
@@ -243,7 +244,7 @@ def total_by_location(slots, location, field, n_loc):
     return out
 
 
-@numba.njit(cache=True)
+@njit
 def total_by_cell(slots, location, sector, field, n_loc):
     """Sum of a firm field over `slots`, by flat location x sector cell."""
     out = np.zeros(n_loc * S)
@@ -261,7 +262,7 @@ def total_by_cell(slots, location, sector, field, n_loc):
     return out
 
 
-@numba.njit(cache=True)
+@njit
 def total_by_location_aligned(slots, location, values, n_loc):
     """Sum by location of values aligned with `slots` (values[k] is slot slots[k]'s)."""
     out = np.zeros(n_loc)

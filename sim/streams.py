@@ -10,9 +10,10 @@ numbers), and a lever's effect is a paired difference rather than seed noise.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
+
+from .compiled import njit
 
 DECISIONS = ("population", "growth", "exit", "entry", "move", "platform", "macro", "parameters", "project", "renovation")
 
@@ -70,7 +71,7 @@ def _run_pool(words: np.ndarray) -> tuple[np.ndarray, np.uint32]:
     return np.array(pool, dtype=np.uint32), np.uint32(h)
 
 
-@numba.njit(cache=True)
+@njit
 def _spawn_state(pool, h, key):
     """The 4 uint64 words SeedSequence's generate_state(4, uint64) gives for `pool` (after
     the run's entropy) with the spawn key's uint32 words `key` mixed in."""

@@ -115,3 +115,23 @@ def test_space_and_talent_passes_are_the_numpy_rules(firms):
     got = kernels.request_talent(live, location, sector, skilled, feasible, share, 3.5, N_LOC)
     for a, b in zip(got, (per_worker, release, asked, np.bincount(where, weights=release, minlength=N_LOC), np.bincount(where, weights=asked, minlength=N_LOC))):
         assert np.array_equal(a, b)
+
+
+def test_compiled_code_is_cached_by_the_sources_it_comes_from(tmp_path, monkeypatch):
+    """An edit to a rule the kernels inline (sim/space.py) must not load code compiled from
+    the old rule: the cache directory is named by the digest of every source."""
+    import shutil
+
+    from sim import compiled
+
+    for name in compiled.SOURCES:
+        shutil.copy(compiled.HERE / name, tmp_path / name)
+    monkeypatch.setattr(compiled, "HERE", tmp_path)
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    compiled.cache_dir.cache_clear()
+    before = compiled.cache_dir()
+    (tmp_path / "space.py").write_text((tmp_path / "space.py").read_text() + "\n# an edit\n")
+    compiled.cache_dir.cache_clear()
+    after = compiled.cache_dir()
+    compiled.cache_dir.cache_clear()
+    assert before != after and after.startswith(str(tmp_path / "__pycache__" / "numba-"))
