@@ -206,19 +206,21 @@ def test_the_default_launcher_writes_what_the_joblib_launcher_writes(tmp_path):
         assert _normalized(new / f) == _normalized(old / f), f
 
     # a job only Hydra's composition gives (an override of hydra's own config: this project's
-    # run.py refuses one, so two jobs are sent that way here) is composed in its worker
+    # run.py refuses one, so the no_policy jobs are sent that way here) is composed in its worker
     script = tmp_path / "fallback.py"
     script.write_text(
         "import runpy, sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "import atexit\n"
         "from hydra_plugins.hangzhou_sweeper.jobs import JobConfigs\n"
-        "config = JobConfigs.config\n"
-        "JobConfigs.config = lambda self, o, parsed=None: None if 'seed=1' in o else config(self, o, parsed)\n"
+        "config, sent = JobConfigs.config, []\n"
+        "JobConfigs.config = lambda self, o, parsed=None: sent.append(o) if 'scenario=no_policy' in o else config(self, o, parsed)\n"
+        "atexit.register(lambda: print('left to hydra:', len(sent)))\n"
         f"sys.argv = ['run.py', '-m', 'hydra.sweep.dir={tmp_path / 'fallback'}', *{grid!r}]\n"
         f"runpy.run_path({str(ROOT / 'run.py')!r}, run_name='__main__')\n"
     )
     p = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.returncode == 0 and "left to hydra: 5" in p.stdout, p.stdout + p.stderr  # the sweeper's check, then 4 jobs
     for f in files:
         if f.parent.name == ".hydra" or f.suffix in (".parquet", ".json"):
             assert _normalized(tmp_path / "fallback" / f) == _normalized(new / f).replace(str(tmp_path / "s").encode(), str(tmp_path / "fallback").encode()), f

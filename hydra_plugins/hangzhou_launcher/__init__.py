@@ -10,7 +10,10 @@ config. The worker then does what the joblib launcher's does after composing: Hy
 (HydraConfig, the output directory, job logging, .hydra/*.yaml). A job whose config only
 Hydra's full composition gives (an override of hydra's own config) is composed in its worker
 the old way. Workers are joblib's (loky, persistent), with the joblib launcher's settings
-(`hydra.launcher.n_jobs` etc.), so a job's imports are paid once a worker.
+(`hydra.launcher.n_jobs` etc.), so a job's imports are paid once a worker; what every job
+needs besides its config (Hydra's context and singletons, the task function) is pickled once
+and unpickled once a worker (`Shared`), where the joblib launcher pickles it for every job and
+its worker, given new singletons each job, scans for Hydra's plugins again (about 50 ms a job).
 
 configs/hydra/launcher/parallel.yaml selects it (configs/config.yaml makes it the default);
 `hydra/launcher=joblib` runs the unmodified joblib launcher.
@@ -23,46 +26,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hydra.core.hydra_config import HydraConfig
 from hydra.core.singleton import Singleton
-from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
-from hydra.types import HydraContext, TaskFunction
+from hydra.core.utils import JobReturn, configure_log, filter_overrides, setup_globals
 from hydra_plugins.hangzhou_sweeper.jobs import JobConfigs
 from hydra_plugins.hydra_joblib_launcher import _core
 from hydra_plugins.hydra_joblib_launcher.joblib_launcher import JoblibLauncher
 from joblib import Parallel, delayed
-from omegaconf import DictConfig, OmegaConf, open_dict
+
+from ._worker import Shared, execute_job
 
 log = logging.getLogger(__name__)
-
-
-def execute_job(
-    idx: int,
-    overrides: Sequence[str],
-    config: DictConfig | None,
-    hydra_context: HydraContext,
-    master: DictConfig,
-    task_function: TaskFunction,
-    singleton_state: dict[Any, Any],
-) -> JobReturn:
-    """In a worker: run one job with its config built by the launcher, as the joblib
-    launcher's execute_job does with the config it composes (or that, when there is none)."""
-    if config is None:
-        return _core.execute_job(idx, overrides, hydra_context, master, task_function, singleton_state)
-    setup_globals()
-    Singleton.set_state(singleton_state)
-    OmegaConf.copy_cache(from_config=master, to_config=config)  # as load_sweep_config does
-    with open_dict(config):
-        config.hydra.job.id = f"{config.hydra.job.name}_{idx}"
-        config.hydra.job.num = idx
-    HydraConfig.instance().set_config(config)
-    return run_job(
-        hydra_context=hydra_context,
-        config=config,
-        task_function=task_function,
-        job_dir_key="hydra.sweep.dir",
-        job_subdir_key="hydra.sweep.subdir",
-    )
 
 
 class ParallelLauncher(JoblibLauncher):
@@ -92,17 +65,9 @@ class ParallelLauncher(JoblibLauncher):
         for idx, overrides in enumerate(job_overrides):
             log.info("\t#{} : {}".format(idx, " ".join(filter_overrides(overrides))))
 
-        singleton_state = Singleton.get_state()
+        shared = Shared(self.hydra_context, self.config, self.task_function, Singleton.get_state())
         runs = Parallel(**joblib_cfg)(
-            delayed(execute_job)(
-                initial_job_idx + idx,
-                overrides,
-                self.job_configs.config(overrides),
-                self.hydra_context,
-                self.config,
-                self.task_function,
-                singleton_state,
-            )
+            delayed(execute_job)(initial_job_idx + idx, overrides, self.job_configs.config(overrides), shared)
             for idx, overrides in enumerate(job_overrides)
         )
         assert isinstance(runs, list) and all(isinstance(run, JobReturn) for run in runs)
