@@ -225,6 +225,7 @@ def test_the_default_launcher_writes_what_the_joblib_launcher_writes(tmp_path):
         if f.parent.name == ".hydra" or f.suffix in (".parquet", ".json"):
             assert _normalized(tmp_path / "fallback" / f) == _normalized(new / f).replace(str(tmp_path / "s").encode(), str(tmp_path / "fallback").encode()), f
 
-    new.rename(tmp_path / "s2")  # resumed in place: every job skipped
-    p = run("-m", f"hydra.sweep.dir={tmp_path / 's2'}", *grid)
+    new.rename(tmp_path / "s2")  # resumed in place, on one worker (this process): every job skipped
+    p = run("-m", f"hydra.sweep.dir={tmp_path / 's2'}", "hydra.launcher.n_jobs=1", *grid)
     assert p.returncode == 0 and p.stdout.count(": skipped") == 8, p.stdout + p.stderr
+    assert "Joblib.Parallel(n_jobs=1," in p.stdout + p.stderr
