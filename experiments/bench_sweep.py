@@ -19,10 +19,12 @@ from sim import Config, Model, load_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def sweep(jobs: int, replications: int | None, firms_scale: float | None, sample: int) -> dict:
+def sweep(jobs: int, replications: int | None, firms_scale: float | None, sample: int, launcher: str | None = None) -> dict:
     """4. A `jobs`-job multirun of run.py on all local cores, and the share of its time
-    outside the model: 1 - in-model time / (wall time x cores used)."""
+    outside the model: 1 - in-model time / (wall time x cores used). `launcher`: another
+    than the default (e.g. "joblib", to compare; hydra/launcher=...)."""
     overrides = [f"seed=range(0,{jobs})", "progress=false", "uncertainty=seeds"]  # one run per replication
+    overrides += [f"hydra/launcher={launcher}"] if launcher else []
     overrides += [f"replications={replications}"] if replications else []
     overrides += [f"firms_scale={firms_scale}"] if firms_scale else []
     cfg = load_config(firms_scale=firms_scale or Config.firms_scale, replications=replications or Config.replications, progress=False, uncertainty="seeds")
