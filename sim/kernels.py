@@ -204,76 +204,47 @@ def record_cells(live, location, sector, above_scale, output, employees, skilled
 
 
 # ------------------------------------------------------------------ sums
-# np.bincount(index, weights) adds in the order of the index, as these loops do: the same
+# np.bincount(index, weights) adds in the order of the index, as `_totals` does: the same
 # sums, without gathering the firms' values and locations into new arrays first. Firms
 # come in runs of one location (and cell), so a run's sum is kept in a register and
 # stored when the run ends: the same additions in the same order, without a store and a
 # load of the bin between them (which made a bin's sum a chain through memory).
 @njit
+def _totals(slots, location, sector, values, n, by_cell, aligned):
+    """Sums over `slots` into n bins: bin location[i] (by_cell: location[i] x S + sector[i])
+    of slot i = slots[k]; value values[k] (aligned) or values[i] (a firm field)."""
+    out = np.zeros(n)
+    bin_, acc = -1, 0.0
+    for k in range(slots.size):
+        i = slots[k]
+        b = np.intp(location[i]) * S + sector[i] if by_cell else np.intp(location[i])
+        if b != bin_:
+            if bin_ >= 0:
+                out[bin_] = acc
+            bin_, acc = b, out[b]
+        acc += values[k] if aligned else values[i]
+    if bin_ >= 0:
+        out[bin_] = acc
+    return out
+
+
 def sum_by(index, values, n):
     """`np.bincount(index, weights=values, minlength=n)` (values aligned with index)."""
-    out = np.zeros(n)
-    if index.size == 0:
-        return out
-    bin_, acc = index[0], 0.0
-    for k in range(index.size):
-        b = index[k]
-        if b != bin_:
-            out[bin_], bin_ = acc, b
-            acc = out[b]
-        acc += values[k]
-    out[bin_] = acc
-    return out
+    bins = np.arange(n)
+    return _totals(index, bins, bins, values, n, False, True)
 
 
-@njit
 def total_by_location(slots, location, field, n_loc):
     """Sum of a firm field (an array by slot) over `slots`, by location."""
-    out = np.zeros(n_loc)
-    if slots.size == 0:
-        return out
-    bin_, acc = location[slots[0]], 0.0
-    for k in range(slots.size):
-        i = slots[k]
-        b = location[i]
-        if b != bin_:
-            out[bin_], bin_ = acc, b
-            acc = out[b]
-        acc += field[i]
-    out[bin_] = acc
-    return out
+    return _totals(slots, location, location, field, n_loc, False, False)
 
 
-@njit
 def total_by_cell(slots, location, sector, field, n_loc):
     """Sum of a firm field over `slots`, by flat location x sector cell."""
-    out = np.zeros(n_loc * S)
-    if slots.size == 0:
-        return out
-    bin_, acc = np.int64(location[slots[0]]) * S + sector[slots[0]], 0.0
-    for k in range(slots.size):
-        i = slots[k]
-        b = np.int64(location[i]) * S + sector[i]
-        if b != bin_:
-            out[bin_], bin_ = acc, b
-            acc = out[b]
-        acc += field[i]
-    out[bin_] = acc
-    return out
+    return _totals(slots, location, sector, field, n_loc * S, True, False)
 
 
 @njit
 def total_by_location_aligned(slots, location, values, n_loc):
     """Sum by location of values aligned with `slots` (values[k] is slot slots[k]'s)."""
-    out = np.zeros(n_loc)
-    if slots.size == 0:
-        return out
-    bin_, acc = location[slots[0]], 0.0
-    for k in range(slots.size):
-        b = location[slots[k]]
-        if b != bin_:
-            out[bin_], bin_ = acc, b
-            acc = out[b]
-        acc += values[k]
-    out[bin_] = acc
-    return out
+    return _totals(slots, location, location, values, n_loc, False, True)
