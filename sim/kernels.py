@@ -54,32 +54,18 @@ for _rule in (space.request, space.feasible, talent.request):
     register_jitable(inline="always")(_rule)
 
 # ------------------------------------------------------------------ phases
-# Each adds two quantities by location in the order of the live slots, in registers while
-# the location stays the same (see `sum_by`).
 @njit
 def request_space(live, location, floor, intensity, trend_factor, target, slack, n_loc):
     """3. Floor space: each firm keeps what it needs (releasing the excess, written to
     `floor`) and asks for what it lacks. Returns (m² per 亿 needed, demand, kept by
     location, demand by location)."""
-    per_yi, demand = np.empty(live.size), np.empty(live.size)
-    kept_l, demand_l = np.zeros(n_loc), np.zeros(n_loc)
-    bin_, acc_kept, acc_demand = -1, 0.0, 0.0
+    per_yi, kept, demand = np.empty(live.size), np.empty(live.size), np.empty(live.size)
     for k in range(live.size):
         i = live[k]
-        need = intensity[i] * trend_factor
-        kept, d = space.request(floor[i], target[k], need, slack)
-        floor[i] = kept
-        per_yi[k], demand[k] = need, d
-        if location[i] != bin_:
-            if bin_ >= 0:
-                kept_l[bin_], demand_l[bin_] = acc_kept, acc_demand
-            bin_ = location[i]
-            acc_kept, acc_demand = kept_l[bin_], demand_l[bin_]
-        acc_kept += kept
-        acc_demand += d
-    if bin_ >= 0:
-        kept_l[bin_], demand_l[bin_] = acc_kept, acc_demand
-    return per_yi, demand, kept_l, demand_l
+        per_yi[k] = intensity[i] * trend_factor
+        kept[k], demand[k] = space.request(floor[i], target[k], per_yi[k], slack)
+        floor[i] = kept[k]
+    return per_yi, demand, total_by_location_aligned(live, location, kept, n_loc), total_by_location_aligned(live, location, demand, n_loc)
 
 
 @njit
