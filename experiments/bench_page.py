@@ -281,7 +281,7 @@ each), a run with construction: 1k firms 0.122 -> 0.074 s, 10k 0.238 -> 0.187 s,
 of it shrank or stayed: the same fixed costs weigh against faster runs. Of it, before the
 first job (Hydra's start, the batch check, the workers' start and imports, now with numba's
 import and the compiled code's load, about 0.5 s a process) and after the last (the summary
-and report) are 29 points at 20 jobs and shrink in a larger sweep.
+and report) are 27-29 points at 20 jobs and shrink in a larger sweep.
 
 Tried and dropped: compiling the rules with exp, log and power as well (desired output,
 production, investment, relocation and exit in one pass per firm). In a compiled loop they
