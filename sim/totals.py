@@ -63,4 +63,5 @@ class Totals:
         return self.location_total(self.firms.floor_m2, self.firms.live())
 
     def vacancy(self) -> np.ndarray:
+        """Vacant floor space by location: the stock less what the live firms occupy, at least 0."""
         return np.maximum(self.loc.stock_m2 - self.occupied(), 0.0)
