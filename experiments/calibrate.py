@@ -41,17 +41,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim.cli import compose  # noqa: E402
-from sim.config import CONFIG_DIR, SECTORS, Config, Params  # noqa: E402
+from sim.config import CONFIG_DIR, Config, Params  # noqa: E402
+from sim.growth import DRIFT_FIELDS  # noqa: E402
 from sim.validation import validate  # noqa: E402
 from sim.model import Model  # noqa: E402
-from sim.results import atomic_write, write_json  # noqa: E402
+from sim.results import write_json  # noqa: E402
 from sim.targets import annual  # noqa: E402
 
-from experiments import markdown_table  # noqa: E402
+from experiments.calibrate_moments import Moment, interval, observed, uniform  # noqa: E402
+from experiments.calibrate_page import render_markdown, write_fit  # noqa: E402
 
 HISTORY = CONFIG_DIR / "history_hangzhou.yaml"
 FIT_FILE = CONFIG_DIR / "fit" / "hangzhou_2022.yaml"
-GROWTH_KEYS = [f"growth_{s}" for s in SECTORS]
+GROWTH_KEYS = list(DRIFT_FIELDS)
 FIRST_YEAR, LAST_YEAR = 2023, 2031  # simulated years whose growth windows are compared
 
 
@@ -84,70 +86,6 @@ FREE = (
     # the range of the Zipf stylized fact (Axtell 2001: about 1)
     Free("calibration.zipf_exponent", 0.8, 1.3, "tail exponent of the initial firm size distribution"),
 )
-
-
-# ----------------------------------------------------------------------------- observations
-@dataclass
-class Moment:
-    id: str
-    label: str
-    kind: str  # growth | city_growth | concentration | flow
-    value: float
-    sd: float  # measurement s.d.
-    unit: str
-    years: int = 1  # growth window length
-    park: str = ""
-    stat: str = ""  # name of the simulated statistic
-    fitted: bool = True  # False: compared with the model, not used in the likelihood
-
-
-def _interval(x) -> tuple[float, float]:
-    return (float(x[0]), float(x[1])) if isinstance(x, list) else (float(x), float(x))
-
-
-def _uniform(lo: float, hi: float) -> tuple[float, float]:
-    return 0.5 * (lo + hi), (hi - lo) / math.sqrt(12.0)
-
-
-def _deflator(ppi: dict, start: int, end: int) -> float:
-    """ln of the producer price level in `end` relative to `start`."""
-    return sum(math.log1p(ppi[y] / 100.0) for y in range(start + 1, end + 1))
-
-
-def _level(x) -> tuple[float, float]:
-    """A published output level, or the merger-adjusted sum of its parts (see the yaml)."""
-    if not isinstance(x, dict):
-        return _interval(x)
-    k_lo, k_hi = _interval(x["kaifaqu"])
-    s_lo, s_hi = _interval(x["industry_share_of_gdp"])
-    v_lo, v_hi = _interval(x["value_added_per_output"])
-    gdp = float(x["dajiangdong_gdp"])
-    return k_lo + gdp * s_lo / v_hi, k_hi + gdp * s_hi / v_lo
-
-
-def observed(history: dict) -> list[Moment]:
-    """The moments: real yearly log growth rates, concentration and flow shares."""
-    ppi, out = history["ppi_pct"], []
-    for g in history["park_growth"]:
-        (a_lo, a_hi), (b_lo, b_hi) = _level(g["start_yi"]), _interval(g["end_yi"])
-        L = g["end_year"] - g["start_year"]
-        defl = _deflator(ppi, g["start_year"], g["end_year"])
-        value, sd = _uniform((math.log(b_lo / a_hi) - defl) / L, (math.log(b_hi / a_lo) - defl) / L)
-        # A single park-year is not fitted: a park's year is driven by a few big projects,
-        # and the model has no park-level shock, so the fit would blame the common shock.
-        out.append(Moment(g["id"], g["label"], "growth", value, sd, "log growth / yr (real)", L, g["park"], f"growth:{g['park']}:{L}", fitted=L > 1))
-    for year, pct in history["city_value_added_growth_pct"].items():
-        out.append(Moment(f"city_{year}", f"city above-scale value added {year}", "city_growth", math.log1p(pct / 100.0), 0.005, "log growth (real)", 1, "", "growth:city:1"))
-    for key, x in history["yuhang_concentration"].items():
-        value, sd = _uniform(*_interval(x))
-        unit = "firms" if key == "firms_above_1yi" else "share"
-        out.append(Moment(f"yuhang_{key}", f"余杭经开区 {key.replace('_', ' ')}", "concentration", value, sd, unit, stat=f"yuhang:{key}"))
-    for key, x in history["flows"].items():
-        if key == "net_entry_share":
-            continue  # reported, not fitted: see UNIDENTIFIED
-        value, sd = _uniform(*_interval(x))
-        out.append(Moment(key, key.replace("_", " "), "flow", value, sd, "share / yr", stat=f"flow:{key}"))
-    return out
 
 
 # ----------------------------------------------------------------------------- simulation
@@ -381,8 +319,8 @@ def _unfitted(history: dict, base: Config, theta: dict, replications: int, net_e
         m.run()
         series = rec.fai_by_location()[:, rec.is_park].sum(axis=1)
         fai.append(annual(series, rec.years, 2023) / series[0] - 1.0)
-    inv, lo_hi = history["investment_growth_pct"], _interval(history["flows"]["net_entry_share"])
-    rows = [dict(label="net entry's share of output growth", observed=_uniform(*lo_hi)[0], model=net_entry, model_label=f"{FIRST_YEAR - 1}-{LAST_YEAR}, no_policy; published band {lo_hi[0]:g}-{lo_hi[1]:g} (TFP, Brandt et al. 2012)")]
+    inv, lo_hi = history["investment_growth_pct"], interval(history["flows"]["net_entry_share"])
+    rows = [dict(label="net entry's share of output growth", observed=uniform(*lo_hi)[0], model=net_entry, model_label=f"{FIRST_YEAR - 1}-{LAST_YEAR}, no_policy; published band {lo_hi[0]:g}-{lo_hi[1]:g} (TFP, Brandt et al. 2012)")]
     rows += [dict(label=f"investment growth {k.replace('_', ' ')}", observed=v / 100.0, model=float(np.mean(prior)) if k.endswith("2022") else float("nan"),
                   model_label="parks' FAI 2022 on 2021 in the model's prehistory (published VA growth, Section 5.5 of the ODD)" if k.endswith("2022") else "before the prehistory")
              for k, v in inv.items()]  # fmt: skip
@@ -395,78 +333,6 @@ def _unfitted(history: dict, base: Config, theta: dict, replications: int, net_e
         nominal = math.log(b["end_yi"] / b["start_yi"]) / L
         rows.append(dict(label=f"build-out {b['label']}", observed=nominal, model=float("nan"), model_label="not modelled (no park build-out); nominal log growth / yr"))
     return rows
-
-
-# ----------------------------------------------------------------------------- outputs
-def write_fit(result: dict, path: Path = FIT_FILE) -> None:
-    """The fitted values as a Hydra config (fit group), with their uncertainty as comments."""
-    lines = [
-        "# @package _global_",
-        "# Fitted by `python -m experiments.calibrate` (do not edit by hand; re-run it).",
-        f"# Method: {result['method']}.",
-        "# Settings: " + ", ".join(f"{k}={v}" for k, v in result["settings"].items()) + ".",
-        "# Each value: estimate (s.e.); prior default and range. Parameters not listed keep",
-        "# their prior defaults in sim/config.py; `fit=none` uses the priors for all.",
-    ]
-    groups: dict[str, list[str]] = {"params": [], "calibration": [], "fit_se": []}
-    for p in result["parameters"]:
-        lo, hi = p["range"]
-        tag = f"fitted (s.e. {p['se']:.3g}{', at the bound of its range' if p.get('at_bound') else ''}); prior {p['prior']:.4g}, range {lo:g} to {hi:g}"
-        if not p["identified"]:
-            lines.append(f"# {p['key']}: NOT IDENTIFIED (s.e. {p['se']:.3g} against range {lo:g} to {hi:g}): keeps its prior {p['prior']:.4g}")
-            continue
-        if p["key"] == "growth_shift":
-            for g in GROWTH_KEYS:
-                value = getattr(Params, g) + p["estimate"]
-                groups["params"].append(f"  {g}: {value:.4f}  # prior {getattr(Params, g):g} + fitted common shift {p['estimate']:+.4f} (s.e. {p['se']:.3g}); shift range {lo:g} to {hi:g}")
-        else:
-            group, name = p["key"].split(".")
-            groups[group].append(f"  {name}: {p['estimate']:.4f}  # {tag}")
-            if math.isfinite(p["se"]):  # uncertainty=parameters draws it from N(estimate, se)
-                groups["fit_se"].append(f"  {p['key']}: {p['se']:.4f}  # s.e. of the fitted value, drawn under uncertainty=parameters")
-    lines.append("# Not identified by the published history, kept at their priors: " + ", ".join(u["key"] for u in result["unidentified"]))
-    for group, rows in groups.items():
-        if rows:
-            lines += [f"{group}:", *rows]
-    text = "\n".join(lines) + "\n"
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def _fmt(v: float, unit: str) -> str:
-    if not math.isfinite(v):
-        return "–"
-    return f"{v:,.0f}" if unit == "firms" or abs(v) >= 10 else f"{v:.3f}"
-
-
-def render_markdown(result: dict) -> str:
-    s = result["settings"]
-    out = [
-        "## Calibration to published history",
-        "",
-        f"`python -m experiments.calibrate` ({result['method']}; {s['replications']} replications at firms_scale {s['scale']}, "
-        f"scenario `{s['scenario']}` as the pre-2023 regime, simulated years {s['years']}; {s['evaluations']} likelihood evaluations, "
-        f"{result['seconds'] / 60:.0f} min). Negative log-likelihood: priors {result['neg_loglik']['prior']:.1f}; optimum {result['neg_loglik']['optimum']:.1f}; "
-        f"the model as written (identified values fitted, the others at their priors) {result['neg_loglik']['fitted']:.1f}. "
-        + ("Standard errors: inverse of the Hessian of a quadratic fitted around the optimum." if result["hessian_positive_definite"] else
-           "The fitted Hessian is not positive definite: the standard errors are conditional (each parameter alone, the others at their estimates), so they understate the uncertainty."),
-        "",
-        markdown_table(["parameter", "prior", "range", "fitted", "s.e.", "identified"], [
-            [f"`{p['key']}`", f"{p['prior']:.4g}", f"{p['range'][0]:g} to {p['range'][1]:g}",
-             f"{p['estimate']:.4g}" + (" (**at the bound** of its range: the s.e. understates the uncertainty)" if p.get("at_bound") else ""),
-             f"{p['se']:.2g}", "yes" if p["identified"] else "**no**: keeps its prior"] for p in result["parameters"]]),
-    ]
-    out += ["", "Fit per moment. Prior model: every parameter at its prior; fitted model: the model as written to configs/fit (identified values fitted, the others at their priors). "
-            "z = (observed − simulated) / s.d., where the s.d. combines the published band, the spread of one simulated history and simulation error.", "",
-            markdown_table(["moment", "unit", "observed", "s.d.", "prior model", "fitted model", "z prior", "z fitted"], [
-                [m["label"] if m.get("fitted_on", True) else f"{m['label']} (not fitted: one park-year)", m["unit"],
-                 *(_fmt(m[k], m["unit"]) for k in ("observed", "observed_sd", "prior", "fitted")), f"{m['z_prior']:+.1f}", f"{m['z']:+.1f}"]
-                for m in result["moments"]])]  # fmt: skip
-    out += ["", "Not identified by the published history, kept at their priors with their ranges: "
-            + ", ".join(f"`{u['key']}` ({u['value']:g})" for u in result["unidentified"]) + "."]
-    out += ["", "Published facts not used in the fit:", "",
-            markdown_table(["fact", "observed", "model", "note"],
-                           [[u["label"], _fmt(u["observed"], ""), _fmt(u["model"], ""), u["model_label"]] for u in result["unfitted"]])]
-    return "\n".join(out) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from experiments import calibrate, docking, facts, levers, readings, sensitivity, sensitivity_page  # noqa: E402
+from experiments import calibrate, calibrate_page, docking, facts, levers, readings, sensitivity, sensitivity_page  # noqa: E402
 from sim.results import atomic_write  # noqa: E402
 
 DOCS = ROOT / "docs"
@@ -102,7 +102,7 @@ def render(cal: dict, fac: dict, sen: dict, rea: dict | None, lev: dict | None, 
         "all at a reduced size in a few minutes.",
         "",
         *([readings.render_markdown(rea)] if rea else []),
-        calibrate.render_markdown(cal),
+        calibrate_page.render_markdown(cal),
         facts.render_markdown(fac),
         *(["## The levers one at a time, paired", "", levers.render(lev)] if lev else []),
         *([docking.render(dock)] if dock else []),

@@ -12,9 +12,12 @@ from .config import SECTORS, Params
 from .ops import exp, log, log1p, maximum, minimum, power, sqrt, where
 
 
+DRIFT_FIELDS = tuple(f"growth_{s}" for s in SECTORS)  # the Params fields of sector_drift
+
+
 def sector_drift(params: Params) -> np.ndarray:
     """Yearly drift of log output by sector."""
-    return np.array([getattr(params, f"growth_{s}") for s in SECTORS])
+    return np.array([getattr(params, name) for name in DRIFT_FIELDS])
 
 
 def drift(params: Params, place_rate, subsidy_rate):

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from experiments import calibrate
+from experiments import calibrate, calibrate_moments, calibrate_page
 from sim import Params
 from sim.config import CONFIG_DIR
 
@@ -21,7 +21,7 @@ def history():
 
 @pytest.fixture(scope="module")
 def moments(history):
-    return {m.id: m for m in calibrate.observed(history)}
+    return {m.id: m for m in calibrate_moments.observed(history)}
 
 
 def test_nominal_park_growth_is_deflated_by_the_ppi(moments, history):
@@ -109,7 +109,7 @@ def test_written_fit_composes_and_skips_unidentified(tmp_path):
         unidentified=[dict(key="params.entry_rate", value=0.1)],
     )  # fmt: skip
     path = tmp_path / "fit.yaml"
-    calibrate.write_fit(result, path)
+    calibrate_page.write_fit(result, path)
     fit = OmegaConf.to_container(OmegaConf.load(path))
     assert fit["params"]["growth_other"] == pytest.approx(Params.growth_other + 0.01, abs=1e-4)
     assert fit["params"]["macro_sd"] == pytest.approx(0.05)
