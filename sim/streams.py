@@ -35,67 +35,58 @@ def entropy_words(entropy: int | tuple[int, ...]) -> np.ndarray:
 
 
 # SeedSequence's hash (numpy/random/bit_generator.pyx: hashmix, mix, mix_entropy,
-# generate_state), with a pool of 4 uint32 words. Constructing SeedSequence costs about 9 µs
-# and PCG64 from it 5 µs, some 30 times a step; the run's entropy is mixed into the pool
-# once (`_run_pool`), each key's words after it in compiled code (`_spawn_state`), and PCG64
-# takes the resulting words through `_State`: 3.5 µs, the same generator
+# generate_state), with a pool of 4 uint32 words, in compiled code (`_seed_state`).
+# Constructing SeedSequence costs about 9 µs and PCG64 from it 5 µs, some 30 times a step;
+# PCG64 takes `_seed_state`'s words through `_State` instead: 3.5 µs, the same generator
 # (tests/test_model.py checks the draws against SeedSequence's).
-MASK32, INIT_A, MULT_A, INIT_B, MULT_B, MIX_L, MIX_R = 0xFFFFFFFF, 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED, 0xCA01F9DD, 0x4973F715
+INIT_A, MULT_A, INIT_B, MULT_B, MIX_L, MIX_R = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED, 0xCA01F9DD, 0x4973F715
+MASK32 = 0xFFFFFFFF
 
 
-def _run_pool(words: np.ndarray) -> tuple[np.ndarray, np.uint32]:
-    """SeedSequence's pool and hash constant after the run's entropy `words` (padded with
-    zeros to the pool size, as SeedSequence pads it when there is a spawn key)."""
-    w = [int(x) for x in words] + [0] * max(0, 4 - len(words))
-    h = INIT_A
+@njit(inline="always")
+def _hashmix(value, h):
+    """SeedSequence's hashmix: the hashed value and the next hash constant."""
+    v = np.uint32(value) ^ h
+    h = np.uint32(h * np.uint32(MULT_A))
+    v = np.uint32(v * h)
+    return v ^ (v >> np.uint32(16)), h
 
-    def hashmix(value: int) -> int:
-        nonlocal h
-        value ^= h
-        h = (h * MULT_A) & MASK32
-        value = (value * h) & MASK32
-        return value ^ (value >> 16)
 
-    def mix(x: int, y: int) -> int:
-        r = (MIX_L * x - MIX_R * y) & MASK32
-        return r ^ (r >> 16)
-
-    pool = [hashmix(w[i]) for i in range(4)]
-    for src in range(4):
-        for dst in range(4):
-            if src != dst:
-                pool[dst] = mix(pool[dst], hashmix(pool[src]))
-    for word in w[4:]:
-        for dst in range(4):
-            pool[dst] = mix(pool[dst], hashmix(word))
-    return np.array(pool, dtype=np.uint32), np.uint32(h)
+@njit(inline="always")
+def _mix(x, y):
+    r = np.uint32(np.uint32(MIX_L) * x - np.uint32(MIX_R) * y)
+    return r ^ (r >> np.uint32(16))
 
 
 @njit
-def _spawn_state(pool, h, key):
-    """The 4 uint64 words SeedSequence's generate_state(4, uint64) gives for `pool` (after
-    the run's entropy) with the spawn key's uint32 words `key` mixed in."""
-    m = pool.copy()
-    for w in key:
-        for d in range(4):
-            v = np.uint32(w) ^ h
-            h = np.uint32(h * np.uint32(MULT_A))
-            v = np.uint32(v * h)
-            v ^= v >> np.uint32(16)
-            r = np.uint32(np.uint32(MIX_L) * m[d] - np.uint32(MIX_R) * v)
-            m[d] = r ^ (r >> np.uint32(16))
+def _seed_state(run, key):
+    """The 4 uint64 words SeedSequence(run, spawn_key=key).generate_state(4, uint64) gives:
+    `run`, the run's entropy words padded with zeros to the pool size (as SeedSequence pads
+    them when there is a spawn key); `key`, the spawn key's uint32 words."""
+    pool, h = np.empty(4, np.uint32), np.uint32(INIT_A)
+    for i in range(4):
+        pool[i], h = _hashmix(run[i], h)
+    for src in range(4):
+        for dst in range(4):
+            if src != dst:
+                v, h = _hashmix(pool[src], h)
+                pool[dst] = _mix(pool[dst], v)
+    for words in (run[4:], key):
+        for w in words:
+            for dst in range(4):
+                v, h = _hashmix(w, h)
+                pool[dst] = _mix(pool[dst], v)
     out, hb = np.empty(8, np.uint32), np.uint32(INIT_B)
     for i in range(8):
-        v = m[i % 4] ^ hb
+        v = pool[i % 4] ^ hb
         hb = np.uint32(hb * np.uint32(MULT_B))
         v = np.uint32(v * hb)
-        v ^= v >> np.uint32(16)
-        out[i] = v
+        out[i] = v ^ (v >> np.uint32(16))
     return out.view(np.uint64)  # little-endian words, as generate_state's uint64 view
 
 
 class _State(ISeedSequence):
-    """Hands PCG64 the words `_spawn_state` computed (the one request PCG64 makes); for
+    """Hands PCG64 the words `_seed_state` computed (the one request PCG64 makes); for
     anything else (e.g. `spawn`, which scipy.stats.qmc calls) it is the SeedSequence itself."""
 
     __slots__ = ("words", "entropy", "key", "_sequence")
@@ -122,14 +113,14 @@ class Streams:
     def __init__(self, entropy: int | tuple[int, ...]):
         self.entropy = entropy
         self._words = entropy_words(entropy)
-        self._pool, self._hash = _run_pool(self._words)
+        self._run = np.concatenate([self._words, np.zeros(max(0, 4 - self._words.size), np.uint32)])
 
     def get(self, decision: str, step: int, *sub: int) -> np.random.Generator:
         """The generator for `decision` at `step` (and optional sub-keys, e.g. a sector):
         that of SeedSequence(entropy, spawn_key=(decision index, step, *sub))."""
         key = (DECISIONS.index(decision), int(step), *map(int, sub))
         words = np.array(key, dtype=np.uint32) if 0 <= min(key) and max(key) <= MASK32 else entropy_words(key)
-        return np.random.Generator(np.random.PCG64(_State(_spawn_state(self._pool, self._hash, words), self._words, key)))
+        return np.random.Generator(np.random.PCG64(_State(_seed_state(self._run, words), self._words, key)))
 
     def uniform(self, decision: str, step: int, n: int, *sub: int) -> np.ndarray:
         """n uniforms in (0, 1), entry i for firm slot i."""
