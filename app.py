@@ -16,7 +16,7 @@ from solara.lab import task
 
 import sim
 from sim import dashboard
-from sim.config import scenarios
+from sim.config.loading import scenarios
 from sim.sweep.report_html import FONTS, font_face
 
 CONTROLS = dashboard.controls()

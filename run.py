@@ -15,9 +15,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.cli import entry, exit_on_user_error, to_config
 from sim.config import register_configs
-from sim.simulate import format_table, simulate
+from sim.runs.cli import entry, exit_on_user_error, to_config
+from sim.runs.simulate import format_table, simulate
 from sim.sweep.jobs import run_job
 
 register_configs()
@@ -30,6 +30,10 @@ def main(cfg: DictConfig) -> None:
     if hc.mode == RunMode.MULTIRUN:  # one job of a sweep: resumable, records its failure
         overrides = list(hc.overrides.task)
         status = run_job(lambda: to_config(cfg), out, overrides, shlex.join(["python", "run.py", *overrides]))
+        if status != "failed":  # its share of the sweep's report (an older sweep's too, when skipped)
+            from sim.sweep import report_cache
+
+            report_cache.prepare(out)
         print(f"{hc.job.override_dirname or '.'}: {status}")
         return
     try:

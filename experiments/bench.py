@@ -12,7 +12,7 @@
 Measures (issues #4 and #14):
 1. the per firm-step cost of `Model.step` at about 1k, 10k and 100k firms, and the exponent b
    of time ~ N^b fitted over them;
-2. the same rules run by the per-agent reference (sim.reference: idiomatic Mesa, each Firm's
+2. the same rules run by the per-agent reference (sim.checks.reference: idiomatic Mesa, each Firm's
    rules in Python over `shuffle_do`), side by side with the vectorised model in this
    process, at 10k firms: the ratio of their step times;
 3. construction time, a full run (end-2022 to end-2025, monthly, with data collection) and
@@ -51,8 +51,9 @@ if str(ROOT) not in sys.path:  # `python experiments/bench.py` puts experiments/
 import mesa  # noqa: E402
 
 from sim import Config, Model, load_config  # noqa: E402
-from sim.agents import Firm  # noqa: E402
-from sim.reference import ReferenceModel  # noqa: E402
+from sim.model.agents import Firm  # noqa: E402
+from sim.checks.reference import ReferenceModel  # noqa: E402
+from sim.runs.results import tidy  # noqa: E402
 from sim.sweep.provenance import git_commit, package_versions  # noqa: E402
 
 from experiments.bench_page import goals, markdown  # noqa: E402
@@ -82,7 +83,7 @@ def timed_run(cfg: Config, cls=Model) -> dict:
     t1 = time.perf_counter()
     m.run()
     t2 = time.perf_counter()
-    m.recorder.tidy(0, m.config.outputs)  # what a run writes
+    tidy(m.recorder, 0, m.config.outputs)  # what a run writes
     t3 = time.perf_counter()
     return dict(construct=t1 - t0, run=t2 - t1, tidy=t3 - t2, firm_steps=firm_steps(m), steps=m.n_steps, firms_start=int(m.totals["start"] / m.weight), model=m)
 
@@ -207,7 +208,7 @@ def full_size(scale: float, repeats: int) -> dict:
     m = Model(cfg, 0)
     built = tracemalloc.get_traced_memory()[0] - base
     m.run()
-    m.recorder.tidy(0, m.config.outputs)  # what a run writes
+    tidy(m.recorder, 0, m.config.outputs)  # what a run writes
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
     t = time.perf_counter()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from experiments import markdown_table
-from sim.firms import FIELDS
+from sim.model.firms import FIELDS
 
 GOALS = {  # key -> (comparison, threshold, text): issue 14's goals (issue 4's were 30x, 5 s)
     "seconds_100k_run": ("<", 1.0, "a 100,000-firm run, end-2022 to end-2025 monthly, with recording, construction included, in < 1 s on one core"),
@@ -80,14 +80,14 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         "",
         "## 2. Vectorised model against the per-agent reference",
         "",
-        "`sim.reference.ReferenceModel` runs phases 2-7 (growth and shocks, floor-space and",
+        "`sim.checks.reference.ReferenceModel` runs phases 2-7 (growth and shocks, floor-space and",
         "talent requests and grants, production and investment, relocation choice, exit) one",
         "Mesa agent at a time: `shuffle_do` over the Firm agents, five stages a step (plan,",
         "occupy, produce, look, settle), each agent applying the rule functions to its own",
         "row's scalars. The rules are the same functions the vectorised model applies to arrays",
-        "(`sim.ops` gives them numpy on arrays, the `math` module on scalars) or, for the",
+        "(`sim.rules.ops` gives them numpy on arrays, the `math` module on scalars) or, for the",
         "floor-space and talent requests, compiles into its passes over the firms",
-        "(`sim/kernels.py`); what is a park's",
+        "(`sim/model/kernels.py`); what is a park's",
         "(rationing, admission of moves, the mean exit hazard) is computed from the agents'",
         "requests as the vectorised model does. With shared draws the two give the same firms,",
         "places and events and the same amounts to rounding (`tests/test_reference.py`; below,",
@@ -109,14 +109,14 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         markdown_table([f"{r['firms_100k']:,} firms, 36 months", ""], [
             ["construction (population, capital prehistory)", f"{r['seconds_100k_construct']:.2f} s"],
             ["36 steps with recording", f"{r['seconds_100k_steps']:.2f} s"],
-            ["results table (`Recorder.tidy`)", f"{r['seconds_100k_tidy']:.2f} s"],
+            ["results table (`results.tidy`)", f"{r['seconds_100k_tidy']:.2f} s"],
             ["**total, one core**", f"**{r['seconds_100k_run']:.2f} s**"],
             ["peak memory traced (tracemalloc), per firm at start", f"**{r['bytes_per_firm']:.0f} B**"],
             ["memory held after construction, per firm", f"{r['bytes_per_firm_after_construction']:.0f} B"],
         ]),
         "",
         "The Mesa Firm agents are made when the model's agents are first read (`model.agents`,",
-        f"`agents_by_type`; `sim.agents.FirmAgents`), so a run that never reads them never pays for",
+        f"`agents_by_type`; `sim.model.agents.FirmAgents`), so a run that never reads them never pays for",
         f"them: reading them at the end of this run made {r['firm_agents_made_at_first_read_100k']:,} agents in {r['seconds_100k_first_agents_read']:.2f} s.",
         f"Creating one costs {r['mesa_agent_create_us']:.1f} µs and removing one {r['mesa_agent_remove_us']:.1f} µs (registration",
         "with the model and its AgentSets, the debug message and the signal each emits), and one",
@@ -150,7 +150,7 @@ def markdown(r: dict, phases: dict, top: str) -> str:
              f"{r['sweep_overhead_before_first_job_share']:.1%}"],
             [f"- after the last job ends ({r['sweep_seconds_after_last_job']:.0f} s: summary{' and HTML report, its figures on every core' if r['sweep_wrote_report'] else ''})",
              f"{r['sweep_overhead_after_last_job_share']:.1%}"],
-            ["- between jobs (Hydra's run_job in the worker: its directory, saved configs and logs; `sim.cli.to_config`; the job's share of the report; idle cores at the end; other processes)",
+            ["- between jobs (Hydra's run_job in the worker: its directory, saved configs and logs; `sim.runs.cli.to_config`; the job's share of the report; idle cores at the end; other processes)",
              f"{r['sweep_overhead_between_jobs_share']:.1%}"],
             ["of which in the jobs but outside the model (tidy table, targets, parquet and JSON)", f"{r['sweep_overhead_in_job_share']:.1%}"],
             ["overhead per job", f"{r['sweep_overhead_seconds_per_job']:.2f} core-s"],
@@ -161,7 +161,7 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         "",
         "In-model time (constructing and running `Model`) is each job's own timing (`job.json`)",
         f"times the in-model share of a job, {r['sweep_model_share_of_job']:.1%}, measured by running jobs",
-        "in-process the way run.py does (`sim.simulate.simulate`, results written).",
+        "in-process the way run.py does (`sim.runs.simulate.simulate`, results written).",
         "",
     ]
     return "\n".join(lines) + NOTES
@@ -188,7 +188,7 @@ within the time and memory goals at 100k firms. The profile had no single hot sp
 * seeding about 20 random streams a step (SeedSequence + PCG64, some 30 µs each): most of
   the fixed cost per step, which is why small runs cost more per firm-step;
 * the draws themselves and the elementwise rules (shock, exit hazard), linear in firms;
-* after the run, `Recorder.tidy` built ~45 small DataFrames and concatenated them: 45 ms a
+* after the run, `results.tidy` built ~45 small DataFrames and concatenated them: 45 ms a
   replication, about 4% of a full-scale job in a sweep.
 
 Changed, with every result bit-identical (time series of several configs, policies and
@@ -201,7 +201,7 @@ written parquet files equal byte for byte):
 * `Model` keeps the location and cell index of the live firms per version, so
   `by_location` and `by_cell` are one `bincount` each;
 * `Streams.uniform` clips in place;
-* `Recorder.tidy` builds its columns with numpy and makes one DataFrame.
+* `results.tidy` builds its columns with numpy and makes one DataFrame.
 
 Measured side by side on this machine (best of 3-7 runs), before -> after, µs per
 firm-step: 1k 3.17 -> 2.85, 10k 0.95 -> 0.87, 100k 0.68 -> 0.65; tidy 45 -> 14 ms a
@@ -236,7 +236,7 @@ A third pass (issue 14's second slice). The model's results are again unchanged
 the format now written); what changed, measured on this machine before -> after:
 
 * the Firm agents are made when the model's agents are first read, not at construction or
-  entry (`sim.agents.FirmAgents`): at 100k firms construction 0.79 -> 0.29-0.51 s, memory
+  entry (`sim.model.agents.FirmAgents`): at 100k firms construction 0.79 -> 0.29-0.51 s, memory
   held after construction 534 -> 186 B a firm, `enter` 6.8 -> 3.0 and `exit` 5.0 -> 2.2 ms a
   step (the peak, 1,023 B a firm, is the capital prehistory's arrays during construction,
   unchanged);
@@ -255,7 +255,7 @@ A fourth pass (issue 14's third slice), the model's results again the same bytes
 (targets.json, timeseries.parquet and parameters.parquet compared with `cmp` against the
 slice's start after each change, with seeds and with parameter draws):
 
-* compiled passes over the firms (numba 0.68, `sim/kernels.py`): every sum by location and
+* compiled passes over the firms (numba 0.68, `sim/model/kernels.py`): every sum by location and
   cell adds the firms' values in slot order as `np.bincount` did, but reads the rows in
   place instead of gathering them first, and keeps a run of one location's sum in a
   register (a bin's sum had been a chain through memory: 3 ns a firm at 100k, now under
@@ -320,7 +320,7 @@ For the comparison with a per-agent model, the firm rules were moved out of the 
 phases into functions of the mechanism modules (`growth.potential`, `growth.invest`,
 `growth.trend`, `space.request` and `feasible`, `talent.request`, `production.output`,
 `markets.ration_ratio` and `match`, `demography.exit_probability`), written with
-`sim.ops` so that they take arrays or one firm's scalars. On scalars `sim.ops` uses the
+`sim.rules.ops` so that they take arrays or one firm's scalars. On scalars `sim.rules.ops` uses the
 `math` module and Python's comparisons: numpy's ufuncs on a Python float cost 0.3-1.5 µs a
 call, which would have made the reference two to three times slower than a hand-written
 per-agent model and the ratio flattering. The dispatch itself costs the reference 0.1-0.2

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import sim.simulate
+import sim.runs.simulate
 from sim import Config, Model, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +117,7 @@ def _launcher(sweep_dir: Path) -> dict:
 
 
 def _model_share_of_job(cfg: Config, jobs: int) -> float:
-    """Run `jobs` sweep jobs in-process as run.py does (sim.simulate.simulate, writing the
+    """Run `jobs` sweep jobs in-process as run.py does (sim.runs.simulate.simulate, writing the
     results) and return the share of their time spent constructing and running Models."""
     spent = [0.0]
 
@@ -134,16 +134,16 @@ def _model_share_of_job(cfg: Config, jobs: int) -> float:
             return out
 
     total = 0.0
-    original = sim.simulate.Model
-    sim.simulate.Model = Timed
+    original = sim.runs.simulate.Model
+    sim.runs.simulate.Model = Timed
     try:
         with tempfile.TemporaryDirectory() as out:
             for seed in range(jobs):
                 c = copy.deepcopy(cfg)
                 c.seed = seed
                 t = time.perf_counter()
-                sim.simulate.simulate(c, Path(out) / str(seed))
+                sim.runs.simulate.simulate(c, Path(out) / str(seed))
                 total += time.perf_counter() - t
     finally:
-        sim.simulate.Model = original
+        sim.runs.simulate.Model = original
     return spent[0] / total

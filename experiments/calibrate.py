@@ -40,13 +40,14 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.cli import compose  # noqa: E402
-from sim.config import CONFIG_DIR, Config, Params  # noqa: E402
-from sim.growth import DRIFT_FIELDS  # noqa: E402
-from sim.validation import validate  # noqa: E402
-from sim.model import Model  # noqa: E402
-from sim.results import write_json  # noqa: E402
-from sim.targets import annual  # noqa: E402
+from sim.runs.cli import compose  # noqa: E402
+from sim.config.schema import CONFIG_DIR, Config
+from sim.config.params import Params  # noqa: E402
+from sim.rules.growth import DRIFT_FIELDS  # noqa: E402
+from sim.config.validation import validate  # noqa: E402
+from sim.model.model import Model  # noqa: E402
+from sim.runs.results import write_json  # noqa: E402
+from sim.runs.targets import annual  # noqa: E402
 
 from experiments.calibrate_moments import Moment, interval, observed, uniform  # noqa: E402
 from experiments.calibrate_page import render_markdown, write_fit  # noqa: E402

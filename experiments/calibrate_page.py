@@ -7,9 +7,9 @@ import math
 from pathlib import Path
 
 from experiments import markdown_table
-from sim.config import Params
-from sim.growth import DRIFT_FIELDS
-from sim.results import atomic_write
+from sim.config.params import Params
+from sim.rules.growth import DRIFT_FIELDS
+from sim.runs.results import atomic_write
 
 
 def write_fit(result: dict, path: Path) -> None:
@@ -20,7 +20,7 @@ def write_fit(result: dict, path: Path) -> None:
         f"# Method: {result['method']}.",
         "# Settings: " + ", ".join(f"{k}={v}" for k, v in result["settings"].items()) + ".",
         "# Each value: estimate (s.e.); prior default and range. Parameters not listed keep",
-        "# their prior defaults in sim/config.py; `fit=none` uses the priors for all.",
+        "# their prior defaults in sim/config/schema.py; `fit=none` uses the priors for all.",
     ]
     groups: dict[str, list[str]] = {"params": [], "calibration": [], "fit_se": []}
     for p in result["parameters"]:

@@ -7,7 +7,7 @@
 Each replication is a run. Its dimensions are its drawn parameters (parameters.parquet, row
 k = replication k) and, in a sweep, the overrides that differ between jobs (numbers as
 numbers, words as categories; `seed` and `replications` are not conditions); its outcome,
-per target (sim.targets.NAMES), is whether the target was missed (`targets` of targets.json;
+per target (sim.runs.targets.NAMES), is whether the target was missed (`targets` of targets.json;
 `targets_seeds`, at fixed parameters, is not used). EMA Workbench's PRIM (Bryant & Lempert
 2010) peels a box around the misses. The point on its peeling trajectory: the one with the
 largest F1 = 2k/(n+K), the harmonic mean of density (k misses among the n runs in the box)
@@ -41,11 +41,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.cli import exit_on_user_error
-from sim.config import ConfigError
-from sim.results import write_json
+from sim.runs.cli import exit_on_user_error
+from sim.config.schema import ConfigError
+from sim.runs.results import write_json
 from sim.sweep.summary import ignored, job_dirs, job_row, parse_override, read_overrides, typed
-from sim.targets import NAMES
+from sim.runs.targets import NAMES
 
 from experiments import markdown_table
 

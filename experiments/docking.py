@@ -1,4 +1,4 @@
-"""Docking: the agent-based model against an aggregate capacity model (sim/aggregate.py).
+"""Docking: the agent-based model against an aggregate capacity model (sim/checks/aggregate.py).
 
     python -m experiments.docking                                   # full size: 20 replications a row
     python -m experiments.docking firms_scale=0.25 replications=5 --jobs 2
@@ -36,13 +36,13 @@ from omegaconf import OmegaConf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim import aggregate  # noqa: E402
-from sim.cli import compose  # noqa: E402
-from sim.config import CONFIG_DIR, FUND_ALLOCATIONS, RELOCATION_RULES, SPACE_ALLOCATIONS, Config, ConfigError, Policy, Targets  # noqa: E402
-from sim.model import Model  # noqa: E402
-from sim.results import write_json  # noqa: E402
-from sim.targets import NAMES, evaluate  # noqa: E402
-from sim.validation import validate  # noqa: E402
+from sim.checks import aggregate  # noqa: E402
+from sim.runs.cli import compose  # noqa: E402
+from sim.config.schema import CONFIG_DIR, FUND_ALLOCATIONS, RELOCATION_RULES, SPACE_ALLOCATIONS, Config, ConfigError, Policy, Targets  # noqa: E402
+from sim.model.model import Model  # noqa: E402
+from sim.runs.results import write_json  # noqa: E402
+from sim.runs.targets import NAMES, evaluate  # noqa: E402
+from sim.config.validation import validate  # noqa: E402
 
 from experiments import markdown_table  # noqa: E402
 
@@ -211,7 +211,7 @@ def render(result: dict) -> str:
         "## Docking: the agent-based model against an aggregate capacity model", "",
         f"`python -m experiments.docking {' '.join(result['overrides'])}`: {result['replications']} paired replications of the ABM per row "
         f"and column (seed {result['seed']}, uncertainty=seeds, firms_scale {result['firms_scale']:g}; {result['runs']} runs, "
-        f"{result['seconds']:.0f} s) against the aggregate capacity model of `sim/aggregate.py` (the same inputs, floor-space, "
+        f"{result['seconds']:.0f} s) against the aggregate capacity model of `sim/checks/aggregate.py` (the same inputs, floor-space, "
         "renovation and investment rules, applied to location x sector cells; no firms, shocks, entry, exit, moves, projects, talent, "
         f"fund, platforms or agglomeration). ABM: median [10-90%] over replications as configured (common shock params.macro_sd = {sd:g}); "
         "σ=0: the median without the common shock (params.macro_sd = 0), which a deterministic path can be expected to match. diff: "

@@ -13,7 +13,7 @@ published value (sources: Axtell 2001; Stanley et al. 1996; Bottazzi & Secchi 20
 Amaral et al. 1997; Ellison & Glaeser 1997; de Bok & van Oort 2011; Kronenberg 2013).
 Prints a markdown section for docs/VALIDATION.md; --out also writes the numbers as JSON.
 
-Firm slots are never reused (sim/firms.py: `add` appends, exits only clear `alive`), so a
+Firm slots are never reused (sim/model/firms.py: `add` appends, exits only clear `alive`), so a
 slot alive at both snapshots is the same firm throughout.
 """
 
@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from sim.cli import compose
-from sim.config import ECOSYSTEMS, SECTORS
-from sim.model import Model
-from sim.population import zipf_exponent
-from sim.results import write_json
+from sim.runs.cli import compose
+from sim.config.schema import ECOSYSTEMS, SECTORS
+from sim.model.model import Model
+from sim.rules.population import zipf_exponent
+from sim.runs.results import write_json
 
 from experiments import markdown_table
 
@@ -38,7 +38,7 @@ from experiments import markdown_table
 
 def zipf(sizes: np.ndarray) -> float:
     """Zipf exponent of the firm-size tail: Hill estimator on the largest 10% of sizes
-    (`sim.population.zipf_exponent(sizes, tail_share=0.1)`, as the t = 0 calibration test).
+    (`sim.rules.population.zipf_exponent(sizes, tail_share=0.1)`, as the t = 0 calibration test).
     Published: about 1 (1.06 for US firms; Axtell, Science 293, 2001; about 1 for the top
     Chinese firms, Heinrich & Dai 2016)."""
     return zipf_exponent(np.asarray(sizes, dtype=float), tail_share=0.1)
@@ -204,7 +204,7 @@ def facts_of_run(r: dict) -> dict:
 
 # key -> (fact, estimator, published, test on one seed's value, range used as text)
 FACTS = {
-    "zipf_alpha": ("Zipf exponent of above-scale firm output", "Hill, top 10% (sim.population.zipf_exponent)",
+    "zipf_alpha": ("Zipf exponent of above-scale firm output", "Hill, top 10% (sim.rules.population.zipf_exponent)",
                    "about 1 (1.06, Axtell 2001)", lambda v: 0.8 <= v <= 1.3, "0.8-1.3"),
     "excess_kurtosis": ("yearly log growth rates are fat-tailed", "Fisher excess kurtosis of ln(y_T/y_T-12), incumbents",
                         "tent-shaped, kurtosis > 0 (Stanley et al. 1996)", lambda v: v > 1.0, "> 1"),

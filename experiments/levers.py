@@ -13,11 +13,11 @@ Rows. Every float field of `sim.config.Policy` (read from the dataclass, not lis
 three levels: 0, the baseline value ("plan") and twice it ("2x"), with two rules:
 `attraction_intensity` is relative to today's entry rate (1 = today), so its levels are
 today, plan and twice the plan's gain: 1, b, 2b - 1 (1.0, 1.2, 1.4); a lever that
-`sim.validation` caps (a share or weight in [0, 1]: `fund_platform_share`,
+`sim.config.validation` caps (a share or weight in [0, 1]: `fund_platform_share`,
 `attraction_steering`) uses the cap, 1.0, for "2x" when 2b exceeds it, and has no "2x" row
 when the baseline is already at the cap. Every str field of Policy at each alternative in
-its module-level tuple of sim/config.py (field name upper-cased plus S, e.g.
-RELOCATION_RULES). Per row: median and P(met) of every target (sim.targets), 2025 parks FAI
+its module-level tuple of sim/config/schema.py (field name upper-cased plus S, e.g.
+RELOCATION_RULES). Per row: median and P(met) of every target (sim.runs.targets), 2025 parks FAI
 (as the fai_growth target reads it), floor space and vacancy, and the median paired
 difference from the baseline row of parks_output, fai_growth and leading_share. A numeric
 lever whose paired medians at (0, plan, 2x) are not monotone in the lever is flagged
@@ -42,13 +42,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # spawned workers inherit sys.path from the parent
 
-from sim import config as schema  # noqa: E402
-from sim.cli import compose  # noqa: E402
-from sim.config import Config, ConfigError, Policy  # noqa: E402
-from sim.model import Model  # noqa: E402
-from sim.results import write_json  # noqa: E402
-from sim.targets import NAMES, annual, evaluate, money  # noqa: E402
-from sim.validation import validate  # noqa: E402
+from sim.config import schema as schema  # noqa: E402
+from sim.runs.cli import compose  # noqa: E402
+from sim.config.schema import Config, ConfigError, Policy  # noqa: E402
+from sim.model.model import Model  # noqa: E402
+from sim.runs.results import write_json  # noqa: E402
+from sim.runs.targets import NAMES, annual, evaluate, money  # noqa: E402
+from sim.config.validation import validate  # noqa: E402
 
 from experiments import markdown_table  # noqa: E402
 
@@ -219,7 +219,7 @@ def render(result: dict) -> str:
         f"{c['firms_scale']:g}, uncertainty=seeds (parameters at their configured values), commit {c['git_commit']}; "
         f"{result['seconds']:.0f} s on {result['workers']} worker(s). Medians over replications of the {c['target_year']} "
         "targets as read by the configured reading; Δ: median paired difference from the baseline row (same replication k)."
-        + "".join(f" {n} has no 2x row: its plan value is the cap sim/validation.py allows." for n, c in result["monotonicity"].items()
+        + "".join(f" {n} has no 2x row: its plan value is the cap sim/config/validation.py allows." for n, c in result["monotonicity"].items()
                   if len(c["levels"]) < 3),
         "",
         markdown_table(["run", "parks_output median (亿元)", "fai_growth median", "leading_share median", "Δ parks_output (paired)", "Δ fai_growth (paired)", "flags"], rows),

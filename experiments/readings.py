@@ -8,7 +8,7 @@ Overrides are those of `run.py` (a comma list for `scenario` picks the scenarios
 every file in configs/scenario/). Each scenario runs its replications once, under the
 configured `uncertainty`, with the same random streams and parameter draws in every
 scenario; each target is then evaluated under each combination of the reading keys it
-depends on (`sim.targets.READING_KEYS`), from the same runs. The table gives P(met) with
+depends on (`sim.runs.targets.READING_KEYS`), from the same runs. The table gives P(met) with
 its Wilson 95% interval and the median margin, marks the configured (baseline) reading
 with *, and marks with "FLIPS" a target whose verdict (P(met) >= 0.5 or not) changes with
 the reading in some scenario.
@@ -28,13 +28,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim import uncertainty  # noqa: E402
-from sim.cli import compose  # noqa: E402
-from sim.config import CONFIG_DIR, Config, Targets  # noqa: E402
-from sim.model import Model  # noqa: E402
-from sim.results import write_json  # noqa: E402
-from sim.simulate import margin_words  # noqa: E402
-from sim.targets import NAMES, READING_KEYS, evaluate, reading_of, wilson  # noqa: E402
+from sim.runs import uncertainty  # noqa: E402
+from sim.runs.cli import compose  # noqa: E402
+from sim.config.schema import CONFIG_DIR, Config, Targets  # noqa: E402
+from sim.model.model import Model  # noqa: E402
+from sim.runs.results import write_json  # noqa: E402
+from sim.runs.simulate import margin_words  # noqa: E402
+from sim.runs.targets import NAMES, READING_KEYS, evaluate, reading_of, wilson  # noqa: E402
 
 from experiments import markdown_table  # noqa: E402
 

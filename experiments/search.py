@@ -5,7 +5,7 @@
     python -m experiments.search firms_scale=0.2 --trials 60 --out results/search/quick
 
 Overrides are run.py's (scenario=, firms_scale=, targets=, params.*, policy.* for the levers
-not searched). It minimises the policy's public cost over the plan period (sim/costs.py)
+not searched). It minimises the policy's public cost over the plan period (sim/rules/costs.py)
 subject to P(every chosen target met) >= p, over each searched lever's plausible range
 (field metadata; numbers and choices), under the config's uncertainty (parameters by default:
 each replication draws the uncertain parameters). The optimiser is Optuna's TPE sampler with
@@ -47,12 +47,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import costs, uncertainty
-from sim.cli import compose, exit_on_user_error
-from sim.config import Config, ConfigError, categorical_levers, numeric_levers
-from sim.results import write_json
+from sim.rules import costs
+from sim.runs import uncertainty
+from sim.runs.cli import compose, exit_on_user_error
+from sim.config.schema import Config, ConfigError, categorical_levers, numeric_levers
+from sim.runs.results import write_json
 from sim.sweep import report_whatittakes as whatittakes
-from sim.targets import NAMES, evaluate, wilson
+from sim.runs.targets import NAMES, evaluate, wilson
 
 CONFIDENCE = 0.95  # of the Wilson interval that decides whether more replications are needed
 
@@ -87,8 +88,8 @@ def with_levers(cfg: Config, levers: dict) -> Config:
 def one_replication(cfg: Config, row: dict, k: int, names: tuple[str, ...]) -> dict:
     """Replication k of `cfg` at the parameter draw `row`: each target's value and whether it
     was met, and the policy's cost (亿元). A process pool's task."""
-    from sim.api import quiet_mesa
-    from sim.model import Model
+    from sim.runs.api import quiet_mesa
+    from sim.model.model import Model
 
     import pandas as pd
 

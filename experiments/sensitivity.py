@@ -5,12 +5,12 @@
 
 Factors: every field of `sim.config.Params`, uniform over its metadata `range`, plus the
 numeric policy levers over the ranges in `LEVER_RANGES`; named `params.X` / `policy.X`.
-Everything else is the composed baseline scenario (`sim.cli.compose("scenario=baseline")`),
+Everything else is the composed baseline scenario (`sim.runs.cli.compose("scenario=baseline")`),
 including the categorical levers (fund_allocation, space_allocation, relocation_rule), which
 are held at the baseline's values and listed as such in the output.
 
 Outputs per sample point, from R replications (replication k = `Model(cfg, replication=k)`,
-the same k at every point: common random numbers): for each target in `sim.targets.NAMES`
+the same k at every point: common random numbers): for each target in `sim.runs.targets.NAMES`
 the fraction of replications meeting it, and the mean over replications of parks' output in
 the target year (亿元) and of parks' FAI growth (1/yr).
 
@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "validation" / "sensitivity.json"
 DEFAULT_FIGURES = ROOT / "docs" / "figures"
 
-# Numeric policy levers and the ranges a sensitivity analysis varies them over (sim/config.py
+# Numeric policy levers and the ranges a sensitivity analysis varies them over (sim/config/schema.py
 # Policy's comments). Any other Policy field (the categorical ones) is held at the baseline.
 LEVER_RANGES: dict[str, tuple[float, float]] = {
     "fund_yi_per_year": (0.0, 10.0),
@@ -84,7 +84,7 @@ QUICK = dict(scale=0.05, trajectories=4, replications=2, noise_sets=3, sobol_n=8
 # ---------------------------------------------------------------------------- factors
 def base_config(scale: float):
     """The composed baseline scenario at `scale`, one replication, no progress output."""
-    from sim.cli import compose
+    from sim.runs.cli import compose
 
     return compose("scenario=baseline", f"firms_scale={scale}", "replications=1", "progress=false")
 
@@ -92,19 +92,20 @@ def base_config(scale: float):
 def factor_table(cfg) -> list[dict]:
     """Every Params field (metadata range) and numeric lever (LEVER_RANGES), with the
     baseline value and unit; both ends of every range are checked with `validate`."""
-    from sim.config import ConfigError, Params
-    from sim.validation import validate
+    from sim.config.schema import ConfigError
+    from sim.config.params import Params
+    from sim.config.validation import validate
 
     out = []
     for f in dataclasses.fields(Params):
         if "range" not in f.metadata:
-            raise ConfigError(f"params.{f.name} has no metadata range: give it one in sim/config.py")
+            raise ConfigError(f"params.{f.name} has no metadata range: give it one in sim/config/schema.py")
         lo, hi = (float(v) for v in f.metadata["range"])
         out.append(dict(name=f"params.{f.name}", lo=lo, hi=hi, default=float(getattr(cfg.params, f.name)),
                         unit=f.metadata.get("unit", ""), source=f.metadata.get("source", "")))
     for name, (lo, hi) in LEVER_RANGES.items():
         out.append(dict(name=f"policy.{name}", lo=lo, hi=hi, default=float(getattr(cfg.policy, name)),
-                        unit=LEVER_UNITS.get(name, ""), source="lever range (sim/config.py Policy comments)"))
+                        unit=LEVER_UNITS.get(name, ""), source="lever range (sim/config/schema.py Policy comments)"))
     for fac in out:
         if not fac["lo"] < fac["hi"]:
             raise ConfigError(f"{fac['name']}: empty range [{fac['lo']}, {fac['hi']}]")
@@ -118,7 +119,7 @@ def factor_table(cfg) -> list[dict]:
 
 def held_fixed(cfg) -> dict:
     """Policy fields that are not varied (the categorical levers), at the baseline's values."""
-    from sim.config import Policy
+    from sim.config.schema import Policy
 
     return {f"policy.{f.name}": getattr(cfg.policy, f.name) for f in dataclasses.fields(Policy) if f.name not in LEVER_RANGES}
 
@@ -129,8 +130,9 @@ def _cast(field, value: float):
 
 def apply(cfg, names, values, seed: int | None = None):
     """A copy of cfg with factor names[i] = values[i] (and cfg.seed = seed if given), validated."""
-    from sim.config import Params, Policy
-    from sim.validation import validate
+    from sim.config.params import Params
+    from sim.config.schema import Policy
+    from sim.config.validation import validate
 
     kinds = {"params": {f.name: f for f in dataclasses.fields(Params)}, "policy": {f.name: f for f in dataclasses.fields(Policy)}}
     changes: dict[str, dict] = {"params": {}, "policy": {}}
@@ -148,7 +150,7 @@ def apply(cfg, names, values, seed: int | None = None):
 
 # ---------------------------------------------------------------------------- outputs
 def output_table(cfg) -> list[dict]:
-    from sim.targets import NAMES
+    from sim.runs.targets import NAMES
 
     t = cfg.targets
     thresholds = dict(parks_output=t.parks_output_yi, leading_share=t.leading_share, fai_growth=t.fai_growth,
@@ -166,8 +168,8 @@ def output_table(cfg) -> list[dict]:
 def evaluate_point(cfg, names, values, replications: int, seed: int | None = None) -> np.ndarray:
     """Run replications 0..R-1 at one sample point: [R, outputs] of met (0/1) per target,
     then parks' output and FAI growth values (the columns of `output_table`)."""
-    from sim.model import Model
-    from sim.targets import NAMES, evaluate
+    from sim.model.model import Model
+    from sim.runs.targets import NAMES, evaluate
 
     point = apply(cfg, names, values, seed)
     rows = []

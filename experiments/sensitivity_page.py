@@ -15,8 +15,8 @@ MAIN_OUTPUT = "mean.parks_output"  # the output the page leads with, and the fir
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Temporary file, then rename (sim.results.atomic_write keeps the usual permissions)."""
-    from sim.results import atomic_write
+    """Temporary file, then rename (sim.runs.results.atomic_write keeps the usual permissions)."""
+    from sim.runs.results import atomic_write
 
     atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from experiments import calibrate, calibrate_page, docking, facts, levers, readings, sensitivity, sensitivity_page  # noqa: E402
-from sim.results import atomic_write  # noqa: E402
+from sim.runs.results import atomic_write  # noqa: E402
 
 DOCS = ROOT / "docs"
 

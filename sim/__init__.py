@@ -16,20 +16,22 @@ import importlib
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 
 _EXPORTS = {
-    "Config": "config", "Calibration": "config", "Params": "config", "Policy": "config", "Targets": "config",
-    "ConfigError": "config", "load_calibration": "config", "load_config": "config",
-    "validate": "validation",
-    "Model": "model",
-    "run": "api", "outcomes": "api", "Result": "api", "TargetResult": "api",
+    "Config": "config.schema", "Calibration": "config.schema", "Policy": "config.schema", "Targets": "config.schema",
+    "ConfigError": "config.schema", "Params": "config.params", "load_calibration": "config.loading", "load_config": "config.loading",
+    "validate": "config.validation",
+    "Model": "model.model",
+    "run": "runs.api", "outcomes": "runs.api", "Result": "runs.api", "TargetResult": "runs.api",
 }  # fmt: skip
 
 __all__ = ["Config", "Calibration", "Params", "Policy", "Targets", "ConfigError", "load_calibration", "load_config", "validate", "Model", "run", "outcomes", "Result", "TargetResult"]
 
 if TYPE_CHECKING:
-    from .api import Result, TargetResult, outcomes, run
-    from .config import Calibration, Config, ConfigError, Params, Policy, Targets, load_calibration, load_config
-    from .model import Model
-    from .validation import validate
+    from .runs.api import Result, TargetResult, outcomes, run
+    from .config.schema import Calibration, Config, ConfigError, Policy, Targets
+    from .config.params import Params
+    from .config.loading import load_calibration, load_config
+    from .model.model import Model
+    from .config.validation import validate
 
 
 def __getattr__(name: str) -> object:

@@ -10,8 +10,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .config import ECOSYSTEMS, Policy, load_config
-from .table import cost_line, margin_words, median, p_cell, shown, unit_of
+from .config.schema import ECOSYSTEMS, Policy
+from .config.loading import load_config
+from .runs.table import cost_line, margin_words, median, p_cell, shown, unit_of
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class View:
 
 
 def scorecard_html(result) -> str:
-    """The targets as the terminal table words them (sim.table), in the report's HTML table."""
+    """The targets as the terminal table words them (sim.runs.table), in the report's HTML table."""
     from .sweep.figures import prob_colour
     from .sweep.report_html import E, table, td
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import compose
-from sim.config import Config
+from sim.runs.cli import compose
+from sim.config.schema import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = 0.1  # 10% of the real firm count: about 2,800 firms

@@ -20,10 +20,11 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.agents import Firm, Government, Park
-from sim.config import CONFIG_DIR, Config, ConfigError, load_config, scenarios, setting_names
-from sim.model import REPORTERS, Model
-from sim.targets import NAMES
+from sim.model.agents import Firm, Government, Park
+from sim.config.schema import CONFIG_DIR, Config, ConfigError
+from sim.config.loading import load_config, scenarios, setting_names
+from sim.model.model import REPORTERS, Model
+from sim.runs.targets import NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = 0.02

@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 
 from experiments import calibrate, calibrate_moments, calibrate_page
 from sim import Params
-from sim.config import CONFIG_DIR
+from sim.config.schema import CONFIG_DIR
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sim import Model
-from sim.config import SECTORS
-from sim.population import cell_output, zipf_exponent
+from sim.config.schema import SECTORS
+from sim.rules.population import cell_output, zipf_exponent
 
 
 @pytest.fixture(scope="module", params=[0.1, 1.0])

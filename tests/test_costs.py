@@ -1,16 +1,17 @@
-"""Levers as schedules by year, and what the policy costs the city (sim/schedules.py, sim/costs.py)."""
+"""Levers as schedules by year, and what the policy costs the city (sim/config/schedules.py, sim/rules/costs.py)."""
 
 import dataclasses
 
 import numpy as np
 import pytest
 
-from sim import costs
-from sim.cli import compose
-from sim.config import ConfigError, load_config
-from sim.model import Model
-from sim.schedules import in_year, normalised, value_in
-from sim.validation import validate
+from sim.rules import costs
+from sim.runs.cli import compose
+from sim.config.schema import ConfigError
+from sim.config.loading import load_config
+from sim.model.model import Model
+from sim.config.schedules import in_year, normalised, value_in
+from sim.config.validation import validate
 
 SMALL = dict(firms_scale=0.02, progress=False, uncertainty="seeds")
 OFF = dict(factory_space_m2_per_year=0.0, land_renovation_mu_per_year=0.0, talent_inflow_per_year=0.0, fund_yi_per_year=0.0, attraction_intensity=1.0)

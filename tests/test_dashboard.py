@@ -51,7 +51,7 @@ def slider_of(rc, v, control):
 
 def test_controls_are_the_schema_levers():
     from sim import dashboard
-    from sim.config import Policy
+    from sim.config.schema import Policy
 
     controls = {c.name: c for c in dashboard.controls()}
     assert list(controls) == [f.name for f in dataclasses.fields(Policy)]  # every lever, in order
@@ -67,7 +67,7 @@ def test_controls_are_the_schema_levers():
 
 def test_scenario_choice_loads_its_levers(ui):
     app, rc, v = ui
-    from sim.config import load_config
+    from sim.config.loading import load_config
 
     select = next(w for w in rc.find(v.Select).widgets if w.label.startswith("scenario"))
     select.v_model = "land_first"
@@ -85,7 +85,7 @@ def test_moving_a_lever_and_running_changes_the_scorecard(ui):
 
     import sim
     from sim import dashboard
-    from sim.config import load_config
+    from sim.config.loading import load_config
 
     rc.find(v.Btn, children=["Run"]).widget.click()
     wait_finished(app)

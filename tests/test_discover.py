@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from experiments import discover
-from sim.results import RESULT_FILES, file_digest, write_json
-from sim.simulate import simulate
-from sim.targets import NAMES
+from sim.runs.results import RESULT_FILES, file_digest, write_json
+from sim.runs.simulate import simulate
+from sim.runs.targets import NAMES
 from conftest import ROOT, composed
 
 

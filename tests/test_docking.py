@@ -1,4 +1,4 @@
-"""The aggregate capacity model (sim/aggregate.py) and the docking table (experiments/docking.py)."""
+"""The aggregate capacity model (sim/checks/aggregate.py) and the docking table (experiments/docking.py)."""
 
 import copy
 
@@ -7,10 +7,10 @@ import pytest
 from scipy.special import ndtr, ndtri
 
 from experiments import docking
-from sim import aggregate
-from sim.config import SECTORS
-from sim.model import Model
-from sim.population import M2_PER_MU, cell_output
+from sim.checks import aggregate
+from sim.config.schema import SECTORS
+from sim.model.model import Model
+from sim.rules.population import M2_PER_MU, cell_output
 from conftest import composed
 
 DT = 1.0 / 12.0

@@ -1,11 +1,12 @@
-"""The compiled passes (sim/kernels.py) give the numpy formulations' results to the bit:
+"""The compiled passes (sim/model/kernels.py) give the numpy formulations' results to the bit:
 sums added in np.bincount's order, the rules' own arithmetic on each firm's scalars."""
 
 import numpy as np
 import pytest
 
-from sim import kernels, space, talent
-from sim.config import SECTORS
+from sim.model.model import kernels
+from sim.rules import space, talent
+from sim.config.schema import SECTORS
 
 S = len(SECTORS)
 N_LOC = 5
@@ -118,19 +119,20 @@ def test_space_and_talent_passes_are_the_numpy_rules(firms):
 
 
 def test_compiled_code_is_cached_by_the_sources_it_comes_from(tmp_path, monkeypatch):
-    """An edit to a rule the kernels inline (sim/space.py) must not load code compiled from
-    the old rule: the cache directory is named by the digest of every source."""
+    """An edit to a rule the kernels inline (sim/rules/space.py) must not load code compiled
+    from the old rule: the cache directory is named by the digest of every source."""
     import shutil
 
-    from sim import compiled
+    from sim.model.model import compiled
 
     for name in compiled.SOURCES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(compiled.HERE / name, tmp_path / name)
     monkeypatch.setattr(compiled, "HERE", tmp_path)
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     compiled.cache_dir.cache_clear()
     before = compiled.cache_dir()
-    (tmp_path / "space.py").write_text((tmp_path / "space.py").read_text() + "\n# an edit\n")
+    (tmp_path / "rules" / "space.py").write_text((tmp_path / "rules" / "space.py").read_text() + "\n# an edit\n")
     compiled.cache_dir.cache_clear()
     after = compiled.cache_dir()
     compiled.cache_dir.cache_clear()

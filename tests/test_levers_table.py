@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from experiments import levers
-from sim.config import FUND_ALLOCATIONS, RELOCATION_RULES, SPACE_ALLOCATIONS, Policy
+from sim.config.schema import FUND_ALLOCATIONS, RELOCATION_RULES, SPACE_ALLOCATIONS, Policy
 
 TINY = ["firms_scale=0.05", "replications=2"]
 SUBSET = ["fund_yi_per_year", "attraction_intensity", "relocation_rule"]

@@ -1,4 +1,4 @@
-"""What a user may set is field metadata (sim/params.py, sim/config.py: `param`, `number`,
+"""What a user may set is field metadata (sim/config/params.py, sim/config/schema.py: `param`, `number`,
 `choice`), and `validate` refuses what the metadata excludes, naming the key."""
 
 import copy
@@ -9,10 +9,12 @@ import re
 import numpy as np
 import pytest
 
-from sim.config import Calibration, Config, ConfigError, Costs, ParkSpec, Params, Policy, Targets, load_config, uncertain_keys
-from sim.model import Model
-from sim.params import DT, PER_STEP_MAX
-from sim.validation import validate
+from sim.config.schema import Calibration, Config, ConfigError, Costs, ParkSpec, Policy, Targets, uncertain_keys
+from sim.config.params import Params
+from sim.config.loading import load_config
+from sim.model.model import Model
+from sim.config.fields import DT, PER_STEP_MAX
+from sim.config.validation import validate
 
 # schema class -> the dotted prefix of its fields in a Config (a park row: the fourth)
 PREFIX = {Config: "", Policy: "policy.", Costs: "costs.", Params: "params.", Targets: "targets.", Calibration: "calibration.", ParkSpec: "calibration.parks[3]."}

@@ -6,10 +6,11 @@ import copy
 import numpy as np
 import pytest
 
-from sim import Model, production
-from sim.config import SECTORS
-from sim.markets import commute_weights, match
-from sim.space import land_of
+from sim import Model
+from sim.rules import production
+from sim.config.schema import SECTORS
+from sim.rules.markets import commute_weights, match
+from sim.rules.space import land_of
 
 
 def model(cfg, **changes):
@@ -112,7 +113,7 @@ def test_production_substitutes_between_inputs():
 
 
 def test_exit_rises_in_bad_years(small):
-    from sim import demography
+    from sim.rules import demography
 
     par = small.params
     assert 1.0 - (1.0 - demography.exit_probability(par, 1.0, 1.0, 1 / 12)) ** 12 == pytest.approx(par.exit_rate)

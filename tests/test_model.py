@@ -5,12 +5,13 @@ import pandas as pd
 import pytest
 
 from sim import Model
-from sim.agents import Firm, Government, Park
-from sim.streams import Streams
+from sim.model.agents import Firm, Government, Park
+from sim.model.streams import Streams
+from sim.runs import results
 
 
 def tidy(cfg, replication=0):
-    return Model(cfg, replication=replication).run().recorder.tidy(replication)
+    return results.tidy(Model(cfg, replication=replication).run().recorder, replication)
 
 
 def test_same_seed_same_results_bit_for_bit(small):

@@ -5,6 +5,7 @@ import dataclasses
 import pandas as pd
 
 from sim import Model
+from sim.runs.results import tidy
 from sim.sweep.report_jobs import series
 
 
@@ -15,7 +16,7 @@ def test_clusters_in_the_parks_need_no_cells_and_older_results_still_read(small)
     small.targets.cluster_scope = "parks"
     config = dataclasses.asdict(small)
     rec = Model(small).run().recorder
-    default, cells = rec.tidy(0, "parks"), rec.tidy(0, "cells")
+    default, cells = tidy(rec, 0, "parks"), tidy(rec, 0, "cells")
     assert "park_sector" not in set(default["level"]) and "park_sector" in set(cells["level"])
     in_parks = (cells["level"] == "sector") & (cells["variable"] == "parks_output_yi")
     new, older = series(default, config), series(cells[~in_parks], config)

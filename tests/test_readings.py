@@ -1,7 +1,7 @@
 """The definition-sensitivity table (python -m experiments.readings) at a tiny size."""
 
 from experiments import readings
-from sim.targets import NAMES
+from sim.runs.targets import NAMES
 
 
 def test_every_target_under_every_reading_with_the_baseline_marked():

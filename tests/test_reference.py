@@ -1,4 +1,4 @@
-"""The per-agent reference (sim.reference: idiomatic Mesa, each firm applies the rules to
+"""The per-agent reference (sim.checks.reference: idiomatic Mesa, each firm applies the rules to
 its own scalars) and the vectorised model run the same rules: with the random draws shared
 they give the same values, with their own draws the same distribution of outcomes."""
 
@@ -9,7 +9,8 @@ import pytest
 from scipy import stats
 
 from sim import Model
-from sim.reference import ReferenceFirm, ReferenceModel
+from sim.checks.reference import ReferenceFirm, ReferenceModel
+from sim.runs.results import tidy
 
 TINY = 0.03  # about 840 firms: the reference runs 36 months in about a second
 COUNTS = ("firms", "above_scale_firms", "entries", "exits", "moves", "crossed_up", "crossed_down", "st_platforms")
@@ -43,7 +44,7 @@ def test_shared_draws_give_the_same_values(tiny, variant):
     # every recorded aggregate: counts exactly, amounts to rounding (relative to the
     # variable's scale: differences of large, nearly equal numbers, e.g. vacant space, are
     # exact to rounding of the large ones)
-    a, b = vec.recorder.tidy(0), ref.recorder.tidy(0)
+    a, b = tidy(vec.recorder, 0), tidy(ref.recorder, 0)
     assert a[["date", "level", "id", "variable"]].equals(b[["date", "level", "id", "variable"]])
     counts = a["variable"].isin(COUNTS)
     np.testing.assert_array_equal(a.loc[counts, "value"].to_numpy(), b.loc[counts, "value"].to_numpy())

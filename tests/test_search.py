@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from experiments import search
-from sim.targets import wilson
+from sim.runs.targets import wilson
 
 
 def test_adaptive_replication_stops_where_the_interval_excludes_p():

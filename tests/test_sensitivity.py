@@ -11,7 +11,7 @@ import pytest
 
 from experiments import sensitivity as sa
 from experiments import sensitivity_page as page
-from sim.config import Params
+from sim.config.params import Params
 
 DRIVER = "params.growth_other"  # drift of the largest sector (sector_weights: other 0.40)
 # construction cost only prices new floor space in parks' FAI: it cannot move output, and

@@ -9,8 +9,8 @@ Ellison-Glaeser index needs one simulated firm per real firm; three full runs ta
 import pytest
 
 from experiments.facts import facts_of_run, simulate
-from sim.cli import compose
-from sim.config import ECOSYSTEMS
+from sim.runs.cli import compose
+from sim.config.schema import ECOSYSTEMS
 
 SEEDS = [0, 1, 2]
 SCALE = 1.0

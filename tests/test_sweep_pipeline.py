@@ -99,8 +99,8 @@ def test_the_sweeper_checks_every_job_before_the_first_runs(tmp_path):
     script.write_text(
         "import runpy, sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "import sim.cli\n"
-        "sim.cli.precheck = lambda argv: None\n"
+        "import sim.runs.cli\n"
+        "sim.runs.cli.precheck = lambda argv: None\n"
         f"sys.argv = ['run.py', '-m', 'hydra.sweep.dir={out}', 'scenario=baseline,no_policy', 'seed=0,1,abc', *{TINY!r}]\n"
         f"runpy.run_path({str(ROOT / 'run.py')!r}, run_name='__main__')\n"
     )
@@ -124,7 +124,7 @@ def hydra_loader():
     from hydra.core.global_hydra import GlobalHydra
     from hydra.types import RunMode
 
-    from sim.config import register_configs
+    from sim.config.schema import register_configs
 
     register_configs()
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3", job_name="run"):

@@ -1,4 +1,4 @@
-"""The terminal table (sim.table, as sim.simulate exports it) from a hand-made result, and
+"""The terminal table (sim.runs.table, as sim.runs.simulate exports it) from a hand-made result, and
 the Wilson interval against its closed form and scipy."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from sim.simulate import format_table
-from sim.table import width
-from sim.targets import wilson
+from sim.runs.simulate import format_table
+from sim.runs.table import width
+from sim.runs.targets import wilson
 
 
 def entry(name, values, threshold, unit, met, description, ci=(0.1, 0.9)):
@@ -110,7 +110,7 @@ def test_help_describes_the_app():
         assert word in out, word
     import dataclasses
 
-    from sim.config import Policy
+    from sim.config.schema import Policy
 
     for f in dataclasses.fields(Policy):  # the help's lever list is in step with Policy
         assert f"  {f.name} " in out, f.name

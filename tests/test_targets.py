@@ -5,9 +5,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sim.config import SECTORS, Targets
-from sim.results import Recorder
-from sim.targets import evaluate, main_leading, summarize, wilson, years_met
+from sim.config.schema import SECTORS, Targets
+from sim.model.recorder import Recorder
+from sim.runs.targets import evaluate, main_leading, summarize, wilson, years_met
 
 S = len(SECTORS)
 IOT, BIO, EQUIP, MAT, ENERGY, OTHER = range(S)

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.config import load_config
-from sim.results import RESULT_FILES
-from sim.simulate import simulate
+from sim.config.loading import load_config
+from sim.runs.results import RESULT_FILES
+from sim.runs.simulate import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["firms_scale=0.03", "replications=2", "uncertainty=seeds", "progress=false"]
@@ -217,9 +217,9 @@ def test_an_unwritable_run_directory_is_one_line(tmp_path):
 @pytest.mark.parametrize(
     "group, text",
     [
-        ("calibration", "# @package _global_\nhydra:\n  callbacks:\n    x:\n      _target_: sim.results.write_json\n      path: {marker}\n      obj: 1\n"),
-        ("scenario", "# @package _global_\nhydra:\n  job_logging:\n    handlers:\n      x:\n        (): sim.results.write_json\n        path: {marker}\n        obj: 1\n"),
-        ("targets", "_target_: sim.results.write_json\npath: {marker}\nobj: 1\n"),
+        ("calibration", "# @package _global_\nhydra:\n  callbacks:\n    x:\n      _target_: sim.runs.results.write_json\n      path: {marker}\n      obj: 1\n"),
+        ("scenario", "# @package _global_\nhydra:\n  job_logging:\n    handlers:\n      x:\n        (): sim.runs.results.write_json\n        path: {marker}\n        obj: 1\n"),
+        ("targets", "_target_: sim.runs.results.write_json\npath: {marker}\nobj: 1\n"),
         ("experiment", "# @package _global_\ndefaults:\n  - override /hydra/launcher: local_processes\n"),
     ],
 )
@@ -269,7 +269,7 @@ def test_a_sweep_name_reused_with_other_settings_is_refused_unless_extended(fini
 
 
 def test_an_unknown_option_is_one_line_and_options_may_follow_overrides(tmp_path):
-    from sim.cli import options_first
+    from sim.runs.cli import options_first
 
     assert "--bogus" in one_error_line(run("--bogus"))
     assert options_first(["seed=0,1", "-m", "--config-dir", "d", "--info", "defaults", "x=1"]) == \

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import uncertainty
-from sim.config import ConfigError
-from sim.validation import validate
-from sim.simulate import simulate
+from sim.runs import uncertainty
+from sim.config.schema import ConfigError
+from sim.config.validation import validate
+from sim.runs.simulate import simulate
 
 
 @pytest.fixture

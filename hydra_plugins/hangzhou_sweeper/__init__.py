@@ -9,7 +9,7 @@ so this sweeper composes each distinct choice of config groups and of `+`/`~` ov
 applying its values to that composition, the way Hydra's composition applies them: an unknown
 key or a value of the wrong type fails here as it would there, before any job runs. Hydra
 checks a value against its key's node alone, so each distinct `key=value` is applied once.
-run.py's precheck (sim.cli) has already checked each value against the schema's limits.
+run.py's precheck (sim.runs.cli) has already checked each value against the schema's limits.
 
 The compositions are kept (JobConfigs) and handed to a launcher that can use them
 (hydra_plugins.hangzhou_launcher), which builds each job's config from them instead of

@@ -12,7 +12,7 @@ import threading
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from ..cli import to_config, user_error
+from ..runs.cli import to_config, user_error
 
 
 def _stop(what: str, e: BaseException) -> None:

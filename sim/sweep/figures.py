@@ -5,7 +5,7 @@ Chinese labels are drawn with the subset of Noto Sans CJK SC shipped in sim/swee
 with a character that neither font has is replaced by an ASCII fallback (a park's id; other
 text with the character escaped), with a warning: a chart never shows empty boxes. Figures are
 written as PNG and SVG with no date, no software version and a fixed SVG hash salt, so the
-same sweep gives the same bytes; each file atomically (sim.results.atomic_write).
+same sweep gives the same bytes; each file atomically (sim.runs.results.atomic_write).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from matplotlib import font_manager
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from sim.results import atomic_write
+from sim.runs.results import atomic_write
 
 FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Regular-subset.ttf"
 CJK_FAMILY = "Report Sans CJK SC"

@@ -2,12 +2,12 @@
 
 A job directory holds Hydra's `.hydra/` (the resolved config), `job.json` (status, config
 hash, commit, command, timings (wall and CPU seconds of the simulation), and each result
-file's size and sha256), and when complete the result set (sim.results.RESULT_FILES); when
+file's size and sha256), and when complete the result set (sim.runs.results.RESULT_FILES); when
 failed, `error.txt` with the traceback. Re-running a sweep into the same directory skips a job
 only if its `job.json` says complete with the same config hash and every result file has the
-recorded size and sha256; any other job is run again from scratch. A complete job also stores
-its share of the sweep report's work (sim.sweep.report_cache), so that the end of the sweep
-only assembles.
+recorded size and sha256; any other job is run again from scratch. A complete job then stores
+its share of the sweep report's work (run.py calls sim.sweep.report_cache.prepare), so that
+the end of the sweep only assembles.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import time
 import traceback
 from pathlib import Path
 
-from ..config import Config
-from ..results import RESULT_FILES, file_digest, remove_stale_temporaries, write_json
-from ..simulate import simulate
+from ..config.schema import Config
+from ..runs.results import RESULT_FILES, file_digest, remove_stale_temporaries, write_json
+from ..runs.simulate import simulate
 
 # keys that do not change what a job computes
 IGNORED_KEYS = ("progress", "sweep_name", "extend")
@@ -100,7 +100,6 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     except Exception as e:  # a bad value for this job: record it like any failure
         return _failed(job_dir, dict(base, config_hash=None), e)
     if is_complete(job_dir, digest):
-        prepare_report(job_dir)  # a sweep from before report_cache, or from other code: its aggregates
         return "skipped"
     remove_stale_temporaries(job_dir)
     info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications))
@@ -114,19 +113,7 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
         return _failed(job_dir, info, e)
     write_json(job_dir / "job.json", dict(info, status="complete", files=files, seconds=round(time.perf_counter() - start, 3),
                                          cpu_seconds=round(time.process_time() - cpu, 3)))
-    prepare_report(job_dir)
     return "complete"
-
-
-def prepare_report(job_dir: Path) -> None:
-    """The job's share of the sweep report (sim.sweep.report_cache), in parallel with the
-    other jobs instead of at the end; a failure here only means the report does it later."""
-    from .report_cache import write
-
-    try:
-        write(job_dir)
-    except Exception:  # noqa: BLE001 (an optimisation: the report falls back to the time series)
-        pass
 
 
 def _failed(job_dir: Path, info: dict, e: Exception) -> str:

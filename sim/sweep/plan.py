@@ -18,8 +18,8 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig
 
-from ..config import ConfigError
-from ..results import write_json
+from ..config.schema import ConfigError
+from ..runs.results import write_json
 from .jobs import comparable, git_commit
 
 PLAN = "sweep.json"

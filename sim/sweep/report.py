@@ -40,7 +40,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 
-from sim.results import TEMPORARY, atomic_write, remove_stale_temporaries  # noqa: F401 (TEMPORARY: the temporaries' names)
+from sim.runs.results import TEMPORARY, atomic_write, remove_stale_temporaries  # noqa: F401 (TEMPORARY: the temporaries' names)
 from sim.sweep.report_html import CSS, font_face, render, safe
 from sim.sweep.report_jobs import label_jobs, load_jobs, read_summary
 from sim.sweep.report_sections import (
@@ -49,7 +49,7 @@ from sim.sweep.report_sections import (
 )
 from sim.sweep import report_cache
 from sim.sweep import report_whatittakes as whatittakes
-from sim.targets import NAMES as TARGETS
+from sim.runs.targets import NAMES as TARGETS
 
 __all__ = ["FIGURES", "SECTIONS", "build", "main"]
 

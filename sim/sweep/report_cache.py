@@ -81,6 +81,16 @@ def write(job_dir: Path) -> bool:
     return True
 
 
+def prepare(job_dir: Path) -> None:
+    """The job's share of the sweep report, in parallel with the other jobs instead of at
+    the end (run.py, after a job completes or is found complete); a failure here only means
+    the report does it later."""
+    try:
+        write(job_dir)
+    except Exception:  # noqa: BLE001 (an optimisation: the report falls back to the time series)
+        pass
+
+
 def _read(job: Job, job_dir: Path) -> None:
     """read_series for a job directory (it takes the sweep directory and the job's name)."""
     job.name = job_dir.name

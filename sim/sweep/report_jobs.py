@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.config import ECOSYSTEMS
+from sim.config.schema import ECOSYSTEMS
 from sim.sweep.summary import ignored, job_dirs, job_row, parse_override
 
 # ------------------------------------------------------------------ reading the sweep

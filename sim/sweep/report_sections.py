@@ -8,14 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config import ECOSYSTEMS
-from sim.simulate import margin_words
+from sim.config.schema import ECOSYSTEMS
+from sim.runs.simulate import margin_words
 from sim.sweep import figures
 from sim.sweep.provenance import DIRTY, commit_counts, is_dirty, job_command, last_invocation_axes, package_versions, read_multirun, recorded_commit
 from sim.sweep.report_html import E, figure_html, job_header, note, table, td, yi
 from sim.sweep.report_jobs import Job, cluster_labels, park_names, pretty, relative_paths, sort_key, target_settings
-from sim.targets import NAMES as TARGETS
-from sim.targets import wilson
+from sim.runs.targets import NAMES as TARGETS
+from sim.runs.targets import wilson
 
 SECTIONS = {
     "fan": "Parks' total output against the target",

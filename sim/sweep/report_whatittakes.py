@@ -1,5 +1,5 @@
 """The report's "What it would take" section: what each job's policy costs the city (the
-summary's cost columns, sim/costs.py), the cheapest policy that meets the targets (a
+summary's cost columns, sim/rules/costs.py), the cheapest policy that meets the targets (a
 search.json written there by `python -m experiments.search --out DIR`) and the conditions
 under which the targets are missed (a discover.json of `python -m experiments.discover DIR`).
 Also the search's own page, search_report(DIR). The words are built here, from the JSON
@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sim.results import atomic_write
+from sim.runs.results import atomic_write
 from sim.sweep import figures
-from sim.table import shown, unit_of
+from sim.runs.table import shown, unit_of
 from sim.sweep.report_html import CSS, E, figure_html, font_face, job_header, note, render, safe, table, yi
 
 TITLE = "What it would take"

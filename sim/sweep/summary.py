@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.config import ConfigError
-from sim.results import atomic_write
+from sim.config.schema import ConfigError
+from sim.runs.results import atomic_write
 
 from . import plan
 from .jobs import IGNORED_KEYS, files_match
@@ -112,7 +112,7 @@ def _results_row(row: dict, job: Path) -> None:
             row[f"{name}_ci_lo_seeds"], row[f"{name}_ci_hi_seeds"] = seeds[name]["ci95"]
         if name in BANDS:
             row[f"{name}_p10"], row[f"{name}_p90"] = (float(v) for v in np.quantile(values, [0.1, 0.9]))
-    if "cost" in t:  # the policy's public cost over the plan period (sim/costs.py), 亿元
+    if "cost" in t:  # the policy's public cost over the plan period (sim/rules/costs.py), 亿元
         row["cost_yi"] = t["cost"]["total_yi"]
         row["cost_lo_yi"], row["cost_hi_yi"] = t["cost"]["range_yi"]
         row.update({f"cost_{lever}_yi": v for lever, v in t["cost"]["by_lever_yi"].items()})

@@ -1,0 +1,131 @@
+"""Value checks of a Config: `validate` raises ConfigError naming the first bad key and what
+is allowed (Hydra prints it on one line). What a field allows is its metadata in the schema
+(sim/config/schema.py, sim/config/params.py: `hard`, `open_hi`, `choices`, `keys`; int fields take
+integers), so each limit has one source; only rules across fields are code here."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from typing import Any
+
+from .schema import ECOSYSTEMS, MAX_YEAR, OUTSIDE, Calibration, Config, ConfigError, numeric_levers, uncertain_keys
+
+
+def _fail(key: str, value: Any, allowed: str) -> None:
+    raise ConfigError(f"Invalid value for {key}: {value!r}; allowed: {allowed}")
+
+
+def _check_range(key: str, value: Any, lo: float = -math.inf, hi: float = math.inf, integer: bool = False, open_hi: bool = False) -> None:
+    """A finite real number (numpy's too; not a bool) in [lo, hi], or [lo, hi) if open_hi;
+    an integer (int or numpy integer) if `integer`."""
+    what = f"{'an integer' if integer else 'a finite number'} in [{lo}, {hi}{')' if open_hi else ']'}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
+        _fail(key, value, what)
+    if not isinstance(value, numbers.Integral) and not math.isfinite(value):
+        _fail(key, value, what)
+    if not (lo <= value and (value < hi if open_hi else value <= hi)):
+        _fail(key, value, what)
+
+
+def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        _fail(key, value, " | ".join(choices))
+
+
+def _check_field(key: str, f: dataclasses.Field, value: Any) -> None:
+    """The checks a field's metadata asks for."""
+    m = f.metadata
+    if "keys" in m:  # a table with one number per key, every key required
+        for k in value:
+            _check_choice(f"{key} key", k, m["keys"])
+        for k in m["keys"]:
+            _check_range(f"{key}.{k}", value.get(k), *m["hard"])
+    elif m.get("schedule") and isinstance(value, dict):  # a lever's schedule {year: value}
+        if not value:
+            _fail(key, value, "a number, or a schedule {year: value} with at least one year")
+        for year, v in value.items():
+            _check_range(f"{key} year", year, 2001, MAX_YEAR, integer=True)
+            _check_range(f"{key}[{year}]", v, *m["hard"])
+    elif "hard" in m:
+        _check_range(key, value, *m["hard"], integer=f.type in (int, "int"), open_hi=m.get("open_hi", False))
+    if "choices" in m:  # a string, or a list of strings, from a fixed set
+        for v in value if isinstance(value, list) else [value]:
+            _check_choice(key, v, m["choices"])
+    if f.type in (bool, "bool") and not isinstance(value, bool):
+        _fail(key, value, "true | false")
+
+
+def _walk(obj: Any, prefix: str) -> None:
+    """Check every field of a schema dataclass, and of the dataclasses and lists of them it holds."""
+    for f in dataclasses.fields(obj):
+        key, value = prefix + f.name, getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            _walk(value, key + ".")
+        elif isinstance(value, list) and value and all(dataclasses.is_dataclass(v) for v in value):
+            for i, row in enumerate(value):
+                _walk(row, f"{key}[{i}].")
+        else:
+            _check_field(key, f, value)
+
+
+def check_fields(cfg: Config) -> Config:
+    """Check each field against its own metadata only (no rule across fields). Returns cfg."""
+    _walk(cfg, "")
+    return cfg
+
+
+def validate(cfg: Config) -> Config:
+    """Check every value; raise ConfigError naming the first bad key. Returns cfg."""
+    check_fields(cfg)
+    # fixed_parameters and fit_se name uncertain fields; a standard error is >= 0
+    drawable = {key for key, _ in uncertain_keys()}
+    for name, keys in (("fixed_parameters", cfg.fixed_parameters), ("fit_se", cfg.fit_se)):
+        for key in keys:
+            if key not in drawable:
+                _fail(name, key, "keys of uncertain fields, e.g. params.macro_sd or calibration.zipf_exponent (sim/config/schema.py, `param` fields)")
+    for key, se in cfg.fit_se.items():
+        _check_range(f"fit_se.{key}", se, 0.0)
+    # the horizon reaches the target year, which is after the base year
+    base, t = cfg.calibration.base_year, cfg.targets
+    if cfg.horizon_year < t.year:
+        _fail("horizon_year", cfg.horizon_year, f"an integer in [{t.year}, {MAX_YEAR}]")
+    if t.year <= base:
+        _fail("targets.year", t.year, f"an integer in [{base + 1}, {MAX_YEAR}]")
+    # a lever's schedule starts in the first simulated year (sim/config/schedules.py)
+    for f in numeric_levers():
+        value = getattr(cfg.policy, f.name)
+        if isinstance(value, dict) and min(value) != base + 1:
+            _fail(f"policy.{f.name}", value, f"a number, or a schedule {{year: value}} whose first year is {base + 1}, the first simulated year (later years hold the last value listed)")
+    # a count of named clusters cannot exceed the ecosystems listed ([] = any of the five)
+    for key in ("clusters_1000yi", "clusters_10000yi"):
+        names = getattr(t, f"{key}_ecosystems")
+        _check_range(f"targets.{key}_count", getattr(t, f"{key}_count"), 0, len(names) or len(ECOSYSTEMS), integer=True)
+    _validate_calibration(cfg.calibration)
+    return cfg
+
+
+def _validate_calibration(c: Calibration) -> None:
+    """The rules of the park table across rows and fields."""
+    # at least one park, with unique ids other than the rest of the city's
+    if not c.parks:
+        _fail("calibration.parks", "[]", "a non-empty list of parks")
+    ids = [p.id for p in c.parks]
+    if len(set(ids)) != len(ids) or OUTSIDE in ids:
+        _fail("calibration.parks[].id", ids, f"unique ids other than {OUTSIDE!r}")
+    # the outside row is the rest of the city: its own id and no leading industry
+    if c.outside.id != OUTSIDE:
+        _fail("calibration.outside.id", c.outside.id, f"{OUTSIDE!r} (the rest of the city is not a park)")
+    if c.outside.leading or c.outside.leading_share_2022 != 0:
+        _fail("calibration.outside.leading", c.outside.leading, "[] with leading_share_2022 0 (the rest of the city has no leading industry)")
+    for i, p in enumerate([*c.parks, c.outside]):
+        key = f"calibration.parks[{i}]" if i < len(c.parks) else "calibration.outside"
+        # required: the schema's "?" means not given; every park has a leading industry
+        for name in ("id", "name_zh", "district"):
+            if getattr(p, name) in ("", "?"):
+                _fail(f"{key}.{name}", getattr(p, name), "a value (required, no default)")
+        if i < len(c.parks) and not p.leading:
+            _fail(f"{key}.leading", p.leading, f"a non-empty list of {' | '.join(ECOSYSTEMS)} (every park has a leading industry)")
+    # the largest firm is well above the above-scale threshold (the Zipf draw needs room)
+    _check_range("calibration.max_firm_yi", c.max_firm_yi, 10.0 * c.above_scale_threshold_yi)

@@ -1,0 +1,246 @@
+"""The Mesa agents: Firm, Park and Government.
+
+Firms and parks are thin: their state lives in arrays on the model and each agent reads
+its row (firm slot, park index). The Government holds the levers and applies them.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from ..rules import fund, relocation, renovation, space, talent
+from ..config.schema import SECTORS
+from ..rules.markets import fill_in_order
+
+
+def _row(array_name: str, store: str, index: str, doc: str) -> property:
+    def get(self):
+        return getattr(getattr(self.model, store), array_name)[getattr(self, index)].item()
+
+    return property(get, doc=doc)
+
+
+class Firm(mesa.Agent):
+    """A firm: one row (slot) of the model's FirmStore."""
+
+    def __init__(self, model, slot: int):
+        super().__init__(model)
+        self.slot = int(slot)
+
+    output_yi = _row("output_yi", "firms", "slot", "output, 亿元/yr")
+    productivity = _row("productivity", "firms", "slot", "potential output at unconstrained inputs, 亿元/yr")
+    capital_yi = _row("capital_yi", "firms", "slot", "fixed capital, 亿元")
+    employees = _row("employees", "firms", "slot", "workers")
+    skilled = _row("skilled", "firms", "slot", "skilled workers (talent)")
+    floor_m2 = _row("floor_m2", "firms", "slot", "floor space occupied, m²")
+    age_months = _row("age_months", "firms", "slot", "age, months")
+    above_scale = _row("above_scale", "firms", "slot", "revenue >= the above-scale threshold")
+
+    @property
+    def sector(self) -> str:
+        return SECTORS[self.model.firms.sector[self.slot]]
+
+    @property
+    def location(self) -> str:
+        return self.model.location_ids[self.model.firms.location[self.slot]]
+
+    @property
+    def park(self) -> "Park | None":
+        j = int(self.model.firms.location[self.slot])
+        return self.model.parks[j] if j < len(self.model.parks) else None
+
+
+class FirmAgents:
+    """The Model's Mesa agents of its firms, made when first asked for.
+
+    A firm's state is its row of the FirmStore; its Firm agent is a view of that row.
+    Making one costs about 3.6 µs (Mesa registers it with the model and its AgentSets and
+    emits a signal), about a quarter of a 100,000-firm run. So the agents of the live
+    firms are made the first time `agents`, `agents_by_type` or `agent_types` is read (and
+    then at each later read, for the firms that entered since), and an agent is removed when
+    its firm exits. Their `unique_id`s are in the order they were made; entry and exit
+    signals of firms come at those reads, not as firms enter.
+    """
+
+    firm_class = Firm  # the Mesa agent made for every firm
+
+    def _firm_agents_start(self) -> None:
+        self.firm_agents: dict[int, Firm] = {}  # slot -> its agent, for the firms made so far
+        self._agents_made_to = 0  # slots below this have had their agent made (if alive then)
+
+    def _make_firm_agents(self) -> None:
+        if not hasattr(self, "_agents_made_to"):  # while mesa.Model.__init__ runs
+            return
+        f = self.firms
+        if self._agents_made_to < f.n:  # slots are appended, never reused (FirmStore.add)
+            live = f.live()
+            for s in live[np.searchsorted(live, self._agents_made_to) :].tolist():
+                self.firm_agents[s] = self.firm_class(self, s)
+            self._agents_made_to = f.n
+
+    def _remove_firm_agents(self, slots: np.ndarray) -> None:
+        if self.firm_agents:
+            for s in slots.tolist():
+                agent = self.firm_agents.pop(s, None)
+                if agent is not None:
+                    agent.remove()
+
+    @property
+    def agents(self):
+        self._make_firm_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self._make_firm_agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self):
+        self._make_firm_agents()
+        return super().agent_types
+
+
+class Park(mesa.Agent):
+    """A development zone, referenced by index into the model's location arrays."""
+
+    def __init__(self, model, index: int, spec):
+        super().__init__(model)
+        self.index = index
+        self.park_id = spec.id
+        self.name_zh = spec.name_zh
+        self.district = spec.district
+        self.status = spec.status
+        self.leading = tuple(spec.leading)
+
+    floor_space_m2 = _row("stock_m2", "loc", "index", "industrial floor space stock, m²")
+    inefficient_land_mu = _row("inefficient_mu", "loc", "index", "inefficient land left, 亩")
+    st_platforms = _row("platforms", "loc", "index", "provincial-level S&T platforms")
+    talent_pool = _row("pool", "loc", "index", "skilled workers looking for a job")
+    rent_index = _row("rent", "loc", "index", "rent index (2013 land floor price x occupancy)")
+
+    @property
+    def occupied_m2(self) -> float:
+        return float(self.model.occupied()[self.index])
+
+    @property
+    def vacant_m2(self) -> float:
+        return self.floor_space_m2 - self.occupied_m2
+
+
+class Government(mesa.Agent):
+    """The city government: applies the policy levers at the start of every step."""
+
+    @property
+    def policy(self):
+        """The levers in this step's year (`Model.policy`; a schedule's value of the year)."""
+        return self.model.policy
+
+    def step(self) -> None:
+        m = self.model
+        live = m.firms.live()
+        skilled = m.location_total(m.firms.skilled, live)  # skilled employment by location
+        self.supply_space()
+        self.supply_talent(live, skilled)
+        self.spend_fund(live, skilled)
+
+    def supply_space(self) -> None:
+        """Programme floor space; the renovation programme (making room, `make_room`),
+        whose cleared land no project claims is rebuilt as standard factory space after
+        `renovation_lag_years`; background supply; new land for projects. Construction is
+        FAI (a project's own plant is in the project's spending)."""
+        m, pol, par = self.model, self.policy, self.model.params
+        loc = m.loc
+        new = space.allocate_new_space(pol.factory_space_m2_per_year * m.dt, pol.space_allocation, loc.unmet_space, loc.stock_m2, loc.is_park)
+        freed = self.make_room(pol.land_renovation_mu_per_year * m.dt)
+        loc.cleared_mu += freed
+        rebuilt_mu = loc.cleared_mu * min(m.dt / par.renovation_lag_years, 1.0)
+        loc.cleared_mu -= rebuilt_mu
+        rebuilt = space.rebuilt_floor(rebuilt_mu, par.new_plot_ratio)
+        added = new + rebuilt + par.background_space_growth * m.dt * loc.stock_m2
+        m.flows["programme_space_m2"] += new.sum()  # what the levers cost (sim/rules/costs.py)
+        m.flows["renovated_mu"] += freed.sum()
+        m.flows["rebuilt_space_m2"] += rebuilt.sum()
+        loc.stock_m2 += added
+        loc.land_mu += par.land_supply_rate * m.dt * m._land_2022
+        loc.fai_construction = added * par.construction_cost_yuan_m2 / 1e8 / m.dt  # 亿/yr
+
+    def make_room(self, mu: float) -> np.ndarray:
+        """The renovation programme's `mu` 亩 this step (sim/rules/renovation.py), shared among
+        the parks in proportion to their inefficient land: the firms there with the lowest
+        output per m² relative to their park's cutoff are cleared, the lowest first; each
+        moves elsewhere if it can (`displace`) or closes.
+        Their floor space is demolished and their land (亩) is freed. Returns the land
+        freed per location."""
+        m = self.model
+        f, loc = m.firms, m.loc
+        live = f.live()
+        where = m._index(live)[0]  # the cached intp locations
+        bad = np.flatnonzero(renovation.inefficient(f.output_yi[live], f.floor_m2[live], where, loc.density_cutoff, loc.is_park))
+        firms, where = live[bad], where[bad]
+        land = space.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
+        stock = m.weight * np.bincount(where, weights=land, minlength=m.n_loc)
+        loc.inefficient_mu = stock
+        owed = np.minimum(loc.renovation_due, 0.0)  # a plot cleared beyond what was owed is carried
+        if mu <= 0 or stock.sum() <= 0:
+            loc.renovation_due = owed  # nothing to renovate: the programme waits, owing nothing
+            return np.zeros(m.n_loc)
+        loc.renovation_due = np.where(stock > 0, loc.renovation_due + mu * stock / stock.sum(), owed)
+        ratio = f.output_yi[firms] / f.floor_m2[firms] / loc.density_cutoff[where]
+        chosen = renovation.select(ratio, land, where, loc.renovation_due, m.weight)
+        firms, where, land = firms[chosen], where[chosen], land[chosen]
+        freed = m.weight * np.bincount(where, weights=land, minlength=m.n_loc)
+        loc.renovation_due -= freed
+        loc.stock_m2 -= m.weight * np.bincount(where, weights=f.floor_m2[firms], minlength=m.n_loc)
+        out = self.displace(firms)
+        m.remove_firms(firms[~out])
+        m.flows["cleared"] += m.weight * firms.size
+        return freed
+
+    def displace(self, firms: np.ndarray) -> np.ndarray:
+        """Cleared firms look for a site elsewhere, as movers do (the rule's destinations,
+        logit on utility, room admitted in order), never their own park nor a park where
+        they would be below the cutoff (`outside` has none). Returns the mask of those that
+        moved; the others close."""
+        m = self.model
+        f, par, loc, t, n = m.firms, m.params, m.loc, m.steps, m.firms.n
+        if firms.size == 0:
+            return np.zeros(0, dtype=bool)
+        cur, sec, rule = f.location[firms], f.sector[firms], m.policy.relocation_rule
+        room = m.vacancy()
+        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, np.ones(firms.size, dtype=bool))
+        allowed &= (room[None, :] >= m.weight * f.floor_m2[firms][:, None]) & (np.arange(m.n_loc)[None, :] != cur[:, None])
+        # a park does not take a firm it would clear: below its own cutoff (outside has none)
+        allowed &= (f.output_yi[firms] / f.floor_m2[firms])[:, None] >= loc.density_cutoff[None, :]
+        utility = m.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
+        dest = relocation.choose(utility, allowed, m.streams.uniform_at("renovation", t, n, firms, 0))
+        go = dest >= 0
+        go[go] = fill_in_order(f.floor_m2[firms[go]], dest[go], m.streams.uniform_at("renovation", t, n, firms[go], 1), room, m.weight)
+        m.move_firms(firms[go], dest[go])
+        return go
+
+    def supply_talent(self, live: np.ndarray, skilled: np.ndarray) -> None:
+        """The net natural inflow of skilled workers and the talent programme's recruits
+        join the job-seekers where the jobs are (one count: the published inflow is net)."""
+        m, pol, par = self.model, self.policy, self.model.params
+        workforce = skilled.sum() + m.loc.pool.sum()  # skilled workers employed or seeking
+        arriving = (par.talent_natural_inflow * workforce + pol.talent_inflow_per_year) * m.dt
+        m.flows["recruits"] += pol.talent_inflow_per_year * m.dt
+        m.loc.pool = m.loc.pool + talent.settle(arriving, skilled)
+        m.talent_arrived += arriving
+
+    def spend_fund(self, live: np.ndarray, skilled: np.ndarray) -> None:
+        m, pol, par = self.model, self.policy, self.model.params
+        loc, firms = m.loc, m.firms
+        m.flows["fund_yi"] += pol.fund_yi_per_year * m.dt
+        grants = fund.platform_grants(pol.fund_yi_per_year * pol.fund_platform_share * m.dt, loc.platforms, loc.is_park)
+        loc.platform_grant += grants
+        built = np.floor(loc.platform_grant / par.platform_cost_yi)
+        loc.platforms += built
+        loc.platform_grant -= built * par.platform_cost_yi
+        rng = m.streams.get("platform", m.steps)
+        loc.platforms += rng.poisson(par.platform_rate * skilled / 1e4 * m.dt) * loc.is_park
+        where, cell = m._index(live)  # flat gathers of the [location, sector] table by cell
+        weights = fund.subsidy_weights(pol.fund_allocation, firms.output_yi[live], loc.is_park[where], loc.leading.ravel()[cell], firms.trend[live])
+        firms.subsidy_yi[live] = fund.subsidies(pol.fund_yi_per_year * (1.0 - pol.fund_platform_share), weights, m.weight)

@@ -1,0 +1,149 @@
+"""Investment: incumbents' equipment investment, the project pipeline and its 2022 state
+(ODD: Investment and projects). A part of `sim.Model`, kept apart by responsibility;
+the rules are the pure functions of sim/rules/projects.py and sim/rules/growth.py."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..rules import costs, production, projects, relocation, space
+from . import kernels
+from ..config.schema import SECTORS
+from ..rules.markets import fill_in_order
+
+S = len(SECTORS)
+
+
+class Investment:
+    """The Model's investment phases (mixed into `sim.Model`)."""
+
+    def _start_pipeline(self) -> None:
+        """The projects under construction at the end of the base year: the steady state of
+        arrivals at the base year's rate (attraction 1, no steering), each with a uniform
+        share of its build time left; their land is already theirs."""
+        par, months = self.params, projects.build_months(self.params)
+        rng = self.streams.get("project", 0, S)
+        n = rng.poisson(par.project_rate * self.sector_share * par.project_build_years / self.weight)
+        sec = np.repeat(np.arange(S), n).astype(np.int8)
+        u = np.clip(rng.random((sec.size, 4)), 1e-12, 1 - 1e-12)
+        utility = self.location_utility()[:, sec].T
+        dest = relocation.choose(utility, np.ones_like(utility, dtype=bool), u[:, 1])
+        self.projects.add(sector=sec, location=dest, size_yi=projects.sizes(par, u[:, 0]), months=np.full(sec.size, months),
+                          left=1 + (u[:, 2] * months).astype(int), pick=np.where(u[:, 3] < par.project_expansion_share, u[:, 3] / par.project_expansion_share, -1.0))
+
+    def _fai_prior(self) -> np.ndarray:
+        """FAI by location x sector (亿/yr) in the two years before the base, from the same
+        rules: incumbents invest as in their simulated recent past (`capital_prehistory`, at
+        the published growth), a firm's large investment spread over the build time as in
+        `spend_investment` (months before the prehistory at its first year's rate); entrants
+        arrive at `entry_rate`; the project pipeline spends at the base year's rate;
+        construction runs at the background rate. Fills the buffer of incumbents' projects."""
+        par, live = self.params, self.firms.live()
+        entrants = par.entry_rate * self.by_cell(np.ones(live.size), live) * self.mean_entrant_yi
+        book = self.projects
+        spend = np.zeros((self.n_loc, S))
+        np.add.at(spend, (book.location, book.sector), self.weight * book.size_yi / par.project_build_years)
+        self.loc.fai_construction = par.background_space_growth * self.loc.stock_m2 * par.construction_cost_yuan_m2 / 1e8
+        y, big = self.firms.output_yi[live], self.large_investors(live)
+        small, large = [], []
+        for rate in self._invest_prior:  # yearly investment of each firm in each prior year
+            invest = par.capital_output * y * rate[live]
+            small.append(self.by_cell(np.where(big, 0.0, invest), live))
+            large.append(self.by_cell(np.where(big, invest, 0.0), live))
+        months = self._own_projects.shape[0]
+        # large investment by month, oldest first: the first prior year's rate before the prehistory
+        monthly = np.array([large[0]] * months + [v for v in large for _ in range(12)])
+        self._own_projects[:] = monthly[-months:] * self.dt  # the buffer holds monthly amounts
+        self._own_slot = 0
+        out = []
+        for k in range(len(large)):  # FAI of year k: small investment at once, large spread over the build time
+            end = months + 12 * (k + 1)
+            out.append(par.capital_output * entrants + spend + small[k] + monthly[end - months : end].mean(axis=0))
+        return np.array(out)
+
+    def large_investors(self, slots: np.ndarray) -> np.ndarray:
+        """Firms whose investment comes as projects: replacing their equipment alone
+        (capital x depreciation) is a project of `project_min_yi` or more a year."""
+        return self.firms.capital_yi[slots] * self.params.depreciation >= self.params.project_min_yi
+
+    def spend_investment(self, now: np.ndarray, large: np.ndarray) -> np.ndarray:
+        """Incumbents' equipment investment this step as FAI by cell (亿/yr), given its sums
+        by cell (亿, real firms): `now`, the small investors', is spent at once; `large`, the
+        large investors' (`large_investors`, before investing), is a project, spent evenly
+        over `project_build_years`."""
+        self._own_projects[self._own_slot] = large
+        self._own_slot = (self._own_slot + 1) % self._own_projects.shape[0]
+        return (now + self._own_projects.sum(axis=0) / self._own_projects.shape[0]) / self.dt
+
+    def build_projects(self) -> np.ndarray:
+        """9. Projects (sim/rules/projects.py): this month's spending of every project being built
+        (its FAI, buildings and equipment), completion of those finished, and new starts.
+        Returns the spending by cell (亿/yr)."""
+        book = self.projects
+        self.start_projects()
+        fai = np.zeros((self.n_loc, S))
+        np.add.at(fai, (book.location, book.sector), self.weight * projects.spending(book, self.dt))
+        book.rows["left"] = book.left - 1
+        done = book.drop(book.left <= 0)
+        if done["sector"].size:
+            self.complete_projects(done)
+        return fai
+
+    def start_projects(self) -> None:
+        """New projects: arrivals at `project_rate` x attraction, by sector in proportion to
+        the 2022 output; each picks a location with land for its plant (logit on the steered
+        utility) and takes the land, cleared land first; a project no location has land for
+        is lost."""
+        par, pol, loc, t = self.params, self.policy, self.loc, self.steps
+        lam = par.project_rate * pol.attraction_intensity * self.sector_share * self.dt / self.weight
+        sec = np.repeat(np.arange(S), [self.streams.get("project", t, s, 0).poisson(lam[s]) for s in range(S)]).astype(np.int8)
+        if sec.size == 0:
+            return
+        u = np.clip(self.streams.get("project", t, S, 1).random((sec.size, 4)), 1e-12, 1 - 1e-12)
+        size = projects.sizes(par, u[:, 0])
+        land = space.land_of(projects.capacity(par, size) * par.floor_m2_per_yi * self.space_trend(), par.new_plot_ratio)
+        available = loc.land_mu + loc.cleared_mu
+        dest = relocation.choose(self.steered_utility()[:, sec].T, available[None, :] >= self.weight * land[:, None], u[:, 1])
+        ok = dest >= 0
+        ok[ok] = fill_in_order(land[ok], dest[ok], u[ok, 2], available, self.weight)
+        taken = self.weight * np.bincount(dest[ok], weights=land[ok], minlength=self.n_loc)
+        from_cleared = np.minimum(taken, loc.cleared_mu)
+        loc.cleared_mu -= from_cleared
+        loc.land_mu -= taken - from_cleared
+        months = projects.build_months(par)
+        pick = np.where(u[ok, 3] < par.project_expansion_share, u[ok, 3] / par.project_expansion_share, -1.0)
+        self.projects.add(sector=sec[ok], location=dest[ok], size_yi=size[ok], months=np.full(ok.sum(), months), left=np.full(ok.sum(), months), pick=pick)
+        self.flows["projects"] += self.weight * ok.sum()
+        self.flows["large_projects"] += self.weight * np.sum(size[ok] >= 10.0)
+        self.flows["attracted_investment_yi"] += costs.attracted_share(pol.attraction_intensity) * self.weight * size[ok].sum()
+
+    def complete_projects(self, done: dict) -> None:
+        """Completed projects produce: an expansion adds its capacity, plant and equipment to
+        an incumbent of its sector and location (picked in proportion to output; a new plant
+        if there is none); a new plant is a new firm. Both hire their skilled workers from
+        the market. The plant's floor space joins the stock (its cost was the project's)."""
+        f, par = self.firms, self.params
+        cap = projects.capacity(par, done["size_yi"])
+        floor = par.floor_m2_per_yi * self.space_trend() * cap
+        sec, dest = done["sector"], done["location"].astype(np.intp)
+        self.loc.stock_m2 += self.weight * np.bincount(dest, weights=floor, minlength=self.n_loc)
+        per_worker = self.skilled_need(sec)
+        skilled = self.hire(per_worker * cap, dest)
+        made = production.output(cap, floor, floor, skilled, per_worker * cap, par.input_substitution)
+        live = f.live()
+        firm = np.full(cap.size, -1)
+        expanding = np.flatnonzero(done["pick"] >= 0)
+        if expanding.size:  # the firm of its cell picked in proportion to output (-1: the cell has none)
+            firm[expanding] = kernels.pick_in_cells(live, f.location, f.sector, f.output_yi, dest[expanding] * S + sec[expanding], done["pick"][expanding])
+        grow = firm >= 0
+        i = firm[grow]
+        np.add.at(f.output_yi, i, made[grow])
+        np.add.at(f.productivity, i, cap[grow])
+        np.add.at(f.capital_yi, i, par.capital_output * cap[grow])
+        np.add.at(f.floor_m2, i, floor[grow])
+        np.add.at(f.skilled, i, skilled[grow])
+        f.space_intensity[i] = f.floor_m2[i] / np.maximum(f.productivity[i], 1e-9) / self.space_trend()
+        new = ~grow
+        self.add_firms(sec[new], dest[new], made[new], floor[new], np.full(new.sum(), par.floor_m2_per_yi),
+                       par.capital_output * cap[new], skilled[new], pick_productivity=cap[new])
+        self.flows["completed"] += self.weight * cap.size

@@ -1,0 +1,377 @@
+"""The Mesa model of Hangzhou's development zones: it builds the end-2022 state (sim/model/initial.py)
+and orders the mechanisms each month. The phases of `step` are the ODD's process overview."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt_
+import numbers
+from typing import Any
+
+import mesa
+import numpy as np
+from scipy.special import ndtri
+
+from ..rules import costs, demography, growth, production, projects, relocation, renovation, space
+from . import kernels
+from .agents import FirmAgents, Government, Park
+from ..config.schema import OUTSIDE, SECTORS, Config, ConfigError
+from ..config.loading import apply_settings, load_config
+from ..config.fields import DT, STEPS_PER_YEAR
+from .initial import InitialState
+from .totals import Totals
+from .reporters import REPORTERS
+from .investment import Investment
+from ..rules.projects import ProjectBook
+from .recorder import FLOW_KEYS, Recorder
+from ..config.schedules import by_year
+from ..rules.markets import fill_in_order, match, ration_ratio
+from .streams import Streams
+from ..config.validation import validate
+
+S = len(SECTORS)
+
+
+def month_ends(base_year: int, n_steps: int) -> list[dt_.date]:
+    """Dates of the records: end of the base year, then every month end."""
+    out = []
+    for k in range(n_steps + 1):
+        y, m = base_year + (k + 11) // 12, (k + 11) % 12 + 1  # k = 0 -> December of base year
+        nxt = dt_.date(y + (m == 12), m % 12 + 1, 1)
+        out.append(nxt - dt_.timedelta(days=1))
+    return out
+
+
+def _seed_of(rng: Any) -> int:
+    """The config seed a Mesa-style `rng` argument stands for: an int is the seed; a numpy
+    SeedSequence or Generator gives one (a Generator is advanced)."""
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return int(rng)
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63 - 1))
+    raise ConfigError(f"Invalid value for rng: {rng!r}; allowed: None (the config's seed), an integer seed >= 0, a numpy SeedSequence or Generator")
+
+
+class Model(FirmAgents, InitialState, Investment, Totals, mesa.Model):
+    """Firms, parks and the government of Hangzhou's development zones, monthly steps.
+
+    Build it from a `Config` (see sim.config), `Model(cfg)`, or from a scenario and settings,
+    `Model(scenario="no_policy", rng=1, firms_scale=0.1, factory_space_m2_per_year=8e6)`
+    (`sim.config.load_config`: any field by name or dotted key); then `run()` (or `step()`
+    while `running`, as `mesa.batch_run` does). `recorder` holds the results, and
+    `datacollector` (a mesa.DataCollector) the city-level `REPORTERS` at t=0 and after
+    every step. `rng` is Mesa's seeding argument: an int sets `config.seed` (None: the
+    config's), from which every random stream derives. `replication` selects the random
+    streams: replication k uses the same streams in every scenario, so scenario comparisons
+    are paired. `agents_by_type[Firm]` has one Firm agent (a view of its row of `firms`)
+    per live firm, made when first read (agents.FirmAgents).
+    """
+
+    def __init__(self, config: Config | None = None, replication: int = 0, *, rng: Any = None, scenario: str | None = None, **overrides: Any):
+        if config is None:
+            config = load_config(scenario=scenario or "baseline", **overrides)
+        elif not isinstance(config, Config):
+            raise ConfigError(f"Invalid value for config: a {type(config).__name__}; allowed: a sim.config.Config, or None with scenario= and settings")
+        elif scenario is not None:
+            raise ConfigError("Model: give either a config or a scenario (load_config(scenario=...) makes the config)")
+        elif overrides:
+            config = apply_settings(copy.deepcopy(config), overrides)
+        if rng is not None:
+            if any(str(k).split(".")[-1] == "seed" for k in overrides):
+                raise ConfigError("Model: give either rng or seed, not both (rng sets config.seed)")
+            config = dataclasses.replace(config, seed=_seed_of(rng))
+        validate(config)
+        entropy = (int(config.seed), int(replication))
+        super().__init__(rng=int(np.random.SeedSequence(entropy).generate_state(1)[0]))
+        self.config, self.params = config, config.params
+        self.cal = config.calibration
+        self._policies = by_year(config.policy, self.cal.base_year + 1, config.horizon_year)  # each year's levers
+        self.policy = self._policies[self.cal.base_year + 1]  # this year's: set each step
+        self.streams = Streams(entropy)
+        self.dt = DT
+        self.n_steps = STEPS_PER_YEAR * (config.horizon_year - self.cal.base_year)
+        self.dates = month_ends(self.cal.base_year, self.n_steps)
+        specs = [*self.cal.parks, self.cal.outside]
+        self.location_ids = [p.id for p in self.cal.parks] + [OUTSIDE]
+        self.n_loc = len(specs)
+        self._build_locations(specs)
+        self._build_firms()
+        self.parks = [Park(self, j, spec) for j, spec in enumerate(self.cal.parks)]
+        self.government = Government(self)
+        self.flows = dict.fromkeys(FLOW_KEYS, 0.0)
+        self.talent_arrived = 0.0  # skilled workers arrived since the start (the flows balance test)
+        self.totals = dict(start=self.weight * self.firms.live().size, entries=0.0, exits=0.0, moves=0.0)
+        self._refresh_aggregates(first=True)
+        self.sector_share = self.output_ls.sum(axis=0) / self.output_ls.sum()  # where projects arise
+        self.projects = ProjectBook()
+        self._own_projects = np.zeros((projects.build_months(self.params), self.n_loc, S))  # incumbents' large investment by month
+        self._start_pipeline()
+        self.recorder = Recorder(self)
+        fai_prior = self._fai_prior()
+        construction = float(self.loc.fai_construction[self.loc.is_park].sum())
+        self.recorder.fai_prehistory = {self.cal.base_year - 1 + k: float(v[self.loc.is_park].sum()) + construction for k, v in enumerate(fai_prior)}
+        self.recorder.record(self, 0, fai_ls=fai_prior[-1])
+        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
+        self.datacollector.collect(self)
+
+    def space_draws(self, u: np.ndarray) -> np.ndarray:
+        """Firms' own floor space per 亿 of output at base-year technology (the FirmStore's
+        `space_intensity`): the mean `floor_m2_per_yi` times a lognormal factor of mean 1
+        (one uniform per firm)."""
+        sd = self.params.space_intensity_sd
+        return self.params.floor_m2_per_yi * np.exp(sd * ndtri(u) - 0.5 * sd * sd)
+
+    def space_trend(self) -> float:
+        """Floor space per 亿 of output now relative to the base year: it falls at
+        `space_intensity_decline` a year as output per 亩 rises."""
+        return float(np.exp(-self.params.space_intensity_decline * self.steps * self.dt))
+
+    def workers_per_yi(self) -> float:
+        """Workers per 亿 of output now: falls with labour productivity growth."""
+        return self.cal.workers_per_yi * np.exp(-self.params.labour_productivity_growth * self.steps * self.dt)
+
+    def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
+        """Output by cell and its log change, rents; returns the vacancy the rents are priced on."""
+        live = self.firms.live()
+        out_ls = self.cell_total(self.firms.output_yi, live)
+        if first:
+            self.dln_ls = np.zeros_like(out_ls)
+            self.dln_l = np.zeros(self.n_loc)
+        else:
+            self.dln_ls = np.log1p(out_ls) - np.log1p(self.output_ls)
+            self.dln_l = np.log1p(out_ls.sum(1)) - np.log1p(self.output_ls.sum(1))
+        self.output_ls = out_ls
+        vacancy = self.vacancy()
+        occupancy = 1.0 - vacancy / self.loc.stock_m2
+        self.loc.rent = space.rent(self._land_price, occupancy, self._occupancy_2022, self.params.rent_elasticity)
+        return vacancy
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        """One month, in the ODD's order."""
+        for k in self.flows:
+            self.flows[k] = 0.0
+        self.policy = self._policies[self.dates[self.steps].year]  # a schedule's value this month
+        self.government.step()  # 1. levers: floor space, talent, fund, platforms
+        fai_ls = self.firms_act()  # 2.-7. the firms' rules
+        fai_ls += self.enter()  # 8. entry (investment attraction)
+        fai_ls += self.build_projects()  # 9. projects: spending, completion, new starts
+        vacancy = self.update_status()  # 10. above-scale status, ages, rents, agglomeration
+        self.recorder.record(self, self.steps, fai_ls=fai_ls, vacancy=vacancy)  # 11. aggregates
+        self.datacollector.collect(self)
+        if self.steps >= self.n_steps:
+            self.running = False
+
+    def run(self) -> "Model":
+        while self.running:
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ phases
+    def firms_act(self) -> np.ndarray:
+        """Phases 2-7, vectorised over all firms. Returns their FAI by cell (亿/yr).
+        (sim.checks.reference runs the same rules one Mesa agent at a time.)"""
+        live = self.firms.live()
+        target = self.desired_output(live)  # 2. productivity growth -> desired output
+        feasible, per_yi = self.occupy_space(live, target)  # 3. floor space, rationed by park
+        talent_asked = self.hire_talent(live, feasible)  # 4. skilled workers, city-wide market
+        fai_ls = self.produce_and_invest(live, target, per_yi, talent_asked)  # 4.-5. output, capital, FAI
+        self.relocate(self.firms.live())  # 6. relocation choice under the rule
+        self.exit(self.firms.live())  # 7. exit of weak firms
+        return fai_ls
+
+    def desired_output(self, live: np.ndarray) -> np.ndarray:
+        f, par, t, n = self.firms, self.params, self.steps, self.firms.n
+        cell = self._index(live)[1]  # the rules of a cell's firms on [location, sector], gathered by cell
+        y, is_park = f.output_yi[live], self.loc.is_park[:, None]
+        place = growth.place_drift(par, self.sector_drift, is_park, self.loc.platforms[:, None]).ravel()[cell]
+        mu = growth.drift(par, place, f.subsidy_yi[live] / y)
+        u_jump, u_sign = self.streams.uniform_at("growth", t, n, live, 0), self.streams.uniform_at("growth", t, n, live, 1)
+        shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()
+        agglomeration = growth.agglomeration(par, self.dln_ls, self.dln_l[:, None]).ravel()[cell]
+        potential = growth.potential(par, f.productivity[live], y, mu, agglomeration, f.boost[live], shock, self.dt)
+        f.boost[live] = 0.0
+        f.productivity[live] = potential
+        return potential
+
+    def common_shock(self) -> float:
+        """This step's city-wide log shock, shared by all firms (one draw per step)."""
+        return growth.macro_shock(self.params, self.streams.normal("macro", self.steps, 1)[0], self.dt)
+
+    def occupy_space(self, live: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Floor space released and requested; the room left after the releases is rationed
+        by park (`markets.ration_ratio`). Returns (the output floor space allows, m² per 亿 needed)."""
+        f = self.firms
+        per_yi, demand, kept_l, demand_l = kernels.request_space(live, f.location, f.floor_m2, f.space_intensity, self.space_trend(), target, self.params.space_hold_slack, self.n_loc)
+        room = np.maximum(self.loc.stock_m2 - self.weight * kept_l, 0.0)  # vacancy() after the excess is released
+        ratio = ration_ratio(self.weight * demand_l, room)
+        feasible, unmet_l = kernels.grant_space(live, f.location, f.floor_m2, demand, ratio, target, per_yi, self.n_loc)
+        self.loc.unmet_space = self.weight * unmet_l
+        return feasible, per_yi
+
+    def space_need(self, slots: np.ndarray) -> np.ndarray:
+        """Floor space per 亿 of output each firm needs now: its own intensity, falling with
+        the trend of output per 亩 (`space_intensity_decline`)."""
+        return self.firms.space_intensity[slots] * self.space_trend()
+
+    def skilled_need(self, sector: np.ndarray) -> np.ndarray:
+        """Skilled workers per 亿 of output now, by firm sector."""
+        return self.skilled_share[sector] * self.workers_per_yi()
+
+    def hire(self, demand: np.ndarray, location: np.ndarray) -> np.ndarray:
+        """The city's labour market (`markets.match`): the skilled workers granted to each
+        request, taken from the job-seekers of every home location. `location`: of each
+        request's job."""
+        return demand * self.hiring_ratio(np.bincount(location, weights=demand, minlength=self.n_loc))[location]
+
+    def hiring_ratio(self, demand_l: np.ndarray) -> np.ndarray:
+        """The share of their requests the firms of each location are granted, given the
+        requests' sum by location (per simulated firm); the hired leave the job-seekers."""
+        ratio, taken = match(self.weight * demand_l, self.loc.pool, self.commute)
+        self.loc.pool -= taken
+        return ratio
+
+    def hire_talent(self, live: np.ndarray, feasible: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Skilled workers for the output floor space allows: the released join the
+        job-seekers, the requests go to the market. Returns (skilled per 亿, released,
+        requested, each location's share granted)."""
+        f = self.firms
+        per_worker, release, demand, release_l, demand_l = kernels.request_talent(live, f.location, f.sector, f.skilled, feasible, self.skilled_share, self.workers_per_yi(), self.n_loc)
+        self.loc.pool += self.weight * release_l
+        return per_worker, release, demand, self.hiring_ratio(demand_l)
+
+    def produce_and_invest(self, live: np.ndarray, target: np.ndarray, per_yi: np.ndarray, talent_asked: tuple) -> np.ndarray:
+        """Skilled workers granted; output from both inputs (`production.output`:
+        substitution between them), and the equipment investment that tops capital up to
+        it (buildings are floor space, counted when built). Returns the investment by cell (亿/yr)."""
+        f, (per_worker, release, demand, ratio) = self.firms, talent_asked
+        where, cell = self._index(live)
+        granted = demand * ratio[where]
+        self.loc.unmet_talent = self.by_location(demand - granted, live)
+        skilled = f.skilled[live] - release + granted
+        f.skilled[live] = skilled
+        output = production.output(target, f.floor_m2[live], per_yi * target, skilled, per_worker * target, self.params.input_substitution)
+        large = self.large_investors(live)
+        capital, kept = growth.invest(self.params, f.capital_yi[live], output, self.dt)
+        f.trend[live] = growth.trend(f.trend[live], output, f.output_yi[live], self.dt)
+        f.capital_yi[live] = capital
+        f.output_yi[live] = output
+        f.employees[live] = self.workers_per_yi() * output
+        investment, big = capital - kept, np.flatnonzero(large)
+        return self.spend_investment(self.cell_sum(np.where(large, 0.0, investment), cell), self.cell_sum(investment[big], cell[big]))
+
+    def location_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
+        """Utility [location, sector]; `vacancy`: the current `vacancy()` if the caller has it."""
+        live, loc = self.firms.live(), self.loc
+        subsidy_ls = self.cell_total(self.firms.subsidy_yi, live)
+        rate_ls = np.divide(subsidy_ls, self.output_ls, out=np.zeros_like(subsidy_ls), where=self.output_ls > 0)
+        vacancy_share = (self.vacancy() if vacancy is None else vacancy) / loc.stock_m2
+        return relocation.location_utility(self.params, self.output_ls, loc.rent, vacancy_share, loc.pool, rate_ls, loc.is_park)
+
+    def relocate(self, live: np.ndarray) -> None:
+        f, par, loc, t, n = self.firms, self.params, self.loc, self.steps, self.firms.n
+        p = relocation.consider_probability(par, f.output_yi[live], f.age_months[live], self.dt)
+        movers = live[self.streams.uniform_at("move", t, n, live, 0) < p]
+        if movers.size == 0:
+            return
+        cur, sec = f.location[movers], f.sector[movers]
+        rule = self.policy.relocation_rule
+        room = self.vacancy()
+        utility = self.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
+        making_room = renovation.inefficient(f.output_yi[movers], f.floor_m2[movers], cur, loc.density_cutoff, loc.is_park)
+        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
+        allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(self.n_loc)[None, :] == cur[:, None])
+        dest = relocation.choose(utility, allowed, self.streams.uniform_at("move", t, n, movers, 1))
+        go = dest != cur
+        movers, cur, sec, dest = movers[go], cur[go], sec[go], dest[go]
+        ok = fill_in_order(f.floor_m2[movers], dest, self.streams.uniform_at("move", t, n, movers, 2), room, self.weight)
+        movers, cur, sec, dest = movers[ok], cur[ok], sec[ok], dest[ok]
+        lnY, lnL = np.log1p(self.output_ls), np.log1p(self.output_ls.sum(1))
+        f.boost[movers] += growth.agglomeration(par, lnY[dest, sec] - lnY[cur, sec], lnL[dest] - lnL[cur])
+        self.move_firms(movers, dest)
+
+    def move_firms(self, slots: np.ndarray, destination: np.ndarray) -> None:
+        """Firms relocate: their location, their count of moves and the month's flow."""
+        self.firms.move(slots, destination)
+        self.firms.moves[slots] += 1
+        self.flows["moves"] += self.weight * slots.size
+
+    def exit(self, live: np.ndarray) -> None:
+        f, par = self.firms, self.params
+        hazard = demography.exit_hazard(par, f.output_yi[live], f.trend[live])
+        p = demography.exit_probability(par, hazard, self.base_hazard, self.dt)
+        self.remove_firms(live[self.streams.uniform_at("exit", self.steps, f.n, live) < p])
+
+    def remove_firms(self, dead: np.ndarray) -> None:
+        """Firms close: their skilled workers join the job-seekers, their floor space is free."""
+        f = self.firms
+        self.loc.pool += self.location_total(f.skilled, dead)
+        f.remove(dead)
+        self._remove_firm_agents(dead)
+        self.flows["exits"] += self.weight * dead.size
+
+    def add_firms(self, sector, location, output, floor, intensity, capital, skilled, pick_productivity=None) -> np.ndarray:
+        """New firms (entrants, new plants); returns their slots. Their Mesa agents are made
+        when the model's agents are next read (agents.FirmAgents)."""
+        slots = self.firms.add(
+            sector=sector, location=location, output_yi=output,
+            productivity=output if pick_productivity is None else pick_productivity,
+            capital_yi=capital, employees=self.workers_per_yi() * output, skilled=skilled,
+            floor_m2=floor, space_intensity=intensity, above_scale=output >= self.cal.above_scale_threshold_yi,
+            trend=np.zeros(output.size), born_step=np.full(output.size, self.steps),
+        )  # fmt: skip
+        self.flows["entries"] += self.weight * slots.size
+        return slots
+
+    def steered_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
+        """Location utility [location, sector] of entrants and projects, with the steering of
+        investment attraction towards parks whose leading industry matches."""
+        return self.location_utility(vacancy) + self.params.util_leading * self.policy.attraction_steering * self.loc.leading
+
+    def enter(self) -> np.ndarray:
+        """Small new firms (below the size of a project), steered by investment attraction.
+        Returns their equipment investment by cell (亿/yr)."""
+        f, par, pol, cal, t = self.firms, self.params, self.policy, self.cal, self.steps
+        live = f.live()
+        count_s = self.weight * np.bincount(f.sector[live], minlength=S)
+        sectors, draws = [], []
+        for s in range(S):
+            lam = par.entry_rate * pol.attraction_intensity * count_s[s] * self.dt / self.weight
+            k = self.streams.get("entry", t, s, 0).poisson(lam)
+            draws.append(np.clip(self.streams.get("entry", t, s, 1).random((k, 4)), 1e-12, 1 - 1e-12))
+            sectors.append(np.full(k, s, dtype=np.int8))
+        sec, u = np.concatenate(sectors), np.concatenate(draws)
+        fai = np.zeros((self.n_loc, S))
+        if sec.size == 0:
+            return fai
+        y = demography.entrant_sizes(par, cal.zipf_exponent, u[:, 0])
+        intensity = self.space_draws(u[:, 3])
+        floor = intensity * self.space_trend() * y
+        room = self.vacancy()
+        dest = relocation.choose(self.steered_utility(room)[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
+        ok = dest >= 0
+        ok[ok] = fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
+        sec, y, dest, intensity = sec[ok], y[ok], dest[ok], intensity[ok]
+        per_worker = self.skilled_need(sec)
+        skilled = self.hire(per_worker * y, dest)
+        y = np.minimum(y, skilled / per_worker)
+        staffed = y >= 0.5 * par.entrant_min_yi  # an entrant that cannot hire does not enter
+        self.loc.pool += self.weight * np.bincount(dest[~staffed], weights=skilled[~staffed], minlength=self.n_loc)
+        sec, y, dest, skilled, intensity = sec[staffed], y[staffed], dest[staffed], skilled[staffed], intensity[staffed]
+        self.add_firms(sec, dest, y, intensity * self.space_trend() * y, intensity, par.capital_output * y, skilled)
+        np.add.at(fai, (dest, sec), self.weight * par.capital_output * y / self.dt)
+        self.flows["attracted_investment_yi"] += costs.attracted_share(pol.attraction_intensity) * self.weight * par.capital_output * y.sum()
+        return fai
+
+    def update_status(self) -> np.ndarray:
+        """Returns the vacancy after it (`_refresh_aggregates`)."""
+        f = self.firms
+        up, down = kernels.update_status(f.live(), f.output_yi, f.above_scale, f.age_months, self.cal.above_scale_threshold_yi)
+        self.flows["up"] += self.weight * up
+        self.flows["down"] += self.weight * down
+        for k in ("entries", "exits", "moves"):
+            self.totals[k] += self.flows[k]
+        return self._refresh_aggregates()

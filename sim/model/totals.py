@@ -1,0 +1,67 @@
+"""Sums of the firms' state by location and by location x sector cell, and the floor space
+they occupy (ODD 7.12-7.13). A part of `sim.Model`, kept apart by
+responsibility; the passes over the firms are sim/model/kernels.py's, which add in the order of the
+slots as `np.bincount` does."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernels
+from ..config.schema import SECTORS
+
+S = len(SECTORS)
+
+
+class Totals:
+    """The Model's sums over firms (mixed into `sim.Model`). Weighted: each simulated
+    firm stands for `weight` real firms."""
+
+    def _index(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Location and location x sector cell of each of `slots`; for the live firms (the
+        array `firms.live()` returns) they are kept until firms enter, exit or move."""
+        f = self.firms
+        if slots is not f.live():
+            return kernels.index_of(slots, f.location, f.sector)
+        if self._index_version != f.version:
+            self._live_index = kernels.index_of(slots, f.location, f.sector)
+            self._index_version = f.version
+        return self._live_index
+
+    def by_location(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Weighted sum of per-firm values (aligned with `slots`) by location."""
+        return self.weight * kernels.sum_by(self._index(slots)[0], values, self.n_loc)
+
+    def by_cell(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Weighted sum of per-firm values by location x sector."""
+        return self.cell_sum(values, self._index(slots)[1])
+
+    def cell_sum(self, values: np.ndarray | None, cell: np.ndarray) -> np.ndarray:
+        """Weighted sum by location x sector of values given with their cells (`_index`);
+        values None: the count of firms (the same numbers as a sum of ones)."""
+        sums = np.bincount(cell, minlength=self.n_loc * S) if values is None else kernels.sum_by(cell, values, self.n_loc * S)
+        return self.weight * sums.reshape(self.n_loc, S)
+
+    def location_total(self, field: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Weighted sum by location of a firm field (an array by slot, e.g. `firms.skilled`)
+        over `slots`: `by_location(field[slots], slots)` without the gathers."""
+        return self.weight * kernels.total_by_location(slots, self.firms.location, field, self.n_loc)
+
+    def cell_total(self, field: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Weighted sum by location x sector of a firm field over `slots`."""
+        return self.weight * kernels.total_by_cell(slots, self.firms.location, self.firms.sector, field, self.n_loc).reshape(self.n_loc, S)
+
+    def firm_totals(self) -> tuple[np.ndarray, ...]:
+        """What the recorder sums by location x sector over the live firms, in one pass:
+        above-scale output, firms, above-scale firms, employment, skilled employment."""
+        f, shape = self.firms, (self.n_loc, S)
+        sums = kernels.record_cells(f.live(), f.location, f.sector, f.above_scale, f.output_yi, f.employees, f.skilled, self.n_loc)
+        return tuple(self.weight * v.reshape(shape) for v in sums)
+
+    def occupied(self) -> np.ndarray:
+        """Floor space the live firms occupy, by location."""
+        return self.location_total(self.firms.floor_m2, self.firms.live())
+
+    def vacancy(self) -> np.ndarray:
+        """Vacant floor space by location: the stock less what the live firms occupy, at least 0."""
+        return np.maximum(self.loc.stock_m2 - self.occupied(), 0.0)
