@@ -85,7 +85,7 @@ def timed_run(cfg: Config, cls=Model) -> dict:
     t2 = time.perf_counter()
     tidy(m.recorder, 0, m.config.outputs)  # what a run writes
     t3 = time.perf_counter()
-    return dict(construct=t1 - t0, run=t2 - t1, tidy=t3 - t2, firm_steps=firm_steps(m), steps=m.n_steps, firms_start=int(m.totals["start"] / m.weight), model=m)
+    return dict(construct=t1 - t0, run=t2 - t1, tidy=t3 - t2, firm_steps=firm_steps(m), steps=m.n_steps, firms_start=int(m.flows.total["start"] / m.weight), model=m)
 
 
 def best(runs: list[dict]) -> dict:
@@ -200,7 +200,7 @@ def full_size(scale: float, repeats: int) -> dict:
     r = best(runs)
     m = runs[0]["model"]
     del runs
-    entries, exits = m.totals["entries"] / m.weight, m.totals["exits"] / m.weight
+    entries, exits = m.flows.total["entries"] / m.weight, m.flows.total["exits"] / m.weight
     del m
     gc.collect()
     tracemalloc.start()

@@ -45,7 +45,7 @@ from sim.config.schema import CONFIG_DIR, Config
 from sim.config.params import Params  # noqa: E402
 from sim.rules.growth import DRIFT_FIELDS  # noqa: E402
 from sim.config.validation import validate  # noqa: E402
-from sim.model.model import Model  # noqa: E402
+from sim import Model  # noqa: E402
 from sim.runs.results import write_json  # noqa: E402
 from sim.runs.targets import annual  # noqa: E402
 
@@ -118,7 +118,7 @@ def concentration(cfg: Config, replication: int) -> dict:
     scale: a reduced population truncates the top of the size distribution."""
     m = Model(dataclasses.replace(cfg, firms_scale=1.0), replication)
     f, live = m.firms, m.firms.live()
-    above = live[(f.location[live] == m.location_ids.index("yuhang")) & f.above_scale[live]]
+    above = live[(f.location[live] == m.locations.ids.index("yuhang")) & f.above_scale[live]]
     y = f.output_yi[above]
     return {
         "yuhang:top15_share": _top_share(y, m.weight, 15.0),
@@ -140,13 +140,13 @@ def statistics(cfg: Config, replication: int) -> dict:
     years = LAST_YEAR - cfg.calibration.base_year
     rec = m.recorder
     out = np.array([annual(rec.cells["output_yi"], rec.years, yr).sum(axis=1) for yr in range(FIRST_YEAR, LAST_YEAR + 1)])
-    ln = {"city": np.log(out.sum(axis=1))} | {pid: np.log(out[:, i]) for i, pid in enumerate(m.location_ids)}
+    ln = {"city": np.log(out.sum(axis=1))} | {pid: np.log(out[:, i]) for i, pid in enumerate(m.locations.ids)}
     for unit, series in ln.items():
         for L in range(1, series.size):
             stats[f"growth:{unit}:{L}"] = list((series[L:] - series[:-L]) / L)
     firms_mean = 0.5 * (firms0 + w * live.size)
-    stats["flow:moves"] = m.totals["moves"] / years / firms_mean
-    stats["flow:exits"] = m.totals["exits"] / years / firms_mean
+    stats["flow:moves"] = m.flows.total["moves"] / years / firms_mean
+    stats["flow:exits"] = m.flows.total["exits"] / years / firms_mean
     alive0 = np.zeros(n0, dtype=bool)
     alive0[live[live < n0]] = True
     entrants = live[live >= n0]  # slots are never reused: new slots are entrants
@@ -312,7 +312,7 @@ def _unfitted(history: dict, base: Config, theta: dict, replications: int, net_e
     fai, prior, level, pipeline, large = [], [], [], [], []
     for k in range(replications):
         m = Model(cfg, k)
-        rec, book = m.recorder, m.projects
+        rec, book = m.recorder, m.investment.projects
         prior.append(rec.fai_prehistory[2022] / rec.fai_prehistory[2021] - 1.0)
         level.append(rec.fai_prehistory[2022])
         pipeline.append(m.weight * len(book))

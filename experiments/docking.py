@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from sim.checks import aggregate  # noqa: E402
 from sim.runs.cli import compose  # noqa: E402
 from sim.config.schema import CONFIG_DIR, FUND_ALLOCATIONS, RELOCATION_RULES, SPACE_ALLOCATIONS, Config, ConfigError, Policy, Targets  # noqa: E402
-from sim.model.model import Model  # noqa: E402
+from sim import Model  # noqa: E402
 from sim.runs.results import write_json  # noqa: E402
 from sim.runs.targets import NAMES, evaluate  # noqa: E402
 from sim.config.validation import validate  # noqa: E402

@@ -27,7 +27,7 @@ from scipy import stats
 
 from sim.runs.cli import compose
 from sim.config.schema import ECOSYSTEMS, SECTORS
-from sim.model.model import Model
+from sim import Model
 from sim.rules.population import zipf_exponent
 from sim.runs.results import write_json
 
@@ -146,7 +146,7 @@ def simulate(cfg, replication: int = 0) -> dict:
     n0 = start["alive"].size
     return {
         "weight": m.weight,
-        "n_loc": m.n_loc,
+        "n_loc": m.locations.n,
         "start_alive": start["alive"],
         "start_output": start["output"],
         "end_alive": end["alive"],

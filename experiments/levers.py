@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))  # spawned workers inherit sys.path from the paren
 from sim.config import schema as schema  # noqa: E402
 from sim.runs.cli import compose  # noqa: E402
 from sim.config.schema import Config, ConfigError, Policy  # noqa: E402
-from sim.model.model import Model  # noqa: E402
+from sim import Model  # noqa: E402
 from sim.runs.results import write_json  # noqa: E402
 from sim.runs.targets import NAMES, annual, evaluate, money  # noqa: E402
 from sim.config.validation import validate  # noqa: E402

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from sim.runs import uncertainty  # noqa: E402
 from sim.runs.cli import compose  # noqa: E402
 from sim.config.schema import CONFIG_DIR, Config, Targets  # noqa: E402
-from sim.model.model import Model  # noqa: E402
+from sim import Model  # noqa: E402
 from sim.runs.results import write_json  # noqa: E402
 from sim.runs.simulate import margin_words  # noqa: E402
 from sim.runs.targets import NAMES, READING_KEYS, evaluate, reading_of, wilson  # noqa: E402

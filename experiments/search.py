@@ -89,7 +89,7 @@ def one_replication(cfg: Config, row: dict, k: int, names: tuple[str, ...]) -> d
     """Replication k of `cfg` at the parameter draw `row`: each target's value and whether it
     was met, and the policy's cost (亿元). A process pool's task."""
     from sim.runs.api import quiet_mesa
-    from sim.model.model import Model
+    from sim import Model
 
     import pandas as pd
 

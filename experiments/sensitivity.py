@@ -168,7 +168,7 @@ def output_table(cfg) -> list[dict]:
 def evaluate_point(cfg, names, values, replications: int, seed: int | None = None) -> np.ndarray:
     """Run replications 0..R-1 at one sample point: [R, outputs] of met (0/1) per target,
     then parks' output and FAI growth values (the columns of `output_table`)."""
-    from sim.model.model import Model
+    from sim import Model
     from sim.runs.targets import NAMES, evaluate
 
     point = apply(cfg, names, values, seed)

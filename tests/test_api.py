@@ -23,7 +23,8 @@ import sim
 from sim.model.agents import Firm, Government, Park
 from sim.config.schema import CONFIG_DIR, Config, ConfigError
 from sim.config.loading import load_config, scenarios, setting_names
-from sim.model.model import REPORTERS, Model
+from sim import Model
+from sim.model.reporters import REPORTERS
 from sim.runs.targets import NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +59,8 @@ def test_rng_seeds_the_run_and_the_datacollector_records_every_step():
     assert a.steps == 36 and not a.running
     frame = a.datacollector.get_model_vars_dataframe()
     assert list(frame.columns) == list(REPORTERS) and len(frame) == 37  # t=0 and every month
-    assert frame["parks_output_yi"].iloc[-1] == pytest.approx(a.recorder.cells["output_yi"][-1][a.loc.is_park].sum())
-    assert frame["entries"].iloc[0] == 0 and frame["entries"].iloc[1:].sum() == pytest.approx(a.totals["entries"])
+    assert frame["parks_output_yi"].iloc[-1] == pytest.approx(a.recorder.cells["output_yi"][-1][a.locations.is_park].sum())
+    assert frame["entries"].iloc[0] == 0 and frame["entries"].iloc[1:].sum() == pytest.approx(a.flows.total["entries"])
     b = Model(rng=np.int64(1), firms_scale=np.float64(TINY)).run()
     pd.testing.assert_frame_equal(frame, b.datacollector.get_model_vars_dataframe(), check_exact=True)
     c = Model(rng=2, firms_scale=TINY).run()

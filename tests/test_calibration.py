@@ -56,10 +56,10 @@ def test_every_sector_and_park_is_populated(start):
     f = start.firms
     live = f.live()
     assert set(np.unique(f.sector[live])) == set(range(len(SECTORS)))
-    assert set(np.unique(f.location[live])) == set(range(start.n_loc))
+    assert set(np.unique(f.location[live])) == set(range(start.locations.n))
 
 
 def test_floor_space_starts_at_calibrated_vacancy(start):
-    vac = start.vacancy() / start.loc.stock_m2
+    vac = start.totals.vacancy() / start.locations.stock_m2
     expected = [p.vacancy_2022 for p in [*start.cal.parks, start.cal.outside]]
     np.testing.assert_allclose(vac, expected, rtol=1e-9)

@@ -9,7 +9,7 @@ from sim.rules import costs
 from sim.runs.cli import compose
 from sim.config.schema import ConfigError
 from sim.config.loading import load_config
-from sim.model.model import Model
+from sim import Model
 from sim.config.schedules import in_year, normalised, value_in
 from sim.config.validation import validate
 

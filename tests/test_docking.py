@@ -9,7 +9,7 @@ from scipy.special import ndtr, ndtri
 from experiments import docking
 from sim.checks import aggregate
 from sim.config.schema import SECTORS
-from sim.model.model import Model
+from sim import Model
 from sim.rules.population import M2_PER_MU, cell_output
 from conftest import composed
 

@@ -68,7 +68,7 @@ def test_restricted_relocation_fewer_moves(small, seed):
     free = run(small, seed, policy__relocation_rule="free")
     coordinated = run(small, seed, policy__relocation_rule="coordinated")
     restricted = run(small, seed, policy__relocation_rule="restricted")
-    assert restricted.totals["moves"] < coordinated.totals["moves"] < free.totals["moves"]
+    assert restricted.flows.total["moves"] < coordinated.flows.total["moves"] < free.flows.total["moves"]
 
 
 def test_fund_builds_platforms_where_parks_lack_them(small):
@@ -85,7 +85,7 @@ def test_fund_builds_platforms_where_parks_lack_them(small):
 def test_attraction_intensity_raises_entry(small):
     low = run(small, 0, policy__attraction_intensity=0.5)
     high = run(small, 0, policy__attraction_intensity=2.0)
-    assert high.totals["entries"] > 2 * low.totals["entries"]
+    assert high.flows.total["entries"] > 2 * low.flows.total["entries"]
 
 
 def test_same_config_same_draws(small):

@@ -12,7 +12,7 @@ import pytest
 from sim.config.schema import Calibration, Config, ConfigError, Costs, ParkSpec, Policy, Targets, uncertain_keys
 from sim.config.params import Params
 from sim.config.loading import load_config
-from sim.model.model import Model
+from sim import Model
 from sim.config.fields import DT, PER_STEP_MAX
 from sim.config.validation import validate
 

@@ -23,29 +23,29 @@ def model(cfg, **changes):
 
 def test_project_spending_is_its_investment_and_its_plant_is_not_counted_again(small):
     m = model(small, params__project_rate=0.0)
-    m.projects.drop(np.ones(len(m.projects), dtype=bool))
+    m.investment.projects.drop(np.ones(len(m.investment.projects), dtype=bool))
     park, months = 0, 7
-    m.projects.add(sector=[0], location=[park], size_yi=[30.0], months=[months], left=[months], pick=[-1.0])
-    firms_before, stock_before = m.firms.live().size, m.loc.stock_m2.copy()
+    m.investment.projects.add(sector=[0], location=[park], size_yi=[30.0], months=[months], left=[months], pick=[-1.0])
+    firms_before, stock_before = m.firms.live().size, m.locations.stock_m2.copy()
     spent = 0.0
     for _ in range(months):
         spent += m.build_projects().sum() * m.dt
-        assert np.all(m.loc.stock_m2 >= stock_before)
+        assert np.all(m.locations.stock_m2 >= stock_before)
     assert spent == pytest.approx(m.weight * 30.0, rel=1e-12)  # FAI = the project's investment, once
-    assert len(m.projects) == 0 and m.firms.live().size == firms_before + 1  # a new plant
+    assert len(m.investment.projects) == 0 and m.firms.live().size == firms_before + 1  # a new plant
     floor = m.weight * 30.0 / m.params.project_capital_output * m.params.floor_m2_per_yi * m.space_trend()
-    assert m.loc.stock_m2[park] - stock_before[park] == pytest.approx(floor)  # its plant joins the stock ...
-    assert np.array_equal(m.loc.stock_m2[1:], stock_before[1:])
+    assert m.locations.stock_m2[park] - stock_before[park] == pytest.approx(floor)  # its plant joins the stock ...
+    assert np.array_equal(m.locations.stock_m2[1:], stock_before[1:])
     assert m.build_projects().sum() == 0.0  # ... and nothing more is spent on it
 
 
 def test_expansion_grows_an_incumbent_of_its_sector_and_park(small):
     m = model(small, params__project_rate=0.0)
-    m.projects.drop(np.ones(len(m.projects), dtype=bool))
+    m.investment.projects.drop(np.ones(len(m.investment.projects), dtype=bool))
     live = m.firms.live()
     here = live[(m.firms.location[live] == 0) & (m.firms.sector[live] == 0)]
     capital = m.firms.capital_yi[here].sum()
-    m.projects.add(sector=[0], location=[0], size_yi=[20.0], months=[1], left=[1], pick=[0.5])
+    m.investment.projects.add(sector=[0], location=[0], size_yi=[20.0], months=[1], left=[1], pick=[0.5])
     m.build_projects()
     assert m.firms.live().size == live.size  # no new firm
     added = 20.0 / m.params.project_capital_output
@@ -67,9 +67,9 @@ def test_projects_need_land(small):
 
 def test_making_room_moves_firms_out_and_frees_their_land(small):
     m = model(small)
-    f, parks = m.firms, m.loc.is_park
+    f, parks = m.firms, m.locations.is_park
     before = f.location[f.live()].copy(), f.live().copy()
-    stock = m.loc.stock_m2.copy()
+    stock = m.locations.stock_m2.copy()
     freed = m.government.make_room(2000.0)
     assert freed[parks].sum() >= 2000.0 * 0.9 and freed[~parks].sum() == 0.0
     slots = before[1][m.firms.location[before[1]] != before[0]]  # moved
@@ -77,22 +77,22 @@ def test_making_room_moves_firms_out_and_frees_their_land(small):
     cleared = np.concatenate([slots, gone])
     assert cleared.size > 0 and np.all(parks[before[0][np.searchsorted(before[1], cleared)]])
     assert freed.sum() == pytest.approx(m.weight * land_of(f.floor_m2[cleared], m.cal.plot_ratio_2022).sum())
-    assert stock[parks].sum() - m.loc.stock_m2[parks].sum() == pytest.approx(m.weight * f.floor_m2[cleared].sum())
+    assert stock[parks].sum() - m.locations.stock_m2[parks].sum() == pytest.approx(m.weight * f.floor_m2[cleared].sum())
 
 
 def test_renovation_stops_when_the_inefficient_land_is_used_up(small):
     m = model(small, policy__land_renovation_mu_per_year=1e6).run()
     cleared = m.recorder.flows["firms_cleared"]
-    assert cleared[1:13].sum() > 0 and m.recorder.locations["inefficient_land_mu"][-1][m.loc.is_park].sum() < 0.05 * m.recorder.locations["inefficient_land_mu"][0].sum()
+    assert cleared[1:13].sum() > 0 and m.recorder.locations["inefficient_land_mu"][-1][m.locations.is_park].sum() < 0.05 * m.recorder.locations["inefficient_land_mu"][0].sum()
 
 
 def test_talent_stocks_and_flows_balance(small):
     m = model(small)
     f = m.firms
-    total = lambda: m.weight * f.skilled[f.live()].sum() + m.loc.pool.sum()  # noqa: E731
+    total = lambda: m.weight * f.skilled[f.live()].sum() + m.labour.pool.sum()  # noqa: E731
     start = total()
     m.run()
-    assert total() == pytest.approx(start + m.talent_arrived, rel=1e-9)
+    assert total() == pytest.approx(start + m.labour.arrived, rel=1e-9)
 
 
 def test_labour_market_commuting():

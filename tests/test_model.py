@@ -37,9 +37,9 @@ class Checked(Model):
         f, live = self.firms, self.firms.live()
         assert np.all(f.output_yi[live] >= 0)
         assert np.all(np.isfinite(f.output_yi[live]))
-        occupied = self.occupied()
-        assert np.all(occupied <= self.loc.stock_m2 * (1 + 1e-9)), "a park's occupied space exceeds its stock"
-        assert np.all(self.loc.pool >= -1e-6), "negative talent pool"
+        occupied = self.totals.occupied()
+        assert np.all(occupied <= self.locations.stock_m2 * (1 + 1e-9)), "a park's occupied space exceeds its stock"
+        assert np.all(self.labour.pool >= -1e-6), "negative talent pool"
         # firm accounting within the step: moves change locations, never the count
         w = self.weight
         assert live.size * w == pytest.approx(live_before * w + self.flows["entries"] - self.flows["exits"])
@@ -51,7 +51,7 @@ class Checked(Model):
 def test_invariants_hold_every_step(small):
     m = Checked(small).run()
     assert m.steps == 36
-    totals = m.totals
+    totals = m.flows.total
     end = m.weight * m.firms.live().size
     assert end == pytest.approx(totals["start"] + totals["entries"] - totals["exits"])
     assert totals["moves"] > 0 and totals["entries"] > 0 and totals["exits"] > 0

@@ -2,5 +2,5 @@
 applies the same rules one firm at a time (reference), and the aggregate capacity model
 with the same inputs and no agents (aggregate; experiments/docking.py).
 
-Above sim.model.model; nothing in sim imports them.
+Above sim.model; nothing in sim imports them.
 """

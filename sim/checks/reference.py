@@ -42,11 +42,11 @@ class ReferenceFirm(Firm):
         """2. Productivity growth -> desired output; 3. floor space released or requested."""
         m, f, i, par, b = self.model, self.model.firms, self.slot, self.model.params, self.model.board
         y, loc, sec = float(f.output_yi[i]), f.location[i], f.sector[i]
-        place = growth.place_drift(par, m.sector_drift[sec], m.loc.is_park[loc], m.loc.platforms[loc])
+        place = growth.place_drift(par, m.sector_drift[sec], m.locations.is_park[loc], m.locations.platforms[loc])
         mu = growth.drift(par, place, f.subsidy_yi[i] / y)
         d = m.draws
         shock = growth.shock(par, y, d.jump[i], d.sign[i], d.noise[i], m.dt) + d.common
-        agglomeration = growth.agglomeration(par, m.dln_ls[loc, sec], m.dln_l[loc])
+        agglomeration = growth.agglomeration(par, m.totals.dln_ls[loc, sec], m.totals.dln_l[loc])
         target = growth.potential(par, f.productivity[i], y, mu, agglomeration, f.boost[i], shock, m.dt)
         f.boost[i] = 0.0
         f.productivity[i] = target
@@ -63,7 +63,7 @@ class ReferenceFirm(Firm):
         f.floor_m2[i] = floor
         b.space_granted[i] = granted
         feasible = space.feasible(b.target[i], floor, b.per_yi[i])
-        per_worker = m.skilled_share[f.sector[i]] * b.workers_per_yi
+        per_worker = m.labour.skilled_share[f.sector[i]] * b.workers_per_yi
         release, demand = talent.request(f.skilled[i], feasible, per_worker)
         b.feasible[i], b.skilled[i], b.release[i], b.talent_demand[i] = feasible, f.skilled[i], release, demand
 
@@ -75,7 +75,7 @@ class ReferenceFirm(Firm):
         skilled = b.skilled[i] - b.release[i] + granted
         f.skilled[i] = skilled
         b.talent_granted[i] = granted
-        per_worker = m.skilled_share[f.sector[i]] * b.workers_per_yi
+        per_worker = m.labour.skilled_share[f.sector[i]] * b.workers_per_yi
         output = production.output(b.target[i], f.floor_m2[i], b.per_yi[i] * b.target[i], skilled, per_worker * b.target[i], par.input_substitution)
         capital, kept = growth.invest(par, f.capital_yi[i], output, m.dt)
         trend = growth.trend(f.trend[i], output, f.output_yi[i], m.dt)
@@ -89,13 +89,13 @@ class ReferenceFirm(Firm):
         m, f, i, b = self.model, self.model.firms, self.slot, self.model.board
         if not m.draws.consider[i] < relocation.consider_probability(m.params, f.output_yi[i], f.age_months[i], m.dt):
             return
-        loc = m.loc
+        loc = m.locations
         cur, sec = f.location[i : i + 1], f.sector[i : i + 1]
         rule = m.policy.relocation_rule
         utility = b.utility[:, sec].T - relocation.moving_cost(m.params, rule, cur, loc.district)
         making_room = renovation.inefficient(f.output_yi[i : i + 1], f.floor_m2[i : i + 1], cur, loc.density_cutoff, loc.is_park)
         allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
-        allowed &= (b.room >= m.weight * f.floor_m2[i]) | (np.arange(m.n_loc) == cur[0])
+        allowed &= (b.room >= m.weight * f.floor_m2[i]) | (np.arange(loc.n) == cur[0])
         dest = relocation.choose(utility, allowed, m.draws.pick[i : i + 1])[0]
         if dest != cur[0]:
             b.destination[i] = dest
@@ -140,7 +140,7 @@ class ReferenceModel(Model):
         )  # fmt: skip
 
     def firms_act(self) -> np.ndarray:
-        f, n = self.firms, self.firms.n
+        f, n, totals, labour = self.firms, self.firms.n, self.totals, self.labour
         agents = self.agents_by_type[self.firm_class]
         self.draws = self._draws(n)
         zeros = lambda: np.zeros(n)  # noqa: E731
@@ -153,29 +153,29 @@ class ReferenceModel(Model):
 
         agents.shuffle_do("plan")  # 2. growth -> desired output; 3. floor-space requests
         live = f.live()
-        b.space_ratio = ration_ratio(self.by_location(b.space_demand[live], live), self.vacancy())
+        b.space_ratio = ration_ratio(totals.by_location(b.space_demand[live], live), totals.vacancy())
         agents.shuffle_do("occupy")  # 3. floor space granted; 4. talent requests
-        self.loc.unmet_space = self.by_location(b.space_demand[live] - b.space_granted[live], live)
-        self.loc.pool += self.by_location(b.release[live], live)
-        b.talent_ratio, taken = match(self.by_location(b.talent_demand[live], live), self.loc.pool, self.commute)
-        self.loc.pool -= taken
+        self.locations.unmet_space = totals.by_location(b.space_demand[live] - b.space_granted[live], live)
+        labour.pool += totals.by_location(b.release[live], live)
+        b.talent_ratio, taken = match(totals.by_location(b.talent_demand[live], live), labour.pool, labour.commute)
+        labour.pool -= taken
         b.large = np.zeros(n, dtype=bool)
-        b.large[live] = self.large_investors(live)
+        b.large[live] = self.investment.large_investors(live)
         agents.shuffle_do("produce")  # 4. talent granted; 5. output, capital, FAI
-        self.loc.unmet_talent = self.by_location(b.talent_demand[live] - b.talent_granted[live], live)
-        cell, big, investment = self._index(live)[1], b.large[live], b.investment[live]
-        fai_ls = self.spend_investment(self.cell_sum(np.where(big, 0.0, investment), cell), self.cell_sum(investment[big], cell[big]))
+        self.locations.unmet_talent = totals.by_location(b.talent_demand[live] - b.talent_granted[live], live)
+        cell, big, investment = totals.index(live)[1], b.large[live], b.investment[live]
+        fai_ls = self.investment.spend(totals.cell_sum(np.where(big, 0.0, investment), cell), totals.cell_sum(investment[big], cell[big]))
 
-        b.room = self.vacancy()
+        b.room = totals.vacancy()
         b.utility = self.location_utility(b.room)
         agents.shuffle_do("look")  # 6. relocation requests
         going = live[b.destination[live] >= 0]
         ok = fill_in_order(f.floor_m2[going], b.destination[going], self.draws.order[going], b.room, self.weight)
         b.admitted[going[ok]] = True
-        b.ln_ls, b.ln_l = np.log1p(self.output_ls), np.log1p(self.output_ls.sum(1))
+        b.ln_ls, b.ln_l = np.log1p(totals.output_ls), np.log1p(totals.output_ls.sum(1))
         agents.shuffle_do("settle")  # 6. moves; 7. exits
         dead = np.flatnonzero(b.dead)
-        self.loc.pool += self.location_total(f.skilled, dead)
+        labour.pool += totals.location_total(f.skilled, dead)
         self.flows["moves"] += self.weight * int(ok.sum())
         self.flows["exits"] += self.weight * dead.size
         return fai_ls

@@ -1,7 +1,10 @@
 """The Mesa agents: Firm, Park and Government.
 
-Firms and parks are thin: their state lives in arrays on the model and each agent reads
-its row (firm slot, park index). The Government holds the levers and applies them.
+Firms and parks are thin: their state lives in the model's parts (the firm store, the
+locations, the labour market) and each agent reads its row (firm slot, park index). The
+Government holds the levers and applies them to the parts: the locations' floor space,
+land and platforms, the labour market's job-seekers, the firms' subsidies, and the
+renovation programme's clearing of firms.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class Firm(mesa.Agent):
 
     @property
     def location(self) -> str:
-        return self.model.location_ids[self.model.firms.location[self.slot]]
+        return self.model.locations.ids[self.model.firms.location[self.slot]]
 
     @property
     def park(self) -> "Park | None":
@@ -51,55 +54,38 @@ class Firm(mesa.Agent):
         return self.model.parks[j] if j < len(self.model.parks) else None
 
 
-class FirmAgents:
-    """The Model's Mesa agents of its firms, made when first asked for.
+class FirmAgents(dict):
+    """The Model's Mesa agents of its firms (slot -> Firm agent), made when first asked for.
 
     A firm's state is its row of the FirmStore; its Firm agent is a view of that row.
     Making one costs about 3.6 µs (Mesa registers it with the model and its AgentSets and
     emits a signal), about a quarter of a 100,000-firm run. So the agents of the live
-    firms are made the first time `agents`, `agents_by_type` or `agent_types` is read (and
-    then at each later read, for the firms that entered since), and an agent is removed when
-    its firm exits. Their `unique_id`s are in the order they were made; entry and exit
-    signals of firms come at those reads, not as firms enter.
+    firms are made the first time the model's `agents`, `agents_by_type` or `agent_types`
+    is read (and then at each later read, for the firms that entered since: `make`), and
+    an agent is removed when its firm exits (`remove`). Their `unique_id`s are in the
+    order they were made; entry and exit signals of firms come at those reads, not as
+    firms enter.
     """
 
-    firm_class = Firm  # the Mesa agent made for every firm
+    def __init__(self, model: mesa.Model, firms, firm_class: type) -> None:
+        super().__init__()
+        self.model, self.firms, self.firm_class = model, firms, firm_class
+        self._made_to = 0  # slots below this have had their agent made (if alive then)
 
-    def _firm_agents_start(self) -> None:
-        self.firm_agents: dict[int, Firm] = {}  # slot -> its agent, for the firms made so far
-        self._agents_made_to = 0  # slots below this have had their agent made (if alive then)
-
-    def _make_firm_agents(self) -> None:
-        if not hasattr(self, "_agents_made_to"):  # while mesa.Model.__init__ runs
-            return
+    def make(self) -> None:
         f = self.firms
-        if self._agents_made_to < f.n:  # slots are appended, never reused (FirmStore.add)
+        if self._made_to < f.n:  # slots are appended, never reused (FirmStore.add)
             live = f.live()
-            for s in live[np.searchsorted(live, self._agents_made_to) :].tolist():
-                self.firm_agents[s] = self.firm_class(self, s)
-            self._agents_made_to = f.n
+            for s in live[np.searchsorted(live, self._made_to) :].tolist():
+                self[s] = self.firm_class(self.model, s)
+            self._made_to = f.n
 
-    def _remove_firm_agents(self, slots: np.ndarray) -> None:
-        if self.firm_agents:
+    def remove(self, slots: np.ndarray) -> None:
+        if self:
             for s in slots.tolist():
-                agent = self.firm_agents.pop(s, None)
+                agent = self.pop(s, None)
                 if agent is not None:
                     agent.remove()
-
-    @property
-    def agents(self):
-        self._make_firm_agents()
-        return super().agents
-
-    @property
-    def agents_by_type(self):
-        self._make_firm_agents()
-        return super().agents_by_type
-
-    @property
-    def agent_types(self):
-        self._make_firm_agents()
-        return super().agent_types
 
 
 class Park(mesa.Agent):
@@ -114,15 +100,15 @@ class Park(mesa.Agent):
         self.status = spec.status
         self.leading = tuple(spec.leading)
 
-    floor_space_m2 = _row("stock_m2", "loc", "index", "industrial floor space stock, m²")
-    inefficient_land_mu = _row("inefficient_mu", "loc", "index", "inefficient land left, 亩")
-    st_platforms = _row("platforms", "loc", "index", "provincial-level S&T platforms")
-    talent_pool = _row("pool", "loc", "index", "skilled workers looking for a job")
-    rent_index = _row("rent", "loc", "index", "rent index (2013 land floor price x occupancy)")
+    floor_space_m2 = _row("stock_m2", "locations", "index", "industrial floor space stock, m²")
+    inefficient_land_mu = _row("inefficient_mu", "locations", "index", "inefficient land left, 亩")
+    st_platforms = _row("platforms", "locations", "index", "provincial-level S&T platforms")
+    talent_pool = _row("pool", "labour", "index", "skilled workers looking for a job")
+    rent_index = _row("rent", "locations", "index", "rent index (2013 land floor price x occupancy)")
 
     @property
     def occupied_m2(self) -> float:
-        return float(self.model.occupied()[self.index])
+        return float(self.model.totals.occupied()[self.index])
 
     @property
     def vacant_m2(self) -> float:
@@ -140,7 +126,7 @@ class Government(mesa.Agent):
     def step(self) -> None:
         m = self.model
         live = m.firms.live()
-        skilled = m.location_total(m.firms.skilled, live)  # skilled employment by location
+        skilled = m.totals.location_total(m.firms.skilled, live)  # skilled employment by location
         self.supply_space()
         self.supply_talent(live, skilled)
         self.spend_fund(live, skilled)
@@ -151,7 +137,7 @@ class Government(mesa.Agent):
         `renovation_lag_years`; background supply; new land for projects. Construction is
         FAI (a project's own plant is in the project's spending)."""
         m, pol, par = self.model, self.policy, self.model.params
-        loc = m.loc
+        loc = m.locations
         new = space.allocate_new_space(pol.factory_space_m2_per_year * m.dt, pol.space_allocation, loc.unmet_space, loc.stock_m2, loc.is_park)
         freed = self.make_room(pol.land_renovation_mu_per_year * m.dt)
         loc.cleared_mu += freed
@@ -163,7 +149,7 @@ class Government(mesa.Agent):
         m.flows["renovated_mu"] += freed.sum()
         m.flows["rebuilt_space_m2"] += rebuilt.sum()
         loc.stock_m2 += added
-        loc.land_mu += par.land_supply_rate * m.dt * m._land_2022
+        loc.land_mu += par.land_supply_rate * m.dt * m.locations.land_2022_mu
         loc.fai_construction = added * par.construction_cost_yuan_m2 / 1e8 / m.dt  # 亿/yr
 
     def make_room(self, mu: float) -> np.ndarray:
@@ -174,25 +160,25 @@ class Government(mesa.Agent):
         Their floor space is demolished and their land (亩) is freed. Returns the land
         freed per location."""
         m = self.model
-        f, loc = m.firms, m.loc
+        f, loc = m.firms, m.locations
         live = f.live()
-        where = m._index(live)[0]  # the cached intp locations
+        where = m.totals.index(live)[0]  # the cached intp locations
         bad = np.flatnonzero(renovation.inefficient(f.output_yi[live], f.floor_m2[live], where, loc.density_cutoff, loc.is_park))
         firms, where = live[bad], where[bad]
         land = space.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
-        stock = m.weight * np.bincount(where, weights=land, minlength=m.n_loc)
+        stock = m.weight * np.bincount(where, weights=land, minlength=m.locations.n)
         loc.inefficient_mu = stock
         owed = np.minimum(loc.renovation_due, 0.0)  # a plot cleared beyond what was owed is carried
         if mu <= 0 or stock.sum() <= 0:
             loc.renovation_due = owed  # nothing to renovate: the programme waits, owing nothing
-            return np.zeros(m.n_loc)
+            return np.zeros(m.locations.n)
         loc.renovation_due = np.where(stock > 0, loc.renovation_due + mu * stock / stock.sum(), owed)
         ratio = f.output_yi[firms] / f.floor_m2[firms] / loc.density_cutoff[where]
         chosen = renovation.select(ratio, land, where, loc.renovation_due, m.weight)
         firms, where, land = firms[chosen], where[chosen], land[chosen]
-        freed = m.weight * np.bincount(where, weights=land, minlength=m.n_loc)
+        freed = m.weight * np.bincount(where, weights=land, minlength=m.locations.n)
         loc.renovation_due -= freed
-        loc.stock_m2 -= m.weight * np.bincount(where, weights=f.floor_m2[firms], minlength=m.n_loc)
+        loc.stock_m2 -= m.weight * np.bincount(where, weights=f.floor_m2[firms], minlength=m.locations.n)
         out = self.displace(firms)
         m.remove_firms(firms[~out])
         m.flows["cleared"] += m.weight * firms.size
@@ -204,13 +190,13 @@ class Government(mesa.Agent):
         they would be below the cutoff (`outside` has none). Returns the mask of those that
         moved; the others close."""
         m = self.model
-        f, par, loc, t, n = m.firms, m.params, m.loc, m.steps, m.firms.n
+        f, par, loc, t, n = m.firms, m.params, m.locations, m.steps, m.firms.n
         if firms.size == 0:
             return np.zeros(0, dtype=bool)
         cur, sec, rule = f.location[firms], f.sector[firms], m.policy.relocation_rule
-        room = m.vacancy()
+        room = m.totals.vacancy()
         allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, np.ones(firms.size, dtype=bool))
-        allowed &= (room[None, :] >= m.weight * f.floor_m2[firms][:, None]) & (np.arange(m.n_loc)[None, :] != cur[:, None])
+        allowed &= (room[None, :] >= m.weight * f.floor_m2[firms][:, None]) & (np.arange(m.locations.n)[None, :] != cur[:, None])
         # a park does not take a firm it would clear: below its own cutoff (outside has none)
         allowed &= (f.output_yi[firms] / f.floor_m2[firms])[:, None] >= loc.density_cutoff[None, :]
         utility = m.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
@@ -224,15 +210,15 @@ class Government(mesa.Agent):
         """The net natural inflow of skilled workers and the talent programme's recruits
         join the job-seekers where the jobs are (one count: the published inflow is net)."""
         m, pol, par = self.model, self.policy, self.model.params
-        workforce = skilled.sum() + m.loc.pool.sum()  # skilled workers employed or seeking
+        workforce = skilled.sum() + m.labour.pool.sum()  # skilled workers employed or seeking
         arriving = (par.talent_natural_inflow * workforce + pol.talent_inflow_per_year) * m.dt
         m.flows["recruits"] += pol.talent_inflow_per_year * m.dt
-        m.loc.pool = m.loc.pool + talent.settle(arriving, skilled)
-        m.talent_arrived += arriving
+        m.labour.pool = m.labour.pool + talent.settle(arriving, skilled)
+        m.labour.arrived += arriving
 
     def spend_fund(self, live: np.ndarray, skilled: np.ndarray) -> None:
         m, pol, par = self.model, self.policy, self.model.params
-        loc, firms = m.loc, m.firms
+        loc, firms = m.locations, m.firms
         m.flows["fund_yi"] += pol.fund_yi_per_year * m.dt
         grants = fund.platform_grants(pol.fund_yi_per_year * pol.fund_platform_share * m.dt, loc.platforms, loc.is_park)
         loc.platform_grant += grants
@@ -241,6 +227,6 @@ class Government(mesa.Agent):
         loc.platform_grant -= built * par.platform_cost_yi
         rng = m.streams.get("platform", m.steps)
         loc.platforms += rng.poisson(par.platform_rate * skilled / 1e4 * m.dt) * loc.is_park
-        where, cell = m._index(live)  # flat gathers of the [location, sector] table by cell
+        where, cell = m.totals.index(live)  # flat gathers of the [location, sector] table by cell
         weights = fund.subsidy_weights(pol.fund_allocation, firms.output_yi[live], loc.is_park[where], loc.leading.ravel()[cell], firms.trend[live])
         firms.subsidy_yi[live] = fund.subsidies(pol.fund_yi_per_year * (1.0 - pol.fund_platform_share), weights, m.weight)

@@ -1,59 +1,91 @@
-"""Investment: incumbents' equipment investment, the project pipeline and its 2022 state
-(ODD: Investment and projects). A part of `sim.Model`, kept apart by responsibility;
-the rules are the pure functions of sim/rules/projects.py and sim/rules/growth.py."""
+"""Investment (ODD 7.8, 7.14): the incumbents' equipment investment, a large investor's
+spread over the build time as a project, and the pipeline of outside projects (new plants
+and expansions attracted to the city) that take land, spend while they are built and
+produce when they complete. The rules are the pure functions of sim/rules/projects.py and
+sim/rules/growth.py.
+
+Shaped for batches of replications: the state is the project book (rows) and an array
+[month, location, sector] of the incumbents' large investment.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from ..rules import costs, production, projects, relocation, space
-from . import kernels
+from ..config.params import Params
 from ..config.schema import SECTORS
+from ..rules import costs, production, projects, relocation, space
 from ..rules.markets import fill_in_order
+from ..rules.projects import ProjectBook
+from . import kernels
+from .firms import FirmStore
+from .labour import LabourMarket
+from .locations import Locations
+from .recorder import Flows
+from .streams import Streams
+from .totals import Totals
 
 S = len(SECTORS)
 
 
 class Investment:
-    """The Model's investment phases (mixed into `sim.Model`)."""
+    """The projects being built (`projects`, a ProjectBook) and the incumbents' large
+    investment of the last `project_build_years` by month (`own_projects`, 亿 a month by
+    location x sector). It takes land from `locations`, workers from `labour`, expands
+    incumbents of `firms`, and counts what it does in `flows`."""
 
-    def _start_pipeline(self) -> None:
+    def __init__(self, params: Params, streams: Streams, firms: FirmStore, locations: Locations, labour: LabourMarket,
+                 flows: Flows, weight: float, dt: float) -> None:
+        self.params, self.streams, self.firms, self.locations, self.labour, self.flows = params, streams, firms, locations, labour, flows
+        self.weight, self.dt = weight, dt
+        self.projects = ProjectBook()
+        self.own_projects = np.zeros((projects.build_months(params), locations.n, S))  # incumbents' large investment by month
+        self._own_slot = 0
+        self.sector_share = np.zeros(S)  # where projects arise: each sector's share of the 2022 output
+
+    # ------------------------------------------------------------------ the end-2022 state
+    def start(self, sector_share: np.ndarray, utility: np.ndarray) -> None:
         """The projects under construction at the end of the base year: the steady state of
         arrivals at the base year's rate (attraction 1, no steering), each with a uniform
-        share of its build time left; their land is already theirs."""
+        share of its build time left; their land is already theirs. `utility`: the location
+        utility [location, sector] (no steering)."""
         par, months = self.params, projects.build_months(self.params)
+        self.sector_share = sector_share
         rng = self.streams.get("project", 0, S)
         n = rng.poisson(par.project_rate * self.sector_share * par.project_build_years / self.weight)
         sec = np.repeat(np.arange(S), n).astype(np.int8)
         u = np.clip(rng.random((sec.size, 4)), 1e-12, 1 - 1e-12)
-        utility = self.location_utility()[:, sec].T
-        dest = relocation.choose(utility, np.ones_like(utility, dtype=bool), u[:, 1])
+        choice = utility[:, sec].T
+        dest = relocation.choose(choice, np.ones_like(choice, dtype=bool), u[:, 1])
         self.projects.add(sector=sec, location=dest, size_yi=projects.sizes(par, u[:, 0]), months=np.full(sec.size, months),
                           left=1 + (u[:, 2] * months).astype(int), pick=np.where(u[:, 3] < par.project_expansion_share, u[:, 3] / par.project_expansion_share, -1.0))
 
-    def _fai_prior(self) -> np.ndarray:
+    def prehistory(self, totals: Totals, invest_prior: np.ndarray, mean_entrant_yi: float) -> np.ndarray:
         """FAI by location x sector (亿/yr) in the two years before the base, from the same
-        rules: incumbents invest as in their simulated recent past (`capital_prehistory`, at
-        the published growth), a firm's large investment spread over the build time as in
-        `spend_investment` (months before the prehistory at its first year's rate); entrants
-        arrive at `entry_rate`; the project pipeline spends at the base year's rate;
-        construction runs at the background rate. Fills the buffer of incumbents' projects."""
-        par, live = self.params, self.firms.live()
-        entrants = par.entry_rate * self.by_cell(np.ones(live.size), live) * self.mean_entrant_yi
+        rules: incumbents invest as in their simulated recent past (`invest_prior`, the
+        yearly rates of `population.capital_prehistory` at the published growth), a firm's
+        large investment spread over the build time as in `spend` (months before the
+        prehistory at its first year's rate); entrants arrive at `entry_rate`; the project
+        pipeline spends at the base year's rate; construction runs at the background rate
+        (which sets the locations' `fai_construction`). Fills `own_projects`."""
+        par, live, loc = self.params, self.firms.live(), self.locations
+        entrants = par.entry_rate * totals.by_cell(np.ones(live.size), live) * mean_entrant_yi
         book = self.projects
-        spend = np.zeros((self.n_loc, S))
+        spend = np.zeros((loc.n, S))
         np.add.at(spend, (book.location, book.sector), self.weight * book.size_yi / par.project_build_years)
-        self.loc.fai_construction = par.background_space_growth * self.loc.stock_m2 * par.construction_cost_yuan_m2 / 1e8
+        loc.fai_construction = par.background_space_growth * loc.stock_m2 * par.construction_cost_yuan_m2 / 1e8
         y, big = self.firms.output_yi[live], self.large_investors(live)
         small, large = [], []
-        for rate in self._invest_prior:  # yearly investment of each firm in each prior year
+        for rate in invest_prior:  # yearly investment of each firm in each prior year
             invest = par.capital_output * y * rate[live]
-            small.append(self.by_cell(np.where(big, 0.0, invest), live))
-            large.append(self.by_cell(np.where(big, invest, 0.0), live))
-        months = self._own_projects.shape[0]
+            small.append(totals.by_cell(np.where(big, 0.0, invest), live))
+            large.append(totals.by_cell(np.where(big, invest, 0.0), live))
+        months = self.own_projects.shape[0]
         # large investment by month, oldest first: the first prior year's rate before the prehistory
         monthly = np.array([large[0]] * months + [v for v in large for _ in range(12)])
-        self._own_projects[:] = monthly[-months:] * self.dt  # the buffer holds monthly amounts
+        self.own_projects[:] = monthly[-months:] * self.dt  # the buffer holds monthly amounts
         self._own_slot = 0
         out = []
         for k in range(len(large)):  # FAI of year k: small investment at once, large spread over the build time
@@ -61,52 +93,57 @@ class Investment:
             out.append(par.capital_output * entrants + spend + small[k] + monthly[end - months : end].mean(axis=0))
         return np.array(out)
 
+    # ------------------------------------------------------------------ incumbents
     def large_investors(self, slots: np.ndarray) -> np.ndarray:
         """Firms whose investment comes as projects: replacing their equipment alone
         (capital x depreciation) is a project of `project_min_yi` or more a year."""
         return self.firms.capital_yi[slots] * self.params.depreciation >= self.params.project_min_yi
 
-    def spend_investment(self, now: np.ndarray, large: np.ndarray) -> np.ndarray:
+    def spend(self, now: np.ndarray, large: np.ndarray) -> np.ndarray:
         """Incumbents' equipment investment this step as FAI by cell (亿/yr), given its sums
         by cell (亿, real firms): `now`, the small investors', is spent at once; `large`, the
         large investors' (`large_investors`, before investing), is a project, spent evenly
         over `project_build_years`."""
-        self._own_projects[self._own_slot] = large
-        self._own_slot = (self._own_slot + 1) % self._own_projects.shape[0]
-        return (now + self._own_projects.sum(axis=0) / self._own_projects.shape[0]) / self.dt
+        self.own_projects[self._own_slot] = large
+        self._own_slot = (self._own_slot + 1) % self.own_projects.shape[0]
+        return (now + self.own_projects.sum(axis=0) / self.own_projects.shape[0]) / self.dt
 
-    def build_projects(self) -> np.ndarray:
-        """9. Projects (sim/rules/projects.py): this month's spending of every project being built
-        (its FAI, buildings and equipment), completion of those finished, and new starts.
-        Returns the spending by cell (亿/yr)."""
+    # ------------------------------------------------------------------ the pipeline
+    def build(self, t: int, attraction: float, trend: float, utility: Callable[[], np.ndarray],
+              skilled_need: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, dict]:
+        """9. Projects: new starts, this month's spending of every project being built (its
+        FAI, buildings and equipment), and completion of those finished. `attraction`: this
+        year's attraction intensity; `trend`: floor space per 亿 now relative to 2022;
+        `utility()`: the steered location utility; `skilled_need(sector)`: skilled workers
+        per 亿 of output. Returns the spending by cell (亿/yr) and the new plants, for the
+        model to add as firms (`Model.add_firms`'s arguments)."""
         book = self.projects
-        self.start_projects()
-        fai = np.zeros((self.n_loc, S))
+        self._start(t, attraction, trend, utility)
+        fai = np.zeros((self.locations.n, S))
         np.add.at(fai, (book.location, book.sector), self.weight * projects.spending(book, self.dt))
         book.rows["left"] = book.left - 1
         done = book.drop(book.left <= 0)
-        if done["sector"].size:
-            self.complete_projects(done)
-        return fai
+        plants = self._complete(done, trend, skilled_need) if done["sector"].size else None
+        return fai, plants
 
-    def start_projects(self) -> None:
+    def _start(self, t: int, attraction: float, trend: float, utility: Callable[[], np.ndarray]) -> None:
         """New projects: arrivals at `project_rate` x attraction, by sector in proportion to
         the 2022 output; each picks a location with land for its plant (logit on the steered
         utility) and takes the land, cleared land first; a project no location has land for
         is lost."""
-        par, pol, loc, t = self.params, self.policy, self.loc, self.steps
-        lam = par.project_rate * pol.attraction_intensity * self.sector_share * self.dt / self.weight
+        par, loc = self.params, self.locations
+        lam = par.project_rate * attraction * self.sector_share * self.dt / self.weight
         sec = np.repeat(np.arange(S), [self.streams.get("project", t, s, 0).poisson(lam[s]) for s in range(S)]).astype(np.int8)
         if sec.size == 0:
             return
         u = np.clip(self.streams.get("project", t, S, 1).random((sec.size, 4)), 1e-12, 1 - 1e-12)
         size = projects.sizes(par, u[:, 0])
-        land = space.land_of(projects.capacity(par, size) * par.floor_m2_per_yi * self.space_trend(), par.new_plot_ratio)
+        land = space.land_of(projects.capacity(par, size) * par.floor_m2_per_yi * trend, par.new_plot_ratio)
         available = loc.land_mu + loc.cleared_mu
-        dest = relocation.choose(self.steered_utility()[:, sec].T, available[None, :] >= self.weight * land[:, None], u[:, 1])
+        dest = relocation.choose(utility()[:, sec].T, available[None, :] >= self.weight * land[:, None], u[:, 1])
         ok = dest >= 0
         ok[ok] = fill_in_order(land[ok], dest[ok], u[ok, 2], available, self.weight)
-        taken = self.weight * np.bincount(dest[ok], weights=land[ok], minlength=self.n_loc)
+        taken = self.weight * np.bincount(dest[ok], weights=land[ok], minlength=loc.n)
         from_cleared = np.minimum(taken, loc.cleared_mu)
         loc.cleared_mu -= from_cleared
         loc.land_mu -= taken - from_cleared
@@ -115,20 +152,21 @@ class Investment:
         self.projects.add(sector=sec[ok], location=dest[ok], size_yi=size[ok], months=np.full(ok.sum(), months), left=np.full(ok.sum(), months), pick=pick)
         self.flows["projects"] += self.weight * ok.sum()
         self.flows["large_projects"] += self.weight * np.sum(size[ok] >= 10.0)
-        self.flows["attracted_investment_yi"] += costs.attracted_share(pol.attraction_intensity) * self.weight * size[ok].sum()
+        self.flows["attracted_investment_yi"] += costs.attracted_share(attraction) * self.weight * size[ok].sum()
 
-    def complete_projects(self, done: dict) -> None:
+    def _complete(self, done: dict, trend: float, skilled_need: Callable[[np.ndarray], np.ndarray]) -> dict:
         """Completed projects produce: an expansion adds its capacity, plant and equipment to
         an incumbent of its sector and location (picked in proportion to output; a new plant
-        if there is none); a new plant is a new firm. Both hire their skilled workers from
-        the market. The plant's floor space joins the stock (its cost was the project's)."""
+        if there is none); a new plant is a new firm (returned). Both hire their skilled
+        workers from the market. The plant's floor space joins the stock (its cost was the
+        project's)."""
         f, par = self.firms, self.params
         cap = projects.capacity(par, done["size_yi"])
-        floor = par.floor_m2_per_yi * self.space_trend() * cap
+        floor = par.floor_m2_per_yi * trend * cap
         sec, dest = done["sector"], done["location"].astype(np.intp)
-        self.loc.stock_m2 += self.weight * np.bincount(dest, weights=floor, minlength=self.n_loc)
-        per_worker = self.skilled_need(sec)
-        skilled = self.hire(per_worker * cap, dest)
+        self.locations.stock_m2 += self.weight * np.bincount(dest, weights=floor, minlength=self.locations.n)
+        per_worker = skilled_need(sec)
+        skilled = self.labour.hire(per_worker * cap, dest)
         made = production.output(cap, floor, floor, skilled, per_worker * cap, par.input_substitution)
         live = f.live()
         firm = np.full(cap.size, -1)
@@ -142,8 +180,8 @@ class Investment:
         np.add.at(f.capital_yi, i, par.capital_output * cap[grow])
         np.add.at(f.floor_m2, i, floor[grow])
         np.add.at(f.skilled, i, skilled[grow])
-        f.space_intensity[i] = f.floor_m2[i] / np.maximum(f.productivity[i], 1e-9) / self.space_trend()
+        f.space_intensity[i] = f.floor_m2[i] / np.maximum(f.productivity[i], 1e-9) / trend
         new = ~grow
-        self.add_firms(sec[new], dest[new], made[new], floor[new], np.full(new.sum(), par.floor_m2_per_yi),
-                       par.capital_output * cap[new], skilled[new], pick_productivity=cap[new])
         self.flows["completed"] += self.weight * cap.size
+        return dict(sector=sec[new], location=dest[new], output=made[new], floor=floor[new], intensity=np.full(new.sum(), par.floor_m2_per_yi),
+                    capital=par.capital_output * cap[new], skilled=skilled[new], pick_productivity=cap[new])

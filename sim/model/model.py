@@ -1,5 +1,9 @@
-"""The Mesa model of Hangzhou's development zones: it builds the end-2022 state (sim/model/initial.py)
-and orders the mechanisms each month. The phases of `step` are the ODD's process overview."""
+"""The Mesa model of Hangzhou's development zones: it holds the state in parts (the firm
+store, the locations, the labour market, the investment pipeline, the sums over firms, the
+month's flows), builds them at the end of 2022 (sim/model/initial.py), and orders the
+mechanisms each month. The phases of `step` are the ODD's process overview; the firms'
+rules (phases 2-8) are methods here, the Government's (phase 1) are its agent's, the
+projects' (phase 9) the investment part's."""
 
 from __future__ import annotations
 
@@ -11,24 +15,21 @@ from typing import Any
 
 import mesa
 import numpy as np
-from scipy.special import ndtri
 
-from ..rules import costs, demography, growth, production, projects, relocation, renovation, space
-from . import kernels
-from .agents import FirmAgents, Government, Park
-from ..config.schema import OUTSIDE, SECTORS, Config, ConfigError
-from ..config.loading import apply_settings, load_config
 from ..config.fields import DT, STEPS_PER_YEAR
-from .initial import InitialState
-from .totals import Totals
-from .reporters import REPORTERS
-from .investment import Investment
-from ..rules.projects import ProjectBook
-from .recorder import FLOW_KEYS, Recorder
+from ..config.loading import apply_settings, load_config
 from ..config.schedules import by_year
-from ..rules.markets import fill_in_order, match, ration_ratio
-from .streams import Streams
+from ..config.schema import SECTORS, Config, ConfigError
 from ..config.validation import validate
+from ..rules import costs, demography, growth, production, relocation, renovation, space
+from ..rules.markets import fill_in_order, ration_ratio
+from . import initial, kernels
+from .agents import FirmAgents, Firm, Government, Park
+from .investment import Investment
+from .locations import Locations
+from .recorder import Flows, Recorder
+from .reporters import REPORTERS
+from .streams import Streams
 
 S = len(SECTORS)
 
@@ -55,7 +56,8 @@ def _seed_of(rng: Any) -> int:
     raise ConfigError(f"Invalid value for rng: {rng!r}; allowed: None (the config's seed), an integer seed >= 0, a numpy SeedSequence or Generator")
 
 
-class Model(FirmAgents, InitialState, Investment, Totals, mesa.Model):
+
+class Model(mesa.Model):
     """Firms, parks and the government of Hangzhou's development zones, monthly steps.
 
     Build it from a `Config` (see sim.config), `Model(cfg)`, or from a scenario and settings,
@@ -67,8 +69,15 @@ class Model(FirmAgents, InitialState, Investment, Totals, mesa.Model):
     config's), from which every random stream derives. `replication` selects the random
     streams: replication k uses the same streams in every scenario, so scenario comparisons
     are paired. `agents_by_type[Firm]` has one Firm agent (a view of its row of `firms`)
-    per live firm, made when first read (agents.FirmAgents).
+    per live firm, made when first read (`firm_agents`, agents.FirmAgents).
+
+    Its state, in parts: `firms` (a FirmStore, one row per firm), `locations` (the parks and
+    `outside`), `labour` (the skilled job-seekers), `investment` (the projects being built
+    and the incumbents' large investment), `totals` (sums over the firms by location and
+    cell), `flows` (this month's entries, exits, moves, ...; `flows.total` since the start).
     """
+
+    firm_class = Firm  # the Mesa agent made for every firm
 
     def __init__(self, config: Config | None = None, replication: int = 0, *, rng: Any = None, scenario: str | None = None, **overrides: Any):
         if config is None:
@@ -94,71 +103,59 @@ class Model(FirmAgents, InitialState, Investment, Totals, mesa.Model):
         self.dt = DT
         self.n_steps = STEPS_PER_YEAR * (config.horizon_year - self.cal.base_year)
         self.dates = month_ends(self.cal.base_year, self.n_steps)
-        specs = [*self.cal.parks, self.cal.outside]
-        self.location_ids = [p.id for p in self.cal.parks] + [OUTSIDE]
-        self.n_loc = len(specs)
-        self._build_locations(specs)
-        self._build_firms()
+        # the end-2022 state (sim/model/initial.py)
+        self.locations = Locations(self.cal.parks, self.cal.outside)
+        start = initial.end_2022(config, self.streams, self.locations)
+        self.firms, self.totals, self.labour, self.weight = start.firms, start.totals, start.labour, start.weight
+        self.mean_entrant_yi, self.base_hazard = start.mean_entrant_yi, start.base_hazard
+        self.sector_drift = growth.sector_drift(self.params)
+        self.firm_agents = FirmAgents(self, self.firms, self.firm_class)  # made when first read
         self.parks = [Park(self, j, spec) for j, spec in enumerate(self.cal.parks)]
         self.government = Government(self)
-        self.flows = dict.fromkeys(FLOW_KEYS, 0.0)
-        self.talent_arrived = 0.0  # skilled workers arrived since the start (the flows balance test)
-        self.totals = dict(start=self.weight * self.firms.live().size, entries=0.0, exits=0.0, moves=0.0)
+        self.flows = Flows(start=self.weight * self.firms.live().size)
         self._refresh_aggregates(first=True)
-        self.sector_share = self.output_ls.sum(axis=0) / self.output_ls.sum()  # where projects arise
-        self.projects = ProjectBook()
-        self._own_projects = np.zeros((projects.build_months(self.params), self.n_loc, S))  # incumbents' large investment by month
-        self._start_pipeline()
+        output_ls = self.totals.output_ls
+        self.investment = Investment(self.params, self.streams, self.firms, self.locations, self.labour, self.flows, self.weight, self.dt)
+        self.investment.start(output_ls.sum(axis=0) / output_ls.sum(), self.location_utility())
         self.recorder = Recorder(self)
-        fai_prior = self._fai_prior()
-        construction = float(self.loc.fai_construction[self.loc.is_park].sum())
-        self.recorder.fai_prehistory = {self.cal.base_year - 1 + k: float(v[self.loc.is_park].sum()) + construction for k, v in enumerate(fai_prior)}
+        fai_prior = self.investment.prehistory(self.totals, start.invest_prior, self.mean_entrant_yi)
+        loc = self.locations
+        construction = float(loc.fai_construction[loc.is_park].sum())
+        self.recorder.fai_prehistory = {self.cal.base_year - 1 + k: float(v[loc.is_park].sum()) + construction for k, v in enumerate(fai_prior)}
         self.recorder.record(self, 0, fai_ls=fai_prior[-1])
         self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
         self.datacollector.collect(self)
 
-    def space_draws(self, u: np.ndarray) -> np.ndarray:
-        """Firms' own floor space per 亿 of output at base-year technology (the FirmStore's
-        `space_intensity`): the mean `floor_m2_per_yi` times a lognormal factor of mean 1
-        (one uniform per firm)."""
-        sd = self.params.space_intensity_sd
-        return self.params.floor_m2_per_yi * np.exp(sd * ndtri(u) - 0.5 * sd * sd)
+    # ------------------------------------------------------------------ Mesa's agents
+    def _firm_agents_made(self) -> None:
+        made = self.__dict__.get("firm_agents")  # None while mesa.Model.__init__ runs
+        if made is not None:
+            made.make()
 
-    def space_trend(self) -> float:
-        """Floor space per 亿 of output now relative to the base year: it falls at
-        `space_intensity_decline` a year as output per 亩 rises."""
-        return float(np.exp(-self.params.space_intensity_decline * self.steps * self.dt))
+    @property
+    def agents(self):
+        self._firm_agents_made()
+        return super().agents
 
-    def workers_per_yi(self) -> float:
-        """Workers per 亿 of output now: falls with labour productivity growth."""
-        return self.cal.workers_per_yi * np.exp(-self.params.labour_productivity_growth * self.steps * self.dt)
+    @property
+    def agents_by_type(self):
+        self._firm_agents_made()
+        return super().agents_by_type
 
-    def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
-        """Output by cell and its log change, rents; returns the vacancy the rents are priced on."""
-        live = self.firms.live()
-        out_ls = self.cell_total(self.firms.output_yi, live)
-        if first:
-            self.dln_ls = np.zeros_like(out_ls)
-            self.dln_l = np.zeros(self.n_loc)
-        else:
-            self.dln_ls = np.log1p(out_ls) - np.log1p(self.output_ls)
-            self.dln_l = np.log1p(out_ls.sum(1)) - np.log1p(self.output_ls.sum(1))
-        self.output_ls = out_ls
-        vacancy = self.vacancy()
-        occupancy = 1.0 - vacancy / self.loc.stock_m2
-        self.loc.rent = space.rent(self._land_price, occupancy, self._occupancy_2022, self.params.rent_elasticity)
-        return vacancy
+    @property
+    def agent_types(self):
+        self._firm_agents_made()
+        return super().agent_types
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         """One month, in the ODD's order."""
-        for k in self.flows:
-            self.flows[k] = 0.0
+        self.flows.reset()
         self.policy = self._policies[self.dates[self.steps].year]  # a schedule's value this month
         self.government.step()  # 1. levers: floor space, talent, fund, platforms
         fai_ls = self.firms_act()  # 2.-7. the firms' rules
         fai_ls += self.enter()  # 8. entry (investment attraction)
-        fai_ls += self.build_projects()  # 9. projects: spending, completion, new starts
+        fai_ls += self.build_projects()  # 9. projects: new starts, spending, completion
         vacancy = self.update_status()  # 10. above-scale status, ages, rents, agglomeration
         self.recorder.record(self, self.steps, fai_ls=fai_ls, vacancy=vacancy)  # 11. aggregates
         self.datacollector.collect(self)
@@ -170,7 +167,25 @@ class Model(FirmAgents, InitialState, Investment, Totals, mesa.Model):
             self.step()
         return self
 
-    # ------------------------------------------------------------------ phases
+    # ------------------------------------------------------------------ time
+    def space_trend(self) -> float:
+        """Floor space per 亿 of output now relative to the base year: it falls at
+        `space_intensity_decline` a year as output per 亩 rises."""
+        return float(np.exp(-self.params.space_intensity_decline * self.steps * self.dt))
+
+    def workers_per_yi(self) -> float:
+        """Workers per 亿 of output now: falls with labour productivity growth."""
+        return self.cal.workers_per_yi * np.exp(-self.params.labour_productivity_growth * self.steps * self.dt)
+
+    def skilled_need(self, sector: np.ndarray) -> np.ndarray:
+        """Skilled workers per 亿 of output now, by firm sector."""
+        return self.labour.skilled_share[sector] * self.workers_per_yi()
+
+    def common_shock(self) -> float:
+        """This step's city-wide log shock, shared by all firms (one draw per step)."""
+        return growth.macro_shock(self.params, self.streams.normal("macro", self.steps, 1)[0], self.dt)
+
+    # ------------------------------------------------------------------ the firms' rules
     def firms_act(self) -> np.ndarray:
         """Phases 2-7, vectorised over all firms. Returns their FAI by cell (亿/yr).
         (sim.checks.reference runs the same rules one Mesa agent at a time.)"""
@@ -184,120 +199,94 @@ class Model(FirmAgents, InitialState, Investment, Totals, mesa.Model):
         return fai_ls
 
     def desired_output(self, live: np.ndarray) -> np.ndarray:
-        f, par, t, n = self.firms, self.params, self.steps, self.firms.n
-        cell = self._index(live)[1]  # the rules of a cell's firms on [location, sector], gathered by cell
-        y, is_park = f.output_yi[live], self.loc.is_park[:, None]
-        place = growth.place_drift(par, self.sector_drift, is_park, self.loc.platforms[:, None]).ravel()[cell]
+        f, par, t, n, totals = self.firms, self.params, self.steps, self.firms.n, self.totals
+        cell = totals.index(live)[1]  # the rules of a cell's firms on [location, sector], gathered by cell
+        y, is_park = f.output_yi[live], self.locations.is_park[:, None]
+        place = growth.place_drift(par, self.sector_drift, is_park, self.locations.platforms[:, None]).ravel()[cell]
         mu = growth.drift(par, place, f.subsidy_yi[live] / y)
         u_jump, u_sign = self.streams.uniform_at("growth", t, n, live, 0), self.streams.uniform_at("growth", t, n, live, 1)
         shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()
-        agglomeration = growth.agglomeration(par, self.dln_ls, self.dln_l[:, None]).ravel()[cell]
+        agglomeration = growth.agglomeration(par, totals.dln_ls, totals.dln_l[:, None]).ravel()[cell]
         potential = growth.potential(par, f.productivity[live], y, mu, agglomeration, f.boost[live], shock, self.dt)
         f.boost[live] = 0.0
         f.productivity[live] = potential
         return potential
 
-    def common_shock(self) -> float:
-        """This step's city-wide log shock, shared by all firms (one draw per step)."""
-        return growth.macro_shock(self.params, self.streams.normal("macro", self.steps, 1)[0], self.dt)
-
     def occupy_space(self, live: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Floor space released and requested; the room left after the releases is rationed
         by park (`markets.ration_ratio`). Returns (the output floor space allows, m² per 亿 needed)."""
-        f = self.firms
-        per_yi, demand, kept_l, demand_l = kernels.request_space(live, f.location, f.floor_m2, f.space_intensity, self.space_trend(), target, self.params.space_hold_slack, self.n_loc)
-        room = np.maximum(self.loc.stock_m2 - self.weight * kept_l, 0.0)  # vacancy() after the excess is released
+        f, loc = self.firms, self.locations
+        per_yi, demand, kept_l, demand_l = kernels.request_space(live, f.location, f.floor_m2, f.space_intensity, self.space_trend(), target, self.params.space_hold_slack, loc.n)
+        room = np.maximum(loc.stock_m2 - self.weight * kept_l, 0.0)  # vacancy after the excess is released
         ratio = ration_ratio(self.weight * demand_l, room)
-        feasible, unmet_l = kernels.grant_space(live, f.location, f.floor_m2, demand, ratio, target, per_yi, self.n_loc)
-        self.loc.unmet_space = self.weight * unmet_l
+        feasible, unmet_l = kernels.grant_space(live, f.location, f.floor_m2, demand, ratio, target, per_yi, loc.n)
+        loc.unmet_space = self.weight * unmet_l
         return feasible, per_yi
-
-    def space_need(self, slots: np.ndarray) -> np.ndarray:
-        """Floor space per 亿 of output each firm needs now: its own intensity, falling with
-        the trend of output per 亩 (`space_intensity_decline`)."""
-        return self.firms.space_intensity[slots] * self.space_trend()
-
-    def skilled_need(self, sector: np.ndarray) -> np.ndarray:
-        """Skilled workers per 亿 of output now, by firm sector."""
-        return self.skilled_share[sector] * self.workers_per_yi()
-
-    def hire(self, demand: np.ndarray, location: np.ndarray) -> np.ndarray:
-        """The city's labour market (`markets.match`): the skilled workers granted to each
-        request, taken from the job-seekers of every home location. `location`: of each
-        request's job."""
-        return demand * self.hiring_ratio(np.bincount(location, weights=demand, minlength=self.n_loc))[location]
-
-    def hiring_ratio(self, demand_l: np.ndarray) -> np.ndarray:
-        """The share of their requests the firms of each location are granted, given the
-        requests' sum by location (per simulated firm); the hired leave the job-seekers."""
-        ratio, taken = match(self.weight * demand_l, self.loc.pool, self.commute)
-        self.loc.pool -= taken
-        return ratio
 
     def hire_talent(self, live: np.ndarray, feasible: np.ndarray) -> tuple[np.ndarray, ...]:
         """Skilled workers for the output floor space allows: the released join the
         job-seekers, the requests go to the market. Returns (skilled per 亿, released,
         requested, each location's share granted)."""
         f = self.firms
-        per_worker, release, demand, release_l, demand_l = kernels.request_talent(live, f.location, f.sector, f.skilled, feasible, self.skilled_share, self.workers_per_yi(), self.n_loc)
-        self.loc.pool += self.weight * release_l
-        return per_worker, release, demand, self.hiring_ratio(demand_l)
+        per_worker, release, demand, release_l, demand_l = kernels.request_talent(live, f.location, f.sector, f.skilled, feasible, self.labour.skilled_share, self.workers_per_yi(), self.locations.n)
+        self.labour.pool += self.weight * release_l
+        return per_worker, release, demand, self.labour.ratio(demand_l)
 
     def produce_and_invest(self, live: np.ndarray, target: np.ndarray, per_yi: np.ndarray, talent_asked: tuple) -> np.ndarray:
         """Skilled workers granted; output from both inputs (`production.output`:
         substitution between them), and the equipment investment that tops capital up to
         it (buildings are floor space, counted when built). Returns the investment by cell (亿/yr)."""
-        f, (per_worker, release, demand, ratio) = self.firms, talent_asked
-        where, cell = self._index(live)
+        f, totals, (per_worker, release, demand, ratio) = self.firms, self.totals, talent_asked
+        where, cell = totals.index(live)
         granted = demand * ratio[where]
-        self.loc.unmet_talent = self.by_location(demand - granted, live)
+        self.locations.unmet_talent = totals.by_location(demand - granted, live)
         skilled = f.skilled[live] - release + granted
         f.skilled[live] = skilled
         output = production.output(target, f.floor_m2[live], per_yi * target, skilled, per_worker * target, self.params.input_substitution)
-        large = self.large_investors(live)
+        large = self.investment.large_investors(live)
         capital, kept = growth.invest(self.params, f.capital_yi[live], output, self.dt)
         f.trend[live] = growth.trend(f.trend[live], output, f.output_yi[live], self.dt)
         f.capital_yi[live] = capital
         f.output_yi[live] = output
         f.employees[live] = self.workers_per_yi() * output
         investment, big = capital - kept, np.flatnonzero(large)
-        return self.spend_investment(self.cell_sum(np.where(large, 0.0, investment), cell), self.cell_sum(investment[big], cell[big]))
+        return self.investment.spend(totals.cell_sum(np.where(large, 0.0, investment), cell), totals.cell_sum(investment[big], cell[big]))
 
     def location_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
-        """Utility [location, sector]; `vacancy`: the current `vacancy()` if the caller has it."""
-        live, loc = self.firms.live(), self.loc
-        subsidy_ls = self.cell_total(self.firms.subsidy_yi, live)
-        rate_ls = np.divide(subsidy_ls, self.output_ls, out=np.zeros_like(subsidy_ls), where=self.output_ls > 0)
-        vacancy_share = (self.vacancy() if vacancy is None else vacancy) / loc.stock_m2
-        return relocation.location_utility(self.params, self.output_ls, loc.rent, vacancy_share, loc.pool, rate_ls, loc.is_park)
+        """Utility [location, sector]; `vacancy`: the current `totals.vacancy()` if the caller has it."""
+        live, loc, totals = self.firms.live(), self.locations, self.totals
+        subsidy_ls = totals.cell_total(self.firms.subsidy_yi, live)
+        rate_ls = np.divide(subsidy_ls, totals.output_ls, out=np.zeros_like(subsidy_ls), where=totals.output_ls > 0)
+        vacancy_share = (totals.vacancy() if vacancy is None else vacancy) / loc.stock_m2
+        return relocation.location_utility(self.params, totals.output_ls, loc.rent, vacancy_share, self.labour.pool, rate_ls, loc.is_park)
+
+    def steered_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
+        """Location utility [location, sector] of entrants and projects, with the steering of
+        investment attraction towards parks whose leading industry matches."""
+        return self.location_utility(vacancy) + self.params.util_leading * self.policy.attraction_steering * self.locations.leading
 
     def relocate(self, live: np.ndarray) -> None:
-        f, par, loc, t, n = self.firms, self.params, self.loc, self.steps, self.firms.n
+        f, par, loc, t, n = self.firms, self.params, self.locations, self.steps, self.firms.n
         p = relocation.consider_probability(par, f.output_yi[live], f.age_months[live], self.dt)
         movers = live[self.streams.uniform_at("move", t, n, live, 0) < p]
         if movers.size == 0:
             return
         cur, sec = f.location[movers], f.sector[movers]
         rule = self.policy.relocation_rule
-        room = self.vacancy()
+        room = self.totals.vacancy()
         utility = self.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
         making_room = renovation.inefficient(f.output_yi[movers], f.floor_m2[movers], cur, loc.density_cutoff, loc.is_park)
         allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
-        allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(self.n_loc)[None, :] == cur[:, None])
+        allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(loc.n)[None, :] == cur[:, None])
         dest = relocation.choose(utility, allowed, self.streams.uniform_at("move", t, n, movers, 1))
         go = dest != cur
         movers, cur, sec, dest = movers[go], cur[go], sec[go], dest[go]
         ok = fill_in_order(f.floor_m2[movers], dest, self.streams.uniform_at("move", t, n, movers, 2), room, self.weight)
         movers, cur, sec, dest = movers[ok], cur[ok], sec[ok], dest[ok]
-        lnY, lnL = np.log1p(self.output_ls), np.log1p(self.output_ls.sum(1))
+        output_ls = self.totals.output_ls
+        lnY, lnL = np.log1p(output_ls), np.log1p(output_ls.sum(1))
         f.boost[movers] += growth.agglomeration(par, lnY[dest, sec] - lnY[cur, sec], lnL[dest] - lnL[cur])
         self.move_firms(movers, dest)
-
-    def move_firms(self, slots: np.ndarray, destination: np.ndarray) -> None:
-        """Firms relocate: their location, their count of moves and the month's flow."""
-        self.firms.move(slots, destination)
-        self.firms.moves[slots] += 1
-        self.flows["moves"] += self.weight * slots.size
 
     def exit(self, live: np.ndarray) -> None:
         f, par = self.firms, self.params
@@ -305,12 +294,19 @@ class Model(FirmAgents, InitialState, Investment, Totals, mesa.Model):
         p = demography.exit_probability(par, hazard, self.base_hazard, self.dt)
         self.remove_firms(live[self.streams.uniform_at("exit", self.steps, f.n, live) < p])
 
+    # ------------------------------------------------------------------ firms come, move and go
+    def move_firms(self, slots: np.ndarray, destination: np.ndarray) -> None:
+        """Firms relocate: their location, their count of moves and the month's flow."""
+        self.firms.move(slots, destination)
+        self.firms.moves[slots] += 1
+        self.flows["moves"] += self.weight * slots.size
+
     def remove_firms(self, dead: np.ndarray) -> None:
         """Firms close: their skilled workers join the job-seekers, their floor space is free."""
         f = self.firms
-        self.loc.pool += self.location_total(f.skilled, dead)
+        self.labour.pool += self.totals.location_total(f.skilled, dead)
         f.remove(dead)
-        self._remove_firm_agents(dead)
+        self.firm_agents.remove(dead)
         self.flows["exits"] += self.weight * dead.size
 
     def add_firms(self, sector, location, output, floor, intensity, capital, skilled, pick_productivity=None) -> np.ndarray:
@@ -326,15 +322,10 @@ class Model(FirmAgents, InitialState, Investment, Totals, mesa.Model):
         self.flows["entries"] += self.weight * slots.size
         return slots
 
-    def steered_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
-        """Location utility [location, sector] of entrants and projects, with the steering of
-        investment attraction towards parks whose leading industry matches."""
-        return self.location_utility(vacancy) + self.params.util_leading * self.policy.attraction_steering * self.loc.leading
-
     def enter(self) -> np.ndarray:
-        """Small new firms (below the size of a project), steered by investment attraction.
-        Returns their equipment investment by cell (亿/yr)."""
-        f, par, pol, cal, t = self.firms, self.params, self.policy, self.cal, self.steps
+        """8. Small new firms (below the size of a project), steered by investment
+        attraction. Returns their equipment investment by cell (亿/yr)."""
+        f, par, pol, cal, t, loc = self.firms, self.params, self.policy, self.cal, self.steps, self.locations
         live = f.live()
         count_s = self.weight * np.bincount(f.sector[live], minlength=S)
         sectors, draws = [], []
@@ -344,34 +335,50 @@ class Model(FirmAgents, InitialState, Investment, Totals, mesa.Model):
             draws.append(np.clip(self.streams.get("entry", t, s, 1).random((k, 4)), 1e-12, 1 - 1e-12))
             sectors.append(np.full(k, s, dtype=np.int8))
         sec, u = np.concatenate(sectors), np.concatenate(draws)
-        fai = np.zeros((self.n_loc, S))
+        fai = np.zeros((loc.n, S))
         if sec.size == 0:
             return fai
         y = demography.entrant_sizes(par, cal.zipf_exponent, u[:, 0])
-        intensity = self.space_draws(u[:, 3])
+        intensity = space.intensity(par, u[:, 3])
         floor = intensity * self.space_trend() * y
-        room = self.vacancy()
+        room = self.totals.vacancy()
         dest = relocation.choose(self.steered_utility(room)[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
         ok = dest >= 0
         ok[ok] = fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
         sec, y, dest, intensity = sec[ok], y[ok], dest[ok], intensity[ok]
         per_worker = self.skilled_need(sec)
-        skilled = self.hire(per_worker * y, dest)
+        skilled = self.labour.hire(per_worker * y, dest)
         y = np.minimum(y, skilled / per_worker)
         staffed = y >= 0.5 * par.entrant_min_yi  # an entrant that cannot hire does not enter
-        self.loc.pool += self.weight * np.bincount(dest[~staffed], weights=skilled[~staffed], minlength=self.n_loc)
+        self.labour.pool += self.weight * np.bincount(dest[~staffed], weights=skilled[~staffed], minlength=loc.n)
         sec, y, dest, skilled, intensity = sec[staffed], y[staffed], dest[staffed], skilled[staffed], intensity[staffed]
         self.add_firms(sec, dest, y, intensity * self.space_trend() * y, intensity, par.capital_output * y, skilled)
         np.add.at(fai, (dest, sec), self.weight * par.capital_output * y / self.dt)
         self.flows["attracted_investment_yi"] += costs.attracted_share(pol.attraction_intensity) * self.weight * par.capital_output * y.sum()
         return fai
 
+    def build_projects(self) -> np.ndarray:
+        """9. Projects (the investment part): new starts, this month's spending, completion;
+        completed new plants join the firms. Returns the spending by cell (亿/yr)."""
+        fai, plants = self.investment.build(self.steps, self.policy.attraction_intensity, self.space_trend(), self.steered_utility, self.skilled_need)
+        if plants is not None:
+            self.add_firms(**plants)
+        return fai
+
+    # ------------------------------------------------------------------ status and aggregates
     def update_status(self) -> np.ndarray:
-        """Returns the vacancy after it (`_refresh_aggregates`)."""
+        """10. Above-scale status and ages; the month's flows into the totals; output by
+        cell, its change and rents. Returns the vacancy."""
         f = self.firms
         up, down = kernels.update_status(f.live(), f.output_yi, f.above_scale, f.age_months, self.cal.above_scale_threshold_yi)
         self.flows["up"] += self.weight * up
         self.flows["down"] += self.weight * down
-        for k in ("entries", "exits", "moves"):
-            self.totals[k] += self.flows[k]
+        self.flows.close()
         return self._refresh_aggregates()
+
+    def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
+        """Output by cell and its log change, rents; returns the vacancy the rents are priced on."""
+        self.totals.refresh(first)
+        vacancy = self.totals.vacancy()
+        self.locations.reprice(vacancy, self.params.rent_elasticity)
+        return vacancy

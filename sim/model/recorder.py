@@ -18,6 +18,26 @@ FLOW_VARS = ("entries", "exits", "moves", "crossed_up", "crossed_down", "project
 FLOW_KEYS = ("entries", "exits", "moves", "up", "down", "projects", "large_projects", "completed", "cleared", *QUANTITIES)
 
 
+class Flows(dict):
+    """This month's flows (`FLOW_KEYS`: firms that entered, exited, moved, ..., and the
+    quantities the public cost reads), in real firms or units; `total`: the firms at the
+    start and the entries, exits and moves since."""
+
+    def __init__(self, start: float) -> None:
+        super().__init__(dict.fromkeys(FLOW_KEYS, 0.0))
+        self.total = dict(start=start, entries=0.0, exits=0.0, moves=0.0)
+
+    def reset(self) -> None:
+        """A new month: every flow at zero."""
+        for k in self:
+            self[k] = 0.0
+
+    def close(self) -> None:
+        """The month's entries, exits and moves join the totals."""
+        for k in ("entries", "exits", "moves"):
+            self.total[k] += self[k]
+
+
 class Recorder:
     """Aggregates per record date: [date, location, sector] cells, [date, location], [date]."""
 
@@ -25,29 +45,29 @@ class Recorder:
         n = model.n_steps + 1
         self.dates = model.dates
         self.years = np.array([d.year for d in model.dates])
-        self.location_ids = model.location_ids
-        self.is_park = model.loc.is_park.copy()
-        self.leading = model.loc.leading.copy()
+        self.location_ids = model.locations.ids
+        self.is_park = model.locations.is_park.copy()
+        self.leading = model.locations.leading.copy()
         elapsed = np.arange(n) * model.dt  # years since the end of the base year
         self.price_index = price_index(model.params, elapsed)  # exogenous paths (sim.rules.exogenous)
         self.services_yi = services_revenue(model.params, model.cal, elapsed)
         self.fai_base_published = model.cal.parks_fai_2022_yi
         self.targets = model.config.targets
-        self.cells = {v: np.zeros((n, model.n_loc, len(SECTORS))) for v in CELL_VARS}
-        self.locations = {v: np.zeros((n, model.n_loc)) for v in LOCATION_VARS}
+        self.cells = {v: np.zeros((n, model.locations.n, len(SECTORS))) for v in CELL_VARS}
+        self.locations = {v: np.zeros((n, model.locations.n)) for v in LOCATION_VARS}
         self.flows = {v: np.zeros(n) for v in FLOW_VARS}
 
     def record(self, model, t: int, fai_ls: np.ndarray, vacancy: np.ndarray | None = None) -> None:
-        """Row `t` from the model now; `vacancy`: `model.vacancy()` if the caller has it."""
-        c = self.cells
-        c["output_yi"][t], c["firms"][t], c["above_scale_firms"][t], c["employment"][t], c["skilled_employment"][t] = model.firm_totals()
-        c["output_all_yi"][t] = model.output_ls
+        """Row `t` from the model now; `vacancy`: `model.totals.vacancy()` if the caller has it."""
+        c, totals = self.cells, model.totals
+        c["output_yi"][t], c["firms"][t], c["above_scale_firms"][t], c["employment"][t], c["skilled_employment"][t] = totals.firm_totals()
+        c["output_all_yi"][t] = totals.output_ls
         c["fai_yi"][t] = fai_ls
-        loc, lv = model.loc, self.locations
+        loc, lv = model.locations, self.locations
         lv["floor_space_m2"][t] = loc.stock_m2
-        lv["vacant_space_m2"][t] = model.vacancy() if vacancy is None else vacancy
+        lv["vacant_space_m2"][t] = totals.vacancy() if vacancy is None else vacancy
         lv["st_platforms"][t] = loc.platforms
-        lv["talent_pool"][t] = loc.pool
+        lv["talent_pool"][t] = model.labour.pool
         lv["construction_fai_yi"][t] = loc.fai_construction
         lv["rent_index"][t] = loc.rent
         lv["land_for_projects_mu"][t] = loc.land_mu + loc.cleared_mu

@@ -14,22 +14,22 @@ def _row(model, group: str, name: str) -> np.ndarray:
 
 
 def _parks_output_yi(model) -> float:
-    return float(_row(model, "cells", "output_yi")[model.loc.is_park].sum())
+    return float(_row(model, "cells", "output_yi")[model.locations.is_park].sum())
 
 
 def _leading_share(model) -> float:
-    out = _row(model, "cells", "output_yi")[model.loc.is_park]
+    out = _row(model, "cells", "output_yi")[model.locations.is_park]
     total = out.sum()
-    return float((out * model.recorder.leading[model.loc.is_park]).sum() / total) if total > 0 else 0.0
+    return float((out * model.recorder.leading[model.locations.is_park]).sum() / total) if total > 0 else 0.0
 
 
 def _parks_fai_yi(model) -> float:
     fai = _row(model, "cells", "fai_yi").sum(axis=1) + _row(model, "locations", "construction_fai_yi")
-    return float(fai[model.loc.is_park].sum())
+    return float(fai[model.locations.is_park].sum())
 
 
 def _parks_sum(group: str, name: str, model) -> float:
-    return float(_row(model, group, name)[model.loc.is_park].sum())
+    return float(_row(model, group, name)[model.locations.is_park].sum())
 
 
 def _city_sum(group: str, name: str, model) -> float:
@@ -37,7 +37,7 @@ def _city_sum(group: str, name: str, model) -> float:
 
 
 def _st_coverage(model) -> float:
-    return float(np.mean(_row(model, "locations", "st_platforms")[model.loc.is_park] >= 1))
+    return float(np.mean(_row(model, "locations", "st_platforms")[model.locations.is_park] >= 1))
 
 
 REPORTERS = {

@@ -1,23 +1,35 @@
-"""Sums of the firms' state by location and by location x sector cell, and the floor space
-they occupy (ODD 7.12-7.13). A part of `sim.Model`, kept apart by
-responsibility; the passes over the firms are sim/model/kernels.py's, which add in the order of the
-slots as `np.bincount` does."""
+"""Sums of the firms' state by location and by location x sector cell, and what they imply
+for the locations: floor space occupied and vacant, output by cell and its change (ODD
+7.12-7.13). The passes over the firms are sim/model/kernels.py's, which add in the order of
+the slots as `np.bincount` does. Weighted: each simulated firm stands for `weight` real
+firms."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import kernels
 from ..config.schema import SECTORS
+from . import kernels
+from .firms import FirmStore
+from .locations import Locations
 
 S = len(SECTORS)
 
 
 class Totals:
-    """The Model's sums over firms (mixed into `sim.Model`). Weighted: each simulated
-    firm stands for `weight` real firms."""
+    """Sums over `firms` for `locations`. `output_ls` [location, sector] is the output of the
+    live firms at the last `refresh`, `dln_ls` and `dln_l` its log change in that step by
+    cell and by location (the agglomeration forces of ODD 7.5)."""
 
-    def _index(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __init__(self, firms: FirmStore, locations: Locations, weight: float) -> None:
+        self.firms, self.locations, self.weight, self.n_loc = firms, locations, weight, locations.n
+        self._index_version = -1
+        self._live_index: tuple[np.ndarray, np.ndarray] | None = None
+        self.output_ls = np.zeros((self.n_loc, S))
+        self.dln_ls = np.zeros((self.n_loc, S))
+        self.dln_l = np.zeros(self.n_loc)
+
+    def index(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Location and location x sector cell of each of `slots`; for the live firms (the
         array `firms.live()` returns) they are kept until firms enter, exit or move."""
         f = self.firms
@@ -30,14 +42,14 @@ class Totals:
 
     def by_location(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
         """Weighted sum of per-firm values (aligned with `slots`) by location."""
-        return self.weight * kernels.sum_by(self._index(slots)[0], values, self.n_loc)
+        return self.weight * kernels.sum_by(self.index(slots)[0], values, self.n_loc)
 
     def by_cell(self, values: np.ndarray, slots: np.ndarray) -> np.ndarray:
         """Weighted sum of per-firm values by location x sector."""
-        return self.cell_sum(values, self._index(slots)[1])
+        return self.cell_sum(values, self.index(slots)[1])
 
     def cell_sum(self, values: np.ndarray | None, cell: np.ndarray) -> np.ndarray:
-        """Weighted sum by location x sector of values given with their cells (`_index`);
+        """Weighted sum by location x sector of values given with their cells (`index`);
         values None: the count of firms (the same numbers as a sum of ones)."""
         sums = np.bincount(cell, minlength=self.n_loc * S) if values is None else kernels.sum_by(cell, values, self.n_loc * S)
         return self.weight * sums.reshape(self.n_loc, S)
@@ -64,4 +76,12 @@ class Totals:
 
     def vacancy(self) -> np.ndarray:
         """Vacant floor space by location: the stock less what the live firms occupy, at least 0."""
-        return np.maximum(self.loc.stock_m2 - self.occupied(), 0.0)
+        return np.maximum(self.locations.stock_m2 - self.occupied(), 0.0)
+
+    def refresh(self, first: bool = False) -> None:
+        """Output by cell and its log change since the last refresh (none the first time)."""
+        out_ls = self.cell_total(self.firms.output_yi, self.firms.live())
+        if not first:
+            self.dln_ls = np.log1p(out_ls) - np.log1p(self.output_ls)
+            self.dln_l = np.log1p(out_ls.sum(1)) - np.log1p(self.output_ls.sum(1))
+        self.output_ls = out_ls

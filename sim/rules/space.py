@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
+from ..config.params import Params
 from .ops import maximum, minimum
 from .population import M2_PER_MU
+
+
+def intensity(params: Params, u: np.ndarray) -> np.ndarray:
+    """Firms' own floor space per 亿 of output at base-year technology (the firm store's
+    `space_intensity`): the mean `floor_m2_per_yi` times a lognormal factor of mean 1 (one
+    uniform per firm)."""
+    sd = params.space_intensity_sd
+    return params.floor_m2_per_yi * np.exp(sd * ndtri(u) - 0.5 * sd * sd)
 
 
 def request(floor, target, per_yi: float, slack: float):

@@ -3,5 +3,5 @@
 result files (results), the terminal table (table) and what run.py checks before Hydra
 starts (cli).
 
-Above sim.model.model; below sim.sweep. (Named `runs`, not `run`: `sim.run` is the function.)
+Above sim.model; below sim.sweep. (Named `runs`, not `run`: `sim.run` is the function.)
 """
