@@ -22,7 +22,7 @@ FREE_TEXT = {(Config, "scenario"), (Config, "sweep_name"), (Calibration, "name")
 # per-year rates that enter a step as rate x dt, a probability or a share of a stock per month
 PER_STEP = {"jump_rate", "depreciation", "entry_rate", "move_consider_rate", "talent_natural_inflow", "background_space_growth", "land_supply_rate"}
 # drawn under uncertainty=parameters: every Params field and these calibration values, nothing else
-DRAWN_CALIBRATION = {"small_per_above", "zipf_exponent", "max_firm_yi", "workers_per_yi", "pool_share_2022", "plot_ratio_2022", "mean_firm_age_years", "parks_fai_2022_yi"}
+DRAWN_CALIBRATION = {"small_per_above", "zipf_exponent", "max_firm_yi", "workers_per_yi", "before_plan_growth", "pool_share_2022", "plot_ratio_2022", "mean_firm_age_years", "parks_fai_2022_yi"}
 
 
 @pytest.fixture(scope="module")

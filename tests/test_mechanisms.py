@@ -65,6 +65,25 @@ def test_projects_need_land(small):
     assert m.recorder.flows["projects_started"].sum() == 0  # no land, no plant
 
 
+def test_land_cleared_before_the_plan_is_rebuilt_or_built_on(small):
+    """The renovation before 2023 leaves land cleared and not yet rebuilt at the end of 2022
+    (its size a year x the rebuilding lag), in the parks with inefficient land; its
+    rebuilding is part of the construction FAI (2022's and after), and no cost of the
+    policy that follows: with every lever off it is rebuilt all the same."""
+    before = small.calibration.before_plan.land_renovation_mu_per_year
+    m = model(small, policy__land_renovation_mu_per_year=0.0)
+    loc = m.locations
+    assert loc.cleared_before_mu.sum() == pytest.approx(before * small.params.renovation_lag_years)
+    assert np.all(loc.cleared_before_mu[~loc.is_park] == 0) and np.all((loc.cleared_before_mu > 0) <= (loc.inefficient_mu > 0))
+    stock = loc.stock_m2.sum()
+    m.run()
+    assert loc.cleared_before_mu.sum() < 0.1 * before and m.recorder.flows["rebuilt_space_m2"].sum() == 0 == m.recorder.flows["renovated_mu"].sum()
+    assert loc.stock_m2.sum() > stock
+    c = copy.deepcopy(small)
+    c.calibration.before_plan.land_renovation_mu_per_year = 0.0
+    assert Model(c).recorder.fai_prehistory[2022] < Model(small).recorder.fai_prehistory[2022]
+
+
 def test_making_room_moves_firms_out_and_frees_their_land(small):
     m = model(small)
     f, parks = m.firms, m.locations.is_park

@@ -77,7 +77,7 @@ class ReferenceFirm(Firm):
         b.talent_granted[i] = granted
         per_worker = m.labour.skilled_share[f.sector[i]] * b.workers_per_yi
         output = production.output(b.target[i], f.floor_m2[i], b.per_yi[i] * b.target[i], skilled, per_worker * b.target[i], par.input_substitution)
-        capital, kept = growth.invest(par, f.capital_yi[i], output, m.dt)
+        capital, kept = growth.invest(par, f.capital_yi[i], output, f.trend[i], m.dt)
         trend = growth.trend(f.trend[i], output, f.output_yi[i], m.dt)
         f.trend[i], f.capital_yi[i], f.output_yi[i] = trend, capital, output
         f.employees[i] = b.workers_per_yi * output

@@ -158,11 +158,19 @@ class Calibration:
     above_scale_threshold_yi: float = number(0.2, "亿/yr", source="NBS 规模以上 threshold: 2000万元 of main-business revenue", hard=(1e-6, math.inf))
     workers_per_yi: float = param(69.0, "workers per 亿/yr", 50.0, 90.0, "NBS release Jan 2021 (calibration file)", hard=(1e-6, math.inf))
     skilled_share: dict[str, float] = field(default_factory=dict, metadata={"keys": SECTORS, "unit": "share", "share": True, "hard": (0.0, 1.0)})
-    # the city's above-scale industrial VA growth in the two years before the base (published,
-    # calibration file): the firms' recent past, and so their 2022 investment, is simulated on
-    # it. ASSUMPTION: hard -0.5 to 1.0 a year (a year outside is not a calibration)
-    growth_2021: float = number(0.106, "1/yr", source="杭州日报 2023-01-21 (calibration file)", hard=(-0.5, 1.0))
+    # the city's above-scale industrial VA growth in the four years before the base (published,
+    # calibration file): the firms' recent past, and so their 2020-2022 investment, is simulated
+    # on it. ASSUMPTION: hard -0.5 to 1.0 a year (a year outside is not a calibration)
+    growth_2019: float = number(0.051, "1/yr", source="杭州日报 2022-01-22 repost (derived; calibration file)", hard=(-0.5, 1.0))
+    growth_2020: float = number(0.038, "1/yr", source="杭州市统计局 January 2021 release (calibration file)", hard=(-0.5, 1.0))
+    growth_2021: float = number(0.106, "1/yr", source="杭州日报 2022-01-22 (calibration file)", hard=(-0.5, 1.0))
     growth_2022: float = number(0.003, "1/yr", source="杭州日报 2023-01-21 (calibration file)", hard=(-0.5, 1.0))
+    # the levers as they operated in 2022, before the plan (calibration file: sources and
+    # ranges): the 2020-2022 investment and the end-2022 project pipeline follow from them,
+    # and the `pre_plan` scenario continues them (tests check it sets the same values)
+    before_plan: Policy = field(default_factory=lambda: Policy(fund_yi_per_year=0.0, factory_space_m2_per_year=2.0e6, land_renovation_mu_per_year=5.0e3, talent_inflow_per_year=0.0,
+                                                              attraction_intensity=1.0, attraction_steering=0.0, relocation_rule="free"))
+    before_plan_growth: float = param(0.15, "1/yr", 0.0, 0.4, "ASSUMPTION (calibration file): yearly growth, before 2023, of the investment the levers of before_plan brought (outside projects' arrivals, programme construction): the city's industrial investment grew by double digits in 2021 and +21.1% in 2022 (杭州日报 2023-01-21)")
     pool_share_2022: float = param(0.03, "share", 0.01, 0.06, "ASSUMPTION (calibration file)", hard=(0.0, 1.0), share=True)
     plot_ratio_2022: float = param(1.2, "m² floor per m² land", 0.8, 1.7, "ASSUMPTION (calibration file)", hard=(0.1, 10.0))
     mean_firm_age_years: float = param(8.0, "years", 6.0, 12.0, "ASSUMPTION (calibration file)", hard=(0.1, 100.0))

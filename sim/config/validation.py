@@ -98,6 +98,11 @@ def validate(cfg: Config) -> Config:
         value = getattr(cfg.policy, f.name)
         if isinstance(value, dict) and min(value) != base + 1:
             _fail(f"policy.{f.name}", value, f"a number, or a schedule {{year: value}} whose first year is {base + 1}, the first simulated year (later years hold the last value listed)")
+    # the levers before the plan are their 2022 sizes: numbers, not schedules
+    for f in numeric_levers():
+        value = getattr(cfg.calibration.before_plan, f.name)
+        if isinstance(value, dict):
+            _fail(f"calibration.before_plan.{f.name}", value, "a number (the lever's size in the base year, before the plan)")
     # a count of named clusters cannot exceed the ecosystems listed ([] = any of the five)
     for key in ("clusters_1000yi", "clusters_10000yi"):
         names = getattr(t, f"{key}_ecosystems")

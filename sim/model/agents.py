@@ -144,7 +144,11 @@ class Government(mesa.Agent):
         rebuilt_mu = loc.cleared_mu * min(m.dt / par.renovation_lag_years, 1.0)
         loc.cleared_mu -= rebuilt_mu
         rebuilt = space.rebuilt_floor(rebuilt_mu, par.new_plot_ratio)
-        added = new + rebuilt + par.background_space_growth * m.dt * loc.stock_m2
+        # land cleared before the plan is rebuilt at the same pace: the pre-plan programme's
+        # commitment, in the construction FAI but not a cost of this policy
+        before_mu = loc.cleared_before_mu * min(m.dt / par.renovation_lag_years, 1.0)
+        loc.cleared_before_mu -= before_mu
+        added = new + rebuilt + space.rebuilt_floor(before_mu, par.new_plot_ratio) + par.background_space_growth * m.dt * loc.stock_m2
         m.flows["programme_space_m2"] += new.sum()  # what the levers cost (sim/rules/costs.py)
         m.flows["renovated_mu"] += freed.sum()
         m.flows["rebuilt_space_m2"] += rebuilt.sum()

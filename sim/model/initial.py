@@ -28,14 +28,14 @@ class Start:
     totals: Totals
     labour: LabourMarket
     weight: float  # real firms per simulated firm
-    invest_prior: np.ndarray  # [year, slot] investment rates of the two years before the base
+    invest_prior: np.ndarray  # [year, slot] investment rates of the four years before the base
     mean_entrant_yi: float  # an entrant's mean output (亿/yr)
     base_hazard: float  # the firms' mean exit hazard in 2022 (demography.exit_probability's norm)
 
 
 def end_2022(config: Config, streams: Streams, locations: Locations) -> Start:
     """Synthesize the firms (`population.synthesize`), simulate their recent past
-    (`capital_prehistory`, at the published growth of the two years before the base) and
+    (`capital_prehistory`, at the published growth of the four years before the base) and
     draw their floor space per 亿; then set each location's floor space (what its firms
     occupy at its 2022 vacancy), land, renovation cutoff and inefficient land, and the
     job-seekers (`pool_share_2022` of its skilled employment)."""
@@ -43,7 +43,7 @@ def end_2022(config: Config, streams: Streams, locations: Locations) -> Start:
     pop = synthesize(cal, par, config.firms_scale, streams.get("population", 0))
     weight = pop.weight
     y = pop.output_yi
-    overhang, invest, trend = capital_prehistory(par, y, [cal.growth_2021, cal.growth_2022], streams.get("population", 1))
+    overhang, invest, trend = capital_prehistory(par, y, [cal.growth_2019, cal.growth_2020, cal.growth_2021, cal.growth_2022], streams.get("population", 1))
     invest_prior = np.array([mean_by_size(v, y) for v in invest])  # expected rates, not one draw's luck
     intensity = space.intensity(par, streams.get("population", 2).random(y.size))
     firms = FirmStore(capacity=int(y.size * 1.5))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..config.params import Params
-from ..config.schema import SECTORS
+from ..config.schema import SECTORS, Policy
 from ..rules import costs, production, projects, relocation, space
 from ..rules.markets import fill_in_order
 from ..rules.projects import ProjectBook
@@ -46,36 +46,54 @@ class Investment:
         self.sector_share = np.zeros(S)  # where projects arise: each sector's share of the 2022 output
 
     # ------------------------------------------------------------------ the end-2022 state
-    def start(self, sector_share: np.ndarray, utility: np.ndarray) -> None:
-        """The projects under construction at the end of the base year: the steady state of
-        arrivals at the base year's rate (attraction 1, no steering), each with a uniform
-        share of its build time left; their land is already theirs. `utility`: the location
-        utility [location, sector] (no steering)."""
+    def start(self, sector_share: np.ndarray, utility: np.ndarray, growth: float) -> None:
+        """The projects under construction at the end of the base year: those that arrived
+        in the last `project_build_years` at the base year's rate (attraction 1, no
+        steering), the rate having grown by `growth` a year before (`before_plan_growth`):
+        each project's time since its start is drawn from that history (uniform at growth
+        0); their land is already theirs. `utility`: the location utility [location, sector]
+        (no steering)."""
         par, months = self.params, projects.build_months(self.params)
         self.sector_share = sector_share
         rng = self.streams.get("project", 0, S)
-        n = rng.poisson(par.project_rate * self.sector_share * par.project_build_years / self.weight)
+        years, q = par.project_build_years, (1.0 + growth) ** -par.project_build_years  # q: the rate T years ago, relative
+        span = years if growth == 0 else (1.0 - q) / np.log1p(growth)  # years of arrivals at the base year's rate
+        n = rng.poisson(par.project_rate * self.sector_share * span / self.weight)
         sec = np.repeat(np.arange(S), n).astype(np.int8)
         u = np.clip(rng.random((sec.size, 4)), 1e-12, 1 - 1e-12)
+        since = u[:, 2] * years if growth == 0 else -np.log1p(-u[:, 2] * (1.0 - q)) / np.log1p(growth)  # years since the start
         choice = utility[:, sec].T
         dest = relocation.choose(choice, np.ones_like(choice, dtype=bool), u[:, 1])
         self.projects.add(sector=sec, location=dest, size_yi=projects.sizes(par, u[:, 0]), months=np.full(sec.size, months),
-                          left=1 + (u[:, 2] * months).astype(int), pick=np.where(u[:, 3] < par.project_expansion_share, u[:, 3] / par.project_expansion_share, -1.0))
+                          left=months - np.minimum((since * 12).astype(int), months - 1), pick=np.where(u[:, 3] < par.project_expansion_share, u[:, 3] / par.project_expansion_share, -1.0))
 
-    def prehistory(self, totals: Totals, invest_prior: np.ndarray, mean_entrant_yi: float) -> np.ndarray:
-        """FAI by location x sector (亿/yr) in the two years before the base, from the same
-        rules: incumbents invest as in their simulated recent past (`invest_prior`, the
-        yearly rates of `population.capital_prehistory` at the published growth), a firm's
-        large investment spread over the build time as in `spend` (months before the
-        prehistory at its first year's rate); entrants arrive at `entry_rate`; the project
-        pipeline spends at the base year's rate; construction runs at the background rate
-        (which sets the locations' `fai_construction`). Fills `own_projects`."""
+    def prehistory(self, totals: Totals, invest_prior: np.ndarray, mean_entrant_yi: float, before: Policy, growth: float,
+                   lag_years: float) -> tuple[np.ndarray, np.ndarray]:
+        """FAI in the years before the base (one per row of `invest_prior`, the last the
+        base year), from the same rules: incumbents invest as in their simulated recent past
+        (`invest_prior`, the yearly rates of `population.capital_prehistory` at the
+        published growth), a firm's large investment spread over the build time as in
+        `spend` (months before the prehistory at its first year's rate); entrants arrive at
+        `entry_rate`; the project pipeline spends at the base year's rate, less by `growth` a
+        year before it; construction: the background rate, and the standard factory space
+        and the rebuilding of cleared land of the levers before the plan (`before`: their
+        2022 sizes, less by `growth` a year before; land is rebuilt `lag_years` after it is
+        cleared). Sets the locations' `fai_construction` (the base year's) and
+        `cleared_before_mu` (land cleared and not yet rebuilt), and fills `own_projects`. Returns the firms' and
+        projects' FAI [year, location, sector] and the construction FAI [year, location]
+        (亿/yr)."""
         par, live, loc = self.params, self.firms.live(), self.locations
         entrants = par.entry_rate * totals.by_cell(np.ones(live.size), live) * mean_entrant_yi
         book = self.projects
         spend = np.zeros((loc.n, S))
         np.add.at(spend, (book.location, book.sector), self.weight * book.size_yi / par.project_build_years)
-        loc.fai_construction = par.background_space_growth * loc.stock_m2 * par.construction_cost_yuan_m2 / 1e8
+        cost = par.construction_cost_yuan_m2 / 1e8
+        background = par.background_space_growth * loc.stock_m2 * cost
+        programme = space.allocate_new_space(before.factory_space_m2_per_year, before.space_allocation, loc.unmet_space, loc.stock_m2, loc.is_park) * cost
+        inefficient = np.where(loc.is_park, loc.inefficient_mu, 0.0)
+        cleared = before.land_renovation_mu_per_year * inefficient / max(inefficient.sum(), 1e-12)  # 亩 a year, by park
+        rebuilt = space.rebuilt_floor(cleared, par.new_plot_ratio) * cost
+        loc.cleared_before_mu = cleared * lag_years  # cleared in the last lag_years, not yet rebuilt
         y, big = self.firms.output_yi[live], self.large_investors(live)
         small, large = [], []
         for rate in invest_prior:  # yearly investment of each firm in each prior year
@@ -87,11 +105,14 @@ class Investment:
         monthly = np.array([large[0]] * months + [v for v in large for _ in range(12)])
         self.own_projects[:] = monthly[-months:] * self.dt  # the buffer holds monthly amounts
         self._own_slot = 0
-        out = []
+        firms, construction = [], []
         for k in range(len(large)):  # FAI of year k: small investment at once, large spread over the build time
-            end = months + 12 * (k + 1)
-            out.append(par.capital_output * entrants + spend + small[k] + monthly[end - months : end].mean(axis=0))
-        return np.array(out)
+            end, before_base = months + 12 * (k + 1), len(large) - 1 - k  # years before the base year
+            ramp = (1.0 + growth) ** -before_base
+            firms.append(par.capital_output * entrants + ramp * spend + small[k] + monthly[end - months : end].mean(axis=0))
+            construction.append(background + ramp * programme + (1.0 + growth) ** -(before_base + lag_years) * rebuilt)
+        loc.fai_construction = construction[-1]
+        return np.array(firms), np.array(construction)
 
     # ------------------------------------------------------------------ incumbents
     def large_investors(self, slots: np.ndarray) -> np.ndarray:

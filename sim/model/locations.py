@@ -24,7 +24,8 @@ class Locations:
     `land_2022_mu`, `density_cutoff` (output per m² below which the renovation programme
     clears a firm), `inefficient_mu` (land it can clear), `occupancy_2022`. Changed by the
     step: `rent`, `platforms`, `platform_grant`, `unmet_space`, `unmet_talent`,
-    `fai_construction` (亿/yr), `cleared_mu` (cleared, not yet used), `renovation_due`.
+    `fai_construction` (亿/yr), `cleared_mu` (cleared, not yet used), `renovation_due`,
+    `cleared_before_mu` (cleared before the plan, to be rebuilt: set by the prehistory).
     A name that is not one of these cannot be set (a typo cannot create state).
     """
 
@@ -32,7 +33,7 @@ class Locations:
         "ids", "n", "is_park", "district", "leading", "leading_share_2022", "land_price", "vacancy_2022",
         "inefficient_share", "stock_m2", "land_mu", "land_2022_mu", "density_cutoff", "inefficient_mu",
         "occupancy_2022", "rent", "platforms", "platform_grant", "unmet_space", "unmet_talent", "fai_construction",
-        "cleared_mu", "renovation_due",
+        "cleared_mu", "renovation_due", "cleared_before_mu",
     )  # fmt: skip
 
     def __init__(self, parks: list, outside) -> None:
@@ -54,6 +55,7 @@ class Locations:
         self.fai_construction = np.zeros(self.n)
         self.cleared_mu = np.zeros(self.n)  # land cleared by the renovation programme, not yet used
         self.renovation_due = np.zeros(self.n)  # 亩 the programme still owes each park this month
+        self.cleared_before_mu = np.zeros(self.n)  # cleared by the renovation before the plan, being rebuilt
         self.rent = self.land_price.astype(float)
 
     def reprice(self, vacancy: np.ndarray, elasticity: float) -> None:

@@ -116,12 +116,14 @@ class Model(mesa.Model):
         self._refresh_aggregates(first=True)
         output_ls = self.totals.output_ls
         self.investment = Investment(self.params, self.streams, self.firms, self.locations, self.labour, self.flows, self.weight, self.dt)
-        self.investment.start(output_ls.sum(axis=0) / output_ls.sum(), self.location_utility())
+        self.investment.start(output_ls.sum(axis=0) / output_ls.sum(), self.location_utility(), self.cal.before_plan_growth)
         self.recorder = Recorder(self)
-        fai_prior = self.investment.prehistory(self.totals, start.invest_prior, self.mean_entrant_yi)
-        loc = self.locations
-        construction = float(loc.fai_construction[loc.is_park].sum())
-        self.recorder.fai_prehistory = {self.cal.base_year - 1 + k: float(v[loc.is_park].sum()) + construction for k, v in enumerate(fai_prior)}
+        fai_prior, construction = self.investment.prehistory(self.totals, start.invest_prior, self.mean_entrant_yi, self.cal.before_plan,
+                                                             self.cal.before_plan_growth, self.params.renovation_lag_years)
+        park, first = self.locations.is_park, self.cal.base_year + 1 - len(fai_prior)
+        fai = fai_prior.sum(axis=2) + construction  # [year, location]
+        self.recorder.fai_prehistory = {first + k: float(v[park].sum()) for k, v in enumerate(fai)}  # the parks'
+        self.recorder.fai_prehistory_city = {first + k: float(v.sum()) for k, v in enumerate(fai)}
         self.recorder.record(self, 0, fai_ls=fai_prior[-1])
         self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
         self.datacollector.collect(self)
@@ -244,7 +246,7 @@ class Model(mesa.Model):
         f.skilled[live] = skilled
         output = production.output(target, f.floor_m2[live], per_yi * target, skilled, per_worker * target, self.params.input_substitution)
         large = self.investment.large_investors(live)
-        capital, kept = growth.invest(self.params, f.capital_yi[live], output, self.dt)
+        capital, kept = growth.invest(self.params, f.capital_yi[live], output, f.trend[live], self.dt)
         f.trend[live] = growth.trend(f.trend[live], output, f.output_yi[live], self.dt)
         f.capital_yi[live] = capital
         f.output_yi[live] = output

@@ -52,6 +52,10 @@ class Recorder:
         self.price_index = price_index(model.params, elapsed)  # exogenous paths (sim.rules.exogenous)
         self.services_yi = services_revenue(model.params, model.cal, elapsed)
         self.fai_base_published = model.cal.parks_fai_2022_yi
+        # FAI (亿/yr) in the years before the base, from the model's prehistory (set by the
+        # model): the parks', and the city's (parks and outside)
+        self.fai_prehistory: dict[int, float] = {}
+        self.fai_prehistory_city: dict[int, float] = {}
         self.targets = model.config.targets
         self.cells = {v: np.zeros((n, model.locations.n, len(SECTORS))) for v in CELL_VARS}
         self.locations = {v: np.zeros((n, model.locations.n)) for v in LOCATION_VARS}

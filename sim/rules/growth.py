@@ -89,12 +89,19 @@ def potential(params: Params, productivity, output, mu, agglomeration, boost, sh
     return minimum(productivity, output * (1.0 + params.backlog_cap)) * exp(g)
 
 
-def invest(params: Params, capital, output, dt: float):
+def invest(params: Params, capital, output, trend, dt: float):
     """Capital after one step at `output`: it depreciates, and investment (irreversible)
-    tops it up to `capital_output` x output. Returns (capital, capital kept before
-    investing); investment is their difference."""
+    tops it up to `capital_output` x the output the firm's equipment follows (`planned`).
+    Returns (capital, capital kept before investing); investment is their difference."""
     kept = capital * (1.0 - params.depreciation * dt)
-    return maximum(kept, params.capital_output * output), kept
+    return maximum(kept, params.capital_output * planned(params, output, trend)), kept
+
+
+def planned(params: Params, output, trend):
+    """The output a firm's equipment follows: what it had `investment_lag_years` ago, its
+    output extrapolated back by its growth trend, and never more than its output now (a
+    shrinking firm does not invest for the output it lost). At a lag of 0, its output."""
+    return output * minimum(exp(-params.investment_lag_years * trend), 1.0)
 
 
 def trend(previous_trend, output, previous_output, dt: float):

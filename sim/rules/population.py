@@ -12,7 +12,7 @@ import numpy as np
 from ..config.schema import SECTORS, Calibration
 from ..config.params import Params
 from ..config.fields import DT, STEPS_PER_YEAR
-from .growth import shock
+from .growth import planned, shock
 
 M2_PER_MU = 666.7  # 1 亩 = 666.7 m²
 
@@ -127,30 +127,37 @@ def capital_prehistory(params: Params, output: np.ndarray, growth_by_year: list[
     depreciates. Starting every firm at K = capital_output x output would make the first
     simulated year look like an investment boom, so each firm's recent past is simulated:
     12 months of the model's shocks at each of `growth_by_year` (the published growth of
-    the years before the base), tracking r = K / (capital_output x y), after a burn-in of
-    `BURN_IN_MONTHS` at their mean rate (idle capital takes years to settle). Returns r at the end
-    and, per year, the mean yearly gross investment per unit of capital_output x y at the
-    end size: shape [years, firms] (the last row is the base year's FAI); and each firm's
-    smoothed growth trend at the end (the rule of `growth.trend`), so exit hazards start
-    from the spread of trends the shocks make, not from one value.
+    the years before the base), tracking r = K / (capital_output x y) and the growth trend,
+    investing as the model does (`growth.invest`: capital follows the output the firm had
+    `investment_lag_years` ago), after a burn-in of `BURN_IN_MONTHS` at their mean rate
+    (idle capital takes years to settle). Returns r at the end and, per year, the mean
+    yearly gross investment per unit of capital_output x y at the end size: shape [years,
+    firms] (the last row is the base year's FAI); and each firm's smoothed growth trend at
+    the end (the rule of `growth.trend`), so exit hazards start from the spread of trends
+    the shocks make, not from one value.
     """
     dt, months = DT, STEPS_PER_YEAR * len(growth_by_year)
     mean_rate = float(np.mean(growth_by_year))
     r, trend = np.ones(output.size), np.full(output.size, mean_rate)
+
+    def month(rate: float) -> tuple[np.ndarray, np.ndarray]:
+        """One month at the year's `rate`: the log growth, and the capital kept before investing."""
+        nonlocal r, trend
+        u = rng.random((2, output.size)).clip(1e-12, 1 - 1e-12)
+        g = rate * dt + shock(params, output, u[0], u[1], rng.standard_normal(output.size), dt)
+        kept = r * (1.0 - params.depreciation * dt) * np.exp(-g)
+        r = np.maximum(kept, planned(params, 1.0, trend))  # the trend before this month's, as in the model
+        trend = trend + (g / dt - trend) * dt
+        return g, kept
+
     # burn-in at the mean rate: starting every firm without idle capital overstates investment
     for _ in range(BURN_IN_MONTHS):
-        u = rng.random((2, output.size)).clip(1e-12, 1 - 1e-12)
-        g0 = mean_rate * dt + shock(params, output, u[0], u[1], rng.standard_normal(output.size), dt)
-        r = np.maximum(r * (1.0 - params.depreciation * dt) * np.exp(-g0), 1.0)
+        month(mean_rate)
     monthly = np.zeros((months, output.size))  # yearly rate, per unit of capital at the month's start size
     g = np.zeros((months, output.size))
     for k in range(months):
-        u = rng.random((2, output.size)).clip(1e-12, 1 - 1e-12)
-        g[k] = growth_by_year[k // 12] * dt + shock(params, output, u[0], u[1], rng.standard_normal(output.size), dt)
-        kept = r * (1.0 - params.depreciation * dt) * np.exp(-g[k])
-        r = np.maximum(kept, 1.0)
+        g[k], kept = month(growth_by_year[k // 12])
         monthly[k] = (r - kept) * np.exp(g[k]) / dt
-        trend += (g[k] / dt - trend) * dt
     # per unit of the END size: a month's start size is the end size less the growth since
     since = np.cumsum(g[::-1], axis=0)[::-1]  # log growth from the start of month k to the end
     monthly *= np.exp(-since)
