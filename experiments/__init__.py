@@ -2,6 +2,11 @@
 
 import pandas as pd
 
+# The model a result describes, written into every part of docs/validation/ (its `model`
+# key): a part made with another model is marked stale on the page. Change it with a
+# mechanism that changes the results.
+MODEL = "before_plan+posterior"
+
 
 def markdown_table(header: list[str], rows: list[list[str]], colalign: list[str] | None = None) -> str:
     """A Markdown pipe table of cells already formatted as text, kept as written (no number parsing);

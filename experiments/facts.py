@@ -31,7 +31,7 @@ from sim import Model
 from sim.rules.population import zipf_exponent
 from sim.runs.results import write_json
 
-from experiments import markdown_table
+from experiments import MODEL, markdown_table
 
 # ----------------------------------------------------------------------------- the facts
 
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
     scale, seeds = (0.1, [0, 1]) if a.quick else (a.scale, a.seeds)
     result = measure([f"firms_scale={scale}", *a.override], seeds)
     if a.out:
-        write_json(a.out, result)
+        write_json(a.out, {**result, "model": MODEL})
     print(render_markdown(result))
 
 

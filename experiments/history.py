@@ -33,8 +33,6 @@ import yaml
 from sim.config import CONFIG_DIR, Config, load_config
 from sim.runs.targets import annual
 
-from experiments.calibrate_moments import interval, observed as park_moments
-
 HISTORY = CONFIG_DIR / "history_hangzhou.yaml"
 FIRST_YEAR, LAST_YEAR = 2023, 2027  # the simulated years whose annual outputs give four growth rates
 SCENARIO = "pre_plan"
@@ -52,9 +50,37 @@ class Moment:
     unit: str
 
 
+def interval(x) -> tuple[float, float]:
+    """A published value, or its [low, high] band, as (low, high)."""
+    return (float(x[0]), float(x[1])) if isinstance(x, list) else (float(x), float(x))
+
+
 def _band(x) -> tuple[float, float, float]:
     lo, hi = interval(x)
     return 0.5 * (lo + hi), lo, hi
+
+
+def _level(x) -> tuple[float, float]:
+    """A published output level, or the merger-adjusted sum of its parts (see the yaml)."""
+    if not isinstance(x, dict):
+        return interval(x)
+    k_lo, k_hi = interval(x["kaifaqu"])
+    s_lo, s_hi = interval(x["industry_share_of_gdp"])
+    v_lo, v_hi = interval(x["value_added_per_output"])
+    gdp = float(x["dajiangdong_gdp"])
+    return k_lo + gdp * s_lo / v_hi, k_hi + gdp * s_hi / v_lo
+
+
+def park_growth(h: dict) -> list[tuple[dict, float, float]]:
+    """Each park history of the yaml with its real yearly log growth band (lo, hi): nominal
+    output deflated by China's industrial PPI (the model's output is at 2022 prices)."""
+    out = []
+    for g in h["park_growth"]:
+        (a_lo, a_hi), (b_lo, b_hi) = _level(g["start_yi"]), interval(g["end_yi"])
+        years = g["end_year"] - g["start_year"]
+        deflator = sum(math.log1p(h["ppi_pct"][y] / 100.0) for y in range(g["start_year"] + 1, g["end_year"] + 1))
+        out.append((g, (math.log(b_lo / a_hi) - deflator) / years, (math.log(b_hi / a_lo) - deflator) / years))
+    return out
 
 
 def moments(path: Path = HISTORY) -> list[Moment]:
@@ -74,11 +100,12 @@ def moments(path: Path = HISTORY) -> list[Moment]:
         if lo == hi:  # one published value: its reading is uncertain by a few points (a plan-period total vs the year's)
             lo, hi = value - 5.0, value + 5.0
         out.append(Moment(f"fai_growth_{year}", f"city industrial investment growth {year}", value / 100.0, lo / 100.0, hi / 100.0, "growth on the year before"))
-    for m in park_moments(h):
-        if m.id == "kaifaqu_2010_2018":  # the one long park history; single park-years are compared in the check only
-            out.append(Moment("qiantang_growth", m.label + ", yearly", m.value, m.value - math.sqrt(3) * m.sd, m.value + math.sqrt(3) * m.sd, m.unit))
-        elif m.kind == "concentration":
-            out.append(Moment(m.id, m.label, m.value, m.value - math.sqrt(3) * m.sd, m.value + math.sqrt(3) * m.sd, m.unit))
+    for g, lo, hi in park_growth(h):
+        if g["id"] == "kaifaqu_2010_2018":  # the one long park history (钱塘 before the merger); later ones mix in the merger or are single years
+            out.append(Moment("qiantang_growth", g["label"] + ", yearly", 0.5 * (lo + hi), lo, hi, "log growth / yr (real)"))
+    for key, x in h["yuhang_concentration"].items():
+        value, lo, hi = _band(x)
+        out.append(Moment(f"yuhang_{key}", f"余杭经开区 {key.replace('_', ' ').replace('1yi', '1亿')}, 2021", value, lo, hi, "firms" if key == "firms_above_1yi" else "share"))
     for key in ("exits", "moves"):
         value, lo, hi = _band(h["flows"][key])
         out.append(Moment(key, f"firms that {key[:-1]} a year, share", value, lo, hi, "share / yr"))

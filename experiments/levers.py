@@ -50,7 +50,7 @@ from sim.runs.results import write_json  # noqa: E402
 from sim.runs.targets import NAMES, annual, evaluate, money  # noqa: E402
 from sim.config.validation import validate  # noqa: E402
 
-from experiments import markdown_table  # noqa: E402
+from experiments import MODEL, markdown_table  # noqa: E402
 
 PAIRED = ("parks_output", "fai_growth", "leading_share")  # paired differences and the monotonicity check
 EXTRAS = ("parks_fai_yi", "parks_floor_space_mm2", "parks_vacancy")
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['run']:<44} {r['median']['parks_output']:>9,.0f} {r['paired_median']['parks_output']:>+7,.0f} "
                   f"{r['median']['fai_growth']:>8.4f} {r['paired_median']['fai_growth']:>+8.4f}  {'; '.join(r['flags'])}")
     if a.out:
-        write_json(a.out, result)
+        write_json(a.out, {**result, "model": MODEL})
         print(f"wrote {a.out}")
     return 0
 

@@ -36,7 +36,7 @@ from sim.runs.results import write_json  # noqa: E402
 from sim.runs.simulate import margin_words  # noqa: E402
 from sim.runs.targets import NAMES, READING_KEYS, evaluate, reading_of, wilson  # noqa: E402
 
-from experiments import markdown_table  # noqa: E402
+from experiments import MODEL, markdown_table  # noqa: E402
 
 # the alternatives of each reading key; keys that go together are one tuple (the plan names
 # no 千亿级 ecosystem, so clusters_1000yi_ecosystems keeps its configured value)
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     result = measure(overrides, scenarios, a.jobs)
     print(render_text(result))
     if a.out:
-        write_json(a.out, result)
+        write_json(a.out, {**result, "model": MODEL})
         print(f"wrote {a.out}")
     return 0
 

@@ -47,6 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments import MODEL
+
 from experiments.sensitivity_page import MORRIS_FIGURE, SOBOL_FIGURE, fmt, write_atomic, write_figures
 from experiments.sensitivity_stats import DELTA, NUM_LEVELS, SAMPLE_SEED, clean, elementary_effect_noise, morris_analysis, noise_summary, ranked_outputs, select_top, sobol_analysis
 
@@ -318,7 +320,7 @@ def run(
 
 def to_json(result: dict) -> str:
     """The JSON text (without the runtime, which is not deterministic)."""
-    clean = {k: v for k, v in result.items() if not k.startswith("_")}
+    clean = {**{k: v for k, v in result.items() if not k.startswith("_")}, "model": MODEL}
     return json.dumps(clean, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -1,16 +1,18 @@
-"""docs/VALIDATION.md in one command: calibration to history, stylized facts, sensitivity,
-which verdicts depend on the reading of the plan's targets, the paired one-lever table and
-the docking of the agents against an aggregate capacity model.
+"""docs/VALIDATION.md in one command: the posterior conditioned on the history before the
+plan, its predictive check and the forecasts it makes, stylized facts, sensitivity, which
+verdicts depend on the reading of the plan's targets, the paired one-lever table and the
+docking of the agents against an aggregate capacity model.
 
-    python -m experiments.validation            # full size: re-fits, re-measures, rewrites
-                                                # configs/fit/hangzhou_2022.yaml and docs/
+    python -m experiments.validation            # full size: re-calibrates, re-measures, rewrites
+                                                # configs/posterior/, configs/fit/ and docs/
     python -m experiments.validation --quick    # reduced size into results/validation/
                                                 # (a check that everything runs; a few minutes)
     python -m experiments.validation --render   # rebuild the page from the JSON files only
 
 The parts run in order, because each uses the previous one: the calibration writes the
-fitted config; the stylized facts, the sensitivity analysis, the readings table, the lever
-table and the docking run the fitted baseline.
+posterior and the configured values; the check and the forecasts draw from the posterior;
+the stylized facts, the sensitivity analysis, the readings table, the lever table and the
+docking run the calibrated baseline.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from experiments import calibrate, calibrate_page, docking, facts, levers, readings, sensitivity, sensitivity_page  # noqa: E402
+from experiments import MODEL, docking, facts, forecast, levers, posterior, posterior_page, readings, sensitivity, sensitivity_page  # noqa: E402
 from sim.runs.results import atomic_write  # noqa: E402
 
 DOCS = ROOT / "docs"
@@ -38,37 +40,24 @@ EG_CAUSE = (
 )
 
 
-def _limitations(cal: dict, fac: dict) -> list[str]:
+def _limitations(post: dict, chk: dict | None, fac: dict) -> list[str]:
     """What the model does not reproduce: read from the results, then the known gaps."""
     out = []
-    for m in cal["moments"]:
-        if abs(m["z"]) > 2.0:
-            why = "" if m.get("fitted_on", True) else " A single park-year: the model has no park-level shock (a large plant coming on line)."
-            out.append(f"Calibration moment **{m['label']}**: observed {m['observed']:.3g}, fitted model {m['fitted']:.3g} (z = {m['z']:+.1f}).{why}")
-    for p in cal["parameters"]:
-        if not p["identified"]:
-            out.append(f"**`{p['key']}` is not identified** by the published history (s.e. {p['se']:.2g} against a range of {p['range'][0]:g} to {p['range'][1]:g}); it keeps its prior {p['prior']:g}.")
-        elif p["estimate"] > p["range"][1] - 0.1 * (p["range"][1] - p["range"][0]):
-            out.append(f"**`{p['key']}` = {p['estimate']:.3g} lies near the top of its range.** Output can fall with a bad shock but can rise only as far as floor space and talent allow, so the model needs a large latent shock to produce the city's observed swing (+10.6% in 2021, +0.3% in 2022); its downside in the verdicts is wider than its upside.")
-    investment = [u for u in cal["unfitted"] if u["label"].startswith("investment") and u["model"] == u["model"]]
-    if investment:
-        u = investment[0]
-        out.append(f"**The investment boom before the plan** ({u['label'][len('investment growth '):]}: {u['observed']:.1%}): the model's "
-                   f"2022 FAI is {u['model']:+.1%} on 2021 ({u['model_label']}). Its firms' past follows value added, which grew 10.6% in "
-                   "2021 and 0.3% in 2022, so investment falls in 2022. The city's investment kept growing under policies that already "
-                   "operated before 2023 and that the pre-2023 regime here (`no_policy`: all the plan's levers off) leaves out: "
-                   "technology-upgrade subsidies of 10-20% of equipment spending (新制造业计划, 360 projects applied in 2022), project "
-                   "attraction (688 industrial projects of 1亿+ landed in 2021) and the clearing of low-efficiency firms in 萧山 since 2021. "
-                   "Their pre-2023 sizes are not published for the city, so no pre-2023 scenario is calibrated.")  # fmt: skip
-    for u in cal["unfitted"]:
-        if u["label"].startswith("parks' FAI 2022"):
-            out.append(f"**The parks' 2022 FAI level**: {u['model']:,.0f}亿 in the model (the calibration's runs) against the estimate of "
-                       f"{u['observed']:,.0f}亿 (range 520-760, from the 2023 plan): the FAI-growth target is measured on the model's own base (ODD 8.3).")
-    for u in cal["unfitted"]:
-        if u["label"].startswith("net entry"):
-            out.append(f"**Net entry's share of growth**: {u['model']:.2f} in the model against more than two thirds of TFP growth in Chinese manufacturing (Brandt et al. 2012). Entrants (small firms and the new plants of projects) add less output than exiting firms take with them, so the model's growth comes from incumbents; entry and exit parameters stay unidentified.")
-        elif u["label"].startswith("build-out"):
-            out.append(f"**{u['label'][10:]}** grew {u['observed']:.1%} a year (nominal, log): the build-out of a park from greenfield is not modelled (parks start mature in 2022).")
+    for r in (chk or {}).get("moments", []):
+        p = r["posterior"]
+        if not (r["band"][0] <= p["median"] <= r["band"][1]):
+            out.append(f"Posterior predictive **{r['label']}**: median {p['median']:.3g} [10-90%: {p['p10']:.3g} to {p['p90']:.3g}] against "
+                       f"{r['observed']:.3g} published (band {r['band'][0]:.3g} to {r['band'][1]:.3g}); {p['in_band']:.0%} of runs inside the band.")
+    loose = [p["key"] for p in post["parameters"] if not p["identified"]]
+    if loose:
+        out.append(f"**{len(loose)} of {len(post['parameters'])} calibrated parameters are not identified** by the history (posterior about "
+                   "as wide as the prior): " + ", ".join(f"`{k}`" for k in loose) + ". They keep about their priors, whose ranges "
+                   "are assumptions; the verdicts' probabilities carry them.")
+    for p in post["parameters"]:
+        lo, hi = p["range"]
+        if p["identified"] and (p["posterior"][1] - lo < 0.1 * (hi - lo) or hi - p["posterior"][1] < 0.1 * (hi - lo)):
+            out.append(f"**`{p['key']}`'s posterior median {p['posterior'][1]:.3g} lies at an end of its range** ({lo:g} to {hi:g}): "
+                       "the history would take it further than the range allows.")
     for key in facts.FACTS:
         f = fac["facts"][key]
         if not f["all_pass"]:
@@ -76,53 +65,65 @@ def _limitations(cal: dict, fac: dict) -> list[str]:
                        f"range {f['range']} held in {f['passed']} of {len(fac['seeds'])} seeds."
                        + (EG_CAUSE if key.startswith("eg_") else ""))  # fmt: skip
     out += [
-        "**Prices and services.** The model simulates above-scale industrial output at 2022 prices. The baseline reading of the targets (configs/targets/plan_2025.yaml) is nominal and counts above-scale services revenue in the parks: both come from exogenous inputs with assumed ranges (`params.ppi_growth`, `params.services_scale`, `params.services_growth`), not from the model. Published nominal history was deflated by China's industrial PPI for the fit.",
-        "**One history, few years.** Every growth moment is one draw of history; the common shock's s.d. rests on two city-wide years (2021, 2022), so its interval is wide.",
-        "**Stationarity.** The fit assumes the process of 2010-2022 continues after 2022 under the pre-2023 regime (scenario `no_policy`).",
+        "**Net entry's share of growth** stays out of the model's reach: entrants (small firms and the new plants of projects) add "
+        "less output than exiting firms take with them (more than two thirds of TFP growth in Chinese manufacturing came from net "
+        "entry, Brandt et al. 2012); issue 28.",
+        "**The build-out of parks from greenfield** (萧山经开区 1993-2022, 杭州经济技术开发区 1994-2010: 20-47% a year, nominal) is not "
+        "modelled: parks start mature in 2022.",
+        "**Technology-upgrade subsidies** (新制造业计划: 10-20% of equipment spending, 360 projects applied in 2022) are not a lever of "
+        "the model: the investment before the plan comes from the investment lag, the pipeline of outside projects and the "
+        "construction of the levers before the plan, whose growth before 2023 the calibration conditions on the boom.",
+        "**Prices and services.** The model simulates above-scale industrial output at 2022 prices. The baseline reading of the targets (configs/targets/plan_2025.yaml) is nominal and counts above-scale services revenue in the parks: both come from exogenous inputs with assumed ranges (`params.ppi_growth`, `params.services_scale`, `params.services_growth`), not from the model. Published nominal history was deflated by China's industrial PPI.",
+        "**One history, few years.** The growth moments are one draw of history: four city-wide years (2019-2022) for the mean and the spread of growth, one long park history.",
+        "**Stationarity.** The calibration assumes the growth process of 2019-2022 is the one the regime before the plan runs after 2022 (scenario `pre_plan`).",
     ]
     return out
 
 
-STALE_SENSITIVITY = (
-    "> **Stale:** this section was measured before the mechanisms of issue 10 (investment projects, making room, the "
-    "city-wide labour market; their parameters are not among its factors) and before the target readings, under the old "
-    "reading (now `targets=industrial_real`). Re-run `python -m experiments.sensitivity` (about 40 min) to refresh it.\n"
-)
+def _stale(part: dict | None, command: str) -> list[str]:
+    """A note above a section measured before the model it describes (no `model` key, or another)."""
+    if part is None or part.get("model") == MODEL:
+        return []
+    return [f"> **Stale:** measured before the regime before the plan and the posterior (the investment lag, the levers of 2022, "
+            f"`uncertainty=posterior`); its numbers describe the model of an earlier commit. Re-run `{command}` to refresh it.", ""]
 
 
-def render(cal: dict, fac: dict, sen: dict, rea: dict | None, lev: dict | None, dock: dict | None, quick: bool) -> str:
+def render(post: dict, chk: dict | None, fc: dict | None, fac: dict, sen: dict, rea: dict | None, lev: dict | None, dock: dict | None, quick: bool) -> str:
     size = "REDUCED SIZE (--quick): a check that the commands run, not results" if quick else "full size"
     parts = [
-        "# Validation: target readings, calibration, stylized facts, sensitivity, levers, docking",
+        "# Validation: target readings, the posterior, forecasts, stylized facts, sensitivity, levers, docking",
         "",
         f"Generated by `python -m experiments.validation` ({size}); do not edit by hand. Each part has its own "
-        "command (`python -m experiments.calibrate`, `python -m experiments.facts`, `python -m experiments.sensitivity`) "
-        "and JSON file in docs/validation/; the readings table is `python -m experiments.readings`, the lever table "
-        "`python -m experiments.levers`, the docking `python -m experiments.docking`. `--quick` runs them "
+        "command (`python -m experiments.posterior`, `python -m experiments.forecast`, `python -m experiments.facts`, "
+        "`python -m experiments.sensitivity`) and JSON file in docs/validation/; the readings table is `python -m experiments.readings`, "
+        "the lever table `python -m experiments.levers`, the docking `python -m experiments.docking`. `--quick` runs them "
         "all at a reduced size in a few minutes.",
         "",
-        *([readings.render_markdown(rea)] if rea else []),
-        calibrate_page.render_markdown(cal),
+        *(_stale(rea, "python -m experiments.readings replications=50") + [readings.render_markdown(rea)] if rea else []),
+        posterior_page.render_posterior(post, "figures/posterior.png" if (DOCS / "figures" / "posterior.png").exists() and not quick else None),
+        *([posterior_page.render_check(chk)] if chk else []),
+        *([posterior_page.render_forecasts(fc, "figures/forecasts.png" if not quick else None)] if fc else []),
+        *_stale(fac, "python -m experiments.facts"),
         facts.render_markdown(fac),
-        *(["## The levers one at a time, paired", "", levers.render(lev)] if lev else []),
-        *([docking.render(dock)] if dock else []),
-        *([] if "factors" in sen and any(f.get("name") == "params.project_rate" for f in sen["factors"]) else [STALE_SENSITIVITY]),
+        *(["## The levers one at a time, paired", "", *_stale(lev, "python -m experiments.levers replications=20"), levers.render(lev)] if lev else []),
+        *(_stale(dock, "python -m experiments.docking replications=20") + [docking.render(dock)] if dock else []),
+        *_stale(sen, "python -m experiments.sensitivity"),
         sensitivity_page.render_markdown(sen, figure_dir_relative="figures"),
         "## What the model cannot reproduce",
         "",
-        *[f"- {line}" for line in _limitations(cal, fac)],
+        *[f"- {line}" for line in _limitations(post, chk, fac)],
         "",
     ]
     return "\n".join(parts)
 
 
-PARTS = ("calibration", "facts", "sensitivity", "readings", "levers", "docking")
+PARTS = ("posterior", "posterior_check", "forecasts", "facts", "sensitivity", "readings", "levers", "docking")
+REQUIRED = ("posterior", "facts", "sensitivity")
 
 
-def load(files: dict[str, Path]) -> list[dict]:
-    """The parts' JSON results in `render`'s order (the last three only if written)."""
-    out = [json.loads(files[k].read_text(encoding="utf-8")) for k in PARTS[:3]]
-    return out + [json.loads(files[k].read_text(encoding="utf-8")) if files[k].exists() else None for k in PARTS[3:]]
+def load(files: dict[str, Path]) -> list[dict | None]:
+    """The parts' JSON results in `render`'s order (None for an optional part not written)."""
+    return [json.loads(files[k].read_text(encoding="utf-8")) if k in REQUIRED or files[k].exists() else None for k in PARTS]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,9 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     if not a.render:
         q = ["--quick"] if a.quick else []
-        fit_out = ["--fit-out", str(out_dir / "fit.yaml")] if a.quick else []
-        calibrate.main([*q, "--jobs", str(a.jobs), "--out", str(files["calibration"]), *fit_out])
-        # quick mode measures the baseline with the committed fit (its own fit is a check only)
+        posterior.main([*q, *(["--out", str(out_dir)] if a.quick else [])])
+        # quick mode checks and forecasts with the committed posterior (its own is a check that the calibration runs)
+        posterior.main(["--check", "8" if a.quick else "100", *(["--scale", "0.1", "--out", str(out_dir)] if a.quick else ["--scale", "0.5"])])
+        forecast.main([*q, *(["--out", str(out_dir)] if a.quick else [])])
         facts.main([*q, "--out", str(files["facts"])])
         sensitivity.main([*q, "--jobs", str(a.jobs), "--out", str(files["sensitivity"]), "--figures", str(out_dir if a.quick else DOCS / "figures")])
         size = ["firms_scale=0.1", "replications=4"] if a.quick else ["replications=50"]

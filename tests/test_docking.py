@@ -25,6 +25,7 @@ def only_renovation(cfg, **policy):
     """cfg with the renovation programme as the only source of floor space."""
     cfg = copy.deepcopy(cfg)
     cfg.policy.factory_space_m2_per_year, cfg.params.background_space_growth = 0.0, 0.0
+    cfg.calibration.before_plan.factory_space_m2_per_year = cfg.calibration.before_plan.land_renovation_mu_per_year = 0.0
     for k, v in policy.items():
         setattr(cfg.policy, k, v)
     return cfg
@@ -40,6 +41,7 @@ def test_aggregate_model_is_deterministic(base):
 def test_without_space_supply_and_with_ample_vacancy_output_grows_at_the_drift(base):
     cfg = only_renovation(base, land_renovation_mu_per_year=0.0)
     cfg.params.growth_other = -0.2  # shrinks faster than capital depreciates: it never invests
+    cfg.params.investment_lag_years = 0.0  # capital follows output at once (the lag: tests/test_history.py)
     for p in [*cfg.calibration.parks, cfg.calibration.outside]:
         p.vacancy_2022 = 0.9  # room for 10x the 2022 output: never binds by 2025
     res = aggregate.run(cfg)
@@ -157,7 +159,7 @@ def test_the_abm_without_its_agents_is_the_aggregate_model():
 
 def test_docking_rows_are_every_scenario_and_one_lever_change():
     rows, skipped = docking.changes(["firms_scale=0.05"])
-    expected = {f"scenario={s}" for s in ("baseline", "no_policy", "land_first", "talent_first", "fund_to_leading_industries")} | {
+    expected = {f"scenario={s}" for s in ("baseline", "pre_plan", "no_policy", "land_first", "talent_first", "fund_to_leading_industries")} | {
         "policy.fund_yi_per_year=0", "policy.fund_yi_per_year=4", "policy.fund_platform_share=0", "policy.fund_platform_share=1",
         "policy.factory_space_m2_per_year=0", "policy.factory_space_m2_per_year=8e+06", "policy.land_renovation_mu_per_year=0",
         "policy.land_renovation_mu_per_year=20000", "policy.talent_inflow_per_year=0", "policy.talent_inflow_per_year=20000",
@@ -171,8 +173,8 @@ def test_docking_rows_are_every_scenario_and_one_lever_change():
     cfgs = dict(rows)
     steps = docking._ablation_steps(cfgs)
     assert [s for (sc, s), _ in steps if sc == "scenario=baseline"] == [name for name, _ in docking.ABLATION]
-    # no_policy has no renovation to switch off: that step changes nothing and is skipped
-    assert [s for (sc, s), _ in steps if sc == "scenario=no_policy"] == [name for name, _ in docking.ABLATION[:-1]]
+    # no_policy's renovation is off, but the land cleared before the plan is still rebuilt: the last step changes it too
+    assert [s for (sc, s), _ in steps if sc == "scenario=no_policy"] == [name for name, _ in docking.ABLATION]
 
 
 def test_docking_table_and_its_text():

@@ -24,13 +24,17 @@ talent, the fund, platforms, agglomeration, crossing the above-scale threshold. 
   space_hold_slack) of that and asks for the rest; a short location grants each cell the
   same share; Y = min(D, F / need per 亿).
 - investment (`growth.invest`), without the ABM's spreading of large investors' FAI over
-  project_build_years: K <- max(K (1 - depreciation dt), capital_output Y); FAI = added
-  capital / dt + (programme + rebuilt + background m²) x construction_cost_yuan_m2.
+  project_build_years: K <- max(K (1 - depreciation dt), capital_output Y min(e^(-L tau), 1)),
+  tau the cell's growth trend (`growth.trend`), L = investment_lag_years; FAI = added
+  capital / dt + (programme + rebuilt + background m²) x construction_cost_yuan_m2. The land
+  the levers before the plan cleared is rebuilt after 2022, as in the ABM.
 
 Below-scale firms hold floor and capital, (1 + b) per 亿 of above-scale output (b from the
 population rule), but their output is not counted. Start: F = a Y, stock = F / (1 -
-vacancy_2022), K = capital_output (1 + b) Y; the 2022 FAI (the 'simulated' base) is the rule
-at growth_2022 plus background construction (the ABM's also has entrants and projects).
+vacancy_2022), K = capital_output (1 + b) Y at its lagged target; the 2022 FAI (the 'simulated' base) is the
+investment rule over the published 2019-2022 growth (`prehistory`, the ABM's capital
+prehistory without shocks) plus background construction and the 2022 construction of the
+levers before the plan (the ABM's also has entrants and projects).
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from ..config.schema import OUTSIDE, SECTORS, Config
 from ..config.fields import DT, STEPS_PER_YEAR
 from ..rules.exogenous import price_index, services_revenue
 from ..rules.growth import sector_drift
-from ..rules.population import cell_output, pareto_quantile
+from ..rules.population import BURN_IN_MONTHS, cell_output, pareto_quantile
 from ..rules.space import allocate_new_space, land_of, rebuilt_floor
 from ..config.schedules import by_year
 
@@ -90,8 +94,13 @@ def run(cfg: Config) -> dict:
     out, want, floor, fai_cells = (np.zeros((T, *Y.shape)) for _ in range(4))
     stocks, construction, ineff_rec, gone, moved = (np.zeros((T, len(specs))) for _ in range(5))
     out[0], want[0], floor[0], stocks[0], ineff_rec[0] = Y, D, F, stock, land_of(share * F.sum(1), plot)
-    fai_cells[0] = c * Y * (np.exp(cal.growth_2022 * dt) - (1.0 - dep * dt)) / dt
-    construction[0] = par.background_space_growth * stock * cost
+    tau, fai_cells[0] = prehistory(cfg, c * Y)
+    K = c * Y * np.minimum(np.exp(-par.investment_lag_years * tau), 1.0)  # the capital the investment rule holds
+    before = cal.before_plan  # the levers before the plan: their 2022 construction, and the land cleared not yet rebuilt
+    programme = allocate_new_space(before.factory_space_m2_per_year, before.space_allocation, unmet, stock, is_park)
+    cleared_before = before.land_renovation_mu_per_year * share * stock / max((share * stock).sum(), 1e-300)
+    construction[0] = (par.background_space_growth * stock + programme + rebuilt_floor(cleared_before, par.new_plot_ratio)) * cost
+    cleared_before = cleared_before * par.renovation_lag_years
     policies = by_year(cfg.policy, cal.base_year + 1, cfg.horizon_year)
 
     for t in range(1, T):
@@ -117,7 +126,9 @@ def run(cfg: Config) -> dict:
         Y[o], D[o], K[o], F[o] = (v[o] + m * dv.sum(0) for v, dv in ((Y, dY), (D, dD), (K, dK), (F, dF)))
         rebuilt, stock = (cleared + done) * min(dt / par.renovation_lag_years, 1.0), stock - floor_gone
         cleared = cleared + done - rebuilt
-        added = new + rebuilt_floor(rebuilt, par.new_plot_ratio) + par.background_space_growth * dt * stock
+        rebuilt_before = cleared_before * min(dt / par.renovation_lag_years, 1.0)
+        cleared_before = cleared_before - rebuilt_before
+        added = new + rebuilt_floor(rebuilt + rebuilt_before, par.new_plot_ratio) + par.background_space_growth * dt * stock
         stock = stock + added
 
         D = np.minimum(D, (1.0 + par.backlog_cap) * Y) * np.exp(mu * dt)
@@ -128,10 +139,11 @@ def run(cfg: Config) -> dict:
         ratio = np.divide(vacant, asked, out=np.ones_like(asked), where=asked > 0).clip(max=1.0)
         F = F + demand * ratio[:, None]
         unmet = (demand * (1.0 - ratio[:, None])).sum(1)
-        Y = np.minimum(D, F / (a * trend))
+        Y, Y_before = np.minimum(D, F / (a * trend)), Y
+        tau = tau + (np.log(np.maximum(Y, 1e-300) / np.maximum(Y_before, 1e-300)) - tau * dt)  # growth.trend
 
         kept = K * (1.0 - dep * dt)
-        K = np.maximum(kept, c * Y)
+        K = np.maximum(kept, c * Y * np.minimum(np.exp(-par.investment_lag_years * tau), 1.0))
         out[t], want[t], floor[t], stocks[t], fai_cells[t], construction[t] = Y, D, F, stock, (K - kept) / dt, added * cost / dt
         ineff_rec[t], gone[t], moved[t, o] = inefficient - done, dY.sum(1) / dt, m * dY.sum() / dt
 
@@ -143,6 +155,25 @@ def run(cfg: Config) -> dict:
                 is_park=is_park, leading=leading, location_ids=[p.id for p in specs], parks_output_yi=float(cells.sum()),
                 leading_share=float((cells * leading[is_park]).sum() / cells.sum()),
                 fai_growth=float((parks_fai[rows].mean() / parks_fai[0]) ** (1.0 / years_to) - 1.0))
+
+
+def prehistory(cfg: Config, capital_target: np.ndarray) -> tuple[float, np.ndarray]:
+    """The cells' recent past at the published growth (the ABM's `capital_prehistory`
+    without shocks): a burn-in at the mean rate, then 2019-2022; capital follows the rule of
+    `growth.invest` with the lag. Returns the trend at the end of 2022 and the 2022 FAI by
+    cell (亿/yr), for end-2022 cells whose capital target at current output is `capital_target`."""
+    par, cal, dt = cfg.params, cfg.calibration, DT
+    rates = [cal.growth_2019, cal.growth_2020, cal.growth_2021, cal.growth_2022]
+    path = [float(np.mean(rates))] * BURN_IN_MONTHS + [g for g in rates for _ in range(STEPS_PER_YEAR)]
+    level = np.exp(-np.cumsum(path[::-1])[::-1] * dt)  # output at each month's start relative to end-2022
+    tau, K, spent = float(np.mean(rates)), None, []
+    for g, y in zip(path, level):
+        target = capital_target * y * np.exp(g * dt) * min(np.exp(-par.investment_lag_years * tau), 1.0)
+        kept = target if K is None else K * (1.0 - par.depreciation * dt)
+        K = np.maximum(kept, target)
+        spent.append((K - kept) / dt)
+        tau += (g - tau) * dt
+    return tau, np.mean(spent[-STEPS_PER_YEAR:], axis=0)
 
 
 def record(cfg: Config, res: dict) -> SimpleNamespace:

@@ -22,6 +22,7 @@ class Params:
     growth_new_materials: float = param(0.06, "1/yr", 0.01, 0.11, "ASSUMPTION")
     growth_new_energy: float = param(0.10, "1/yr", 0.03, 0.18, "ASSUMPTION")
     growth_other: float = param(0.03, "1/yr", -0.02, 0.07, "ASSUMPTION")
+    growth_shift: float = param(0.0, "1/yr", -0.05, 0.03, "a shift of every sector's drift above: the history identifies the level of the city's growth (2019-2022: +4.9% a year, 杭州日报 2022-01-22, 2023-01-21), not each sector's; 0 at the prior, range as the sector drifts' uncertainty", hard=(-0.5, 0.5))
     zone_premium: float = param(0.006, "1/yr", 0.0, 0.012, "Wang 2013, JDE 101: zones raise TFP growth 0.6 points a year")
     elasticity_localization: float = param(0.05, "-", 0.0, 0.10, "Ciccone & Hall 1996 (0.06); Rosenthal & Strange 2004 (0.03-0.08); 范剑勇 2006 (0.088 China)")
     elasticity_urbanization: float = param(0.02, "-", 0.0, 0.06, "ASSUMPTION within Donovan et al. 2024 meta-analysis (2.7-6.4% per doubling)")

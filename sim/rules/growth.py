@@ -17,8 +17,9 @@ DRIFT_FIELDS = tuple(f"growth_{s}" for s in SECTORS)  # the Params fields of sec
 
 
 def sector_drift(params: Params) -> np.ndarray:
-    """Yearly drift of log output by sector."""
-    return np.array([getattr(params, name) for name in DRIFT_FIELDS])
+    """Yearly drift of log output by sector: each sector's own, shifted by `growth_shift`
+    (the level of growth the calibration conditions on the history)."""
+    return np.array([getattr(params, name) for name in DRIFT_FIELDS]) + params.growth_shift
 
 
 def drift(params: Params, place_rate, subsidy_rate):

@@ -1,0 +1,57 @@
+"""The Bayesian calibration (experiments/posterior.py): its priors, and that ABC-SMC recovers
+parameters from data the model itself made (an identifiability check at a small size)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from experiments import history, posterior
+
+
+def test_priors_are_pert_over_the_range_with_the_mode_at_the_schema_value():
+    for key in posterior.FREE:
+        f = posterior.field_of(key)
+        lo, hi = f.metadata["range"]
+        p = posterior.prior(key)
+        assert p.ppf(0.0) == pytest.approx(lo) and p.ppf(1.0) == pytest.approx(hi)
+        grid = np.linspace(lo, hi, 2001)[1:-1]
+        assert grid[np.argmax(p.pdf(grid))] == pytest.approx(min(max(f.default, lo), hi), abs=(hi - lo) / 500)
+
+
+class Moves:
+    """The calibration's simulator, reduced to the statistics that inform the two parameters."""
+
+    def __init__(self):
+        self.full = posterior.Simulator(0.03)
+
+    def __call__(self, theta):
+        stats = self.full(theta)
+        return {k: stats[k] for k in ("moves", "exits")}
+
+
+def test_abc_recovers_parameters_from_data_the_model_made(tmp_path):
+    keys = ("params.move_consider_rate", "params.exit_rate")
+    truth = {"params.move_consider_rate": 0.025, "params.exit_rate": 0.085}
+    runs = [history.statistics(history.config(truth, 0.03), 1000 + k) for k in range(4)]
+    observed = {k: float(np.mean([r[k] for r in runs])) for k in ("moves", "exits")}
+    h = posterior.run_abc(population=40, generations=4, scale=0.03, procs=1, seed=3, min_acceptance=0.0, db=tmp_path / "t.db",
+                          keys=keys, observed=observed, simulator=Moves())
+    values, weights = posterior.particles(h)
+    for key in keys:
+        lo, hi = posterior.field_of(key).metadata["range"]
+        q05, q50, q95 = posterior.weighted_quantiles(values[key], weights, (0.05, 0.5, 0.95))
+        prior = posterior.prior(key)
+        assert q05 <= truth[key] <= q95, key  # the truth is inside the posterior's 90% interval ...
+        assert abs(q50 - truth[key]) < abs(prior.median() - truth[key]), key  # ... which moved towards it from the prior
+        assert q95 - q05 < 0.6 * (prior.ppf(0.95) - prior.ppf(0.05)), key  # ... and narrowed
+
+
+def test_the_posterior_file_round_trips(tmp_path):
+    values = {"params.macro_sd": np.array([0.02, 0.05]), "calibration.zipf_exponent": np.array([1.0, 1.1])}
+    path = tmp_path / "p.csv"
+    posterior.write_posterior(values, np.array([0.25, 0.75]), path, "python -m experiments.posterior --test")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# posterior") and "# command: python -m experiments.posterior --test" in text
+    back, w = posterior.read_posterior(path)
+    assert set(back) == set(values) and np.allclose(w, [0.25, 0.75]) and np.allclose(back["params.macro_sd"], values["params.macro_sd"])
