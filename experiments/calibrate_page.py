@@ -22,7 +22,9 @@ def write_fit(result: dict, path: Path) -> None:
         "# Each value: estimate (s.e.); prior default and range. Parameters not listed keep",
         "# their prior defaults in sim/config/schema.py; `fit=none` uses the priors for all.",
     ]
-    groups: dict[str, list[str]] = {"params": [], "calibration": [], "fit_se": []}
+    # the s.e. is in each value's comment; uncertainty=parameters draws from the field's prior
+    # (sim.config.priors), not around the fit: the fit moves the configured value only
+    groups: dict[str, list[str]] = {"params": [], "calibration": []}
     for p in result["parameters"]:
         lo, hi = p["range"]
         tag = f"fitted (s.e. {p['se']:.3g}{', at the bound of its range' if p.get('at_bound') else ''}); prior {p['prior']:.4g}, range {lo:g} to {hi:g}"
@@ -36,8 +38,6 @@ def write_fit(result: dict, path: Path) -> None:
         else:
             group, name = p["key"].split(".")
             groups[group].append(f"  {name}: {p['estimate']:.4f}  # {tag}")
-            if math.isfinite(p["se"]):  # uncertainty=parameters draws it from N(estimate, se)
-                groups["fit_se"].append(f"  {p['key']}: {p['se']:.4f}  # s.e. of the fitted value, drawn under uncertainty=parameters")
     lines.append("# Not identified by the published history, kept at their priors: " + ", ".join(u["key"] for u in result["unidentified"]))
     for group, rows in groups.items():
         if rows:

@@ -1,11 +1,11 @@
 """Parameter uncertainty (`uncertainty=parameters`): what replication k draws.
 
 Every uncertain number (a `param` field of Params or Calibration, with a plausible range in
-its metadata) is drawn once per replication: a fitted one (a key of `fit_se`) from a normal
-at its fitted value with its standard error, truncated to its range; any other uniformly
-over its range; keys in `fixed_parameters` keep their configured value. The uniforms are a
-Latin hypercube over the replications (space-filling: each parameter's range is cut into R
-strata and each stratum is used once) from the `parameters` stream of the run's seed alone.
+its metadata) is drawn once per replication from its prior (sim.config.priors.prior: a PERT
+distribution on its range with its mode at the schema default); keys in `fixed_parameters`
+keep their configured value. The draws are a Latin hypercube over the replications mapped
+through each prior's inverse CDF (space-filling: each prior is cut into R strata of equal
+probability and each stratum is used once), from the `parameters` stream of the run's seed alone.
 So replication k draws the same parameters in every scenario with the same seed and R, and
 scenario differences stay paired. The design always spans every uncertain key, so fixing
 one does not change the draws of the others.
@@ -18,6 +18,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from ..config.priors import prior
 from ..config.schema import Config, uncertain_keys
 from ..model.streams import Streams
 
@@ -29,23 +30,17 @@ def current(cfg: Config, key: str) -> float:
 
 def draws(cfg: Config) -> pd.DataFrame:
     """One row per replication (index 0..R-1), one column per uncertain key."""
-    from scipy.stats import qmc, truncnorm  # here: scipy.stats costs about a second to import (every sweep worker)
+    from scipy.stats import qmc  # here: scipy.stats costs about a second to import (every sweep worker)
 
     keys = uncertain_keys()
     rng = Streams((int(cfg.seed),)).get("parameters", 0)
     u = qmc.LatinHypercube(d=len(keys), rng=rng).random(cfg.replications)
     columns = {}
     for j, (key, f) in enumerate(keys):
-        lo, hi = f.metadata["range"]
-        value = current(cfg, key)
         if key in cfg.fixed_parameters:
-            columns[key] = np.full(cfg.replications, float(value))
-        elif key in cfg.fit_se and cfg.fit_se[key] > 0:
-            sd = cfg.fit_se[key]
-            centre = min(max(value, lo), hi)
-            columns[key] = truncnorm.ppf(u[:, j], (lo - centre) / sd, (hi - centre) / sd, loc=centre, scale=sd)
-        else:
-            columns[key] = lo + u[:, j] * (hi - lo)
+            columns[key] = np.full(cfg.replications, float(current(cfg, key)))
+        else:  # within the range also after rounding
+            columns[key] = np.clip(prior(key).ppf(u[:, j]), *f.metadata["range"])
     return pd.DataFrame(columns, index=pd.RangeIndex(cfg.replications, name="replication"))
 
 
