@@ -47,7 +47,7 @@ OUTPUT_SCOPES = ("industrial", "all_enterprises")
 PRICES = ("real", "nominal")
 LEADING_SETS = ("declared", "main")
 FAI_BASES = ("simulated", "published")
-UNCERTAINTIES = ("seeds", "parameters")
+UNCERTAINTIES = ("seeds", "parameters", "posterior")
 OUTPUTS = ("parks", "cells")
 PARK_STATUSES = ("confirmed", "assumed")
 MAX_YEAR = 2035  # the latest target or horizon year
@@ -231,8 +231,12 @@ class Config:
     progress: bool = True
     # seeds: P(met) over seed noise, parameters at their values; parameters: replication k
     # also draws every uncertain parameter from its prior (sim/config/priors.py,
-    # sim/runs/uncertainty.py), and targets.json holds both
+    # sim/runs/uncertainty.py), and targets.json holds both; posterior: as parameters, but the
+    # keys the posterior sample holds come from one of its particles, drawn by weight
     uncertainty: str = choice("parameters", UNCERTAINTIES)
+    # the posterior sample of uncertainty=posterior: configs/posterior/NAME.csv (a name, not
+    # a path; sim/config/posterior.py), made by `python -m experiments.posterior`
+    posterior: str = "hangzhou_2022"
     # what timeseries.parquet holds: parks (the city, park and sector levels) or cells (also
     # every park x sector cell, about 3 times the size); results/README.md
     outputs: str = choice("parks", OUTPUTS)

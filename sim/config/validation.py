@@ -10,6 +10,7 @@ import math
 import numbers
 from typing import Any
 
+from .posterior import check_setting as check_posterior
 from .schema import ECOSYSTEMS, MAX_YEAR, OUTSIDE, Calibration, Config, ConfigError, numeric_levers, uncertain_keys
 
 
@@ -84,6 +85,8 @@ def validate(cfg: Config) -> Config:
     for key in cfg.fixed_parameters:
         if key not in drawable:
             _fail("fixed_parameters", key, "keys of uncertain fields, e.g. params.macro_sd or calibration.zipf_exponent (sim/config/schema.py, `param` fields)")
+    # the posterior's name; under uncertainty=posterior its file, read and checked
+    check_posterior(cfg)
     # the horizon reaches the target year, which is after the base year
     base, t = cfg.calibration.base_year, cfg.targets
     if cfg.horizon_year < t.year:

@@ -1,4 +1,4 @@
-"""Parameter uncertainty (`uncertainty=parameters`): what replication k draws.
+"""Parameter uncertainty (`uncertainty=parameters` and `posterior`): what replication k draws.
 
 Every uncertain number (a `param` field of Params or Calibration, with a plausible range in
 its metadata) is drawn once per replication from its prior (sim.config.priors.prior: a PERT
@@ -9,6 +9,10 @@ probability and each stratum is used once), from the `parameters` stream of the 
 So replication k draws the same parameters in every scenario with the same seed and R, and
 scenario differences stay paired. The design always spans every uncertain key, so fixing
 one does not change the draws of the others.
+
+Under `uncertainty=posterior` the same draws are made, then the keys the posterior sample
+holds are set from replication k's particle (sim/runs/posterior.py). `values(cfg)` gives
+each replication's values under the config's uncertainty (the configured values under seeds).
 """
 
 from __future__ import annotations
@@ -21,6 +25,23 @@ import pandas as pd
 from ..config.priors import prior
 from ..config.schema import Config, uncertain_keys
 from ..model.streams import Streams
+from . import posterior
+
+DRAWN = ("parameters", "posterior")  # the uncertainties under which replication k draws its parameters
+
+
+def is_drawn(cfg: Config) -> bool:
+    """Whether replication k runs at its own parameter values (and again at the configured ones)."""
+    return cfg.uncertainty in DRAWN
+
+
+def values(cfg: Config) -> pd.DataFrame:
+    """One row per replication: its parameter values under `cfg.uncertainty` (the configured
+    values under seeds; the priors' draws under parameters; under posterior, those with the
+    posterior's keys from each replication's particle, and a `particle` column)."""
+    if cfg.uncertainty == "posterior":
+        return posterior.overlay(cfg, draws(cfg))
+    return draws(cfg) if cfg.uncertainty == "parameters" else point(cfg)
 
 
 def current(cfg: Config, key: str) -> float:
@@ -51,9 +72,12 @@ def point(cfg: Config) -> pd.DataFrame:
 
 
 def apply(cfg: Config, row: pd.Series) -> Config:
-    """A copy of `cfg` with the values of one row of `draws` set."""
+    """A copy of `cfg` with the values of one row of `values` set (its dotted keys; the
+    `particle` column is a record, not a parameter)."""
     values = {"params": {}, "calibration": {}}
     for key, value in row.items():
+        if "." not in key:
+            continue
         group, name = key.split(".")
         values[group][name] = float(value)
     return dataclasses.replace(  # the Model validates it
@@ -61,3 +85,22 @@ def apply(cfg: Config, row: pd.Series) -> Config:
         params=dataclasses.replace(cfg.params, **values["params"]),
         calibration=dataclasses.replace(cfg.calibration, **values["calibration"]),
     )
+
+
+def held(cfg: Config) -> dict[str, float]:
+    """{key: value} of the uncertain keys held at their configured values (`fixed_parameters`:
+    listed there, or set explicitly; sim.config.held), in schema order."""
+    listed = set(cfg.fixed_parameters)
+    return {key: float(current(cfg, key)) for key, _ in uncertain_keys() if key in listed}
+
+
+def recorded(cfg: Config) -> dict:
+    """What targets.json records of the draws beyond the uncertainty's name: under parameters
+    and posterior, the held keys and values (`held`, if any) and the posterior sample used
+    (`posterior`: name, particles, keys, the comment lines that say how it was made)."""
+    out: dict = {}
+    if is_drawn(cfg) and cfg.fixed_parameters:
+        out["held"] = held(cfg)
+    if cfg.uncertainty == "posterior":
+        out["posterior"] = posterior.describe(cfg)
+    return out
