@@ -98,7 +98,7 @@ def test_draws_paired_reproducible_priors_elsewhere_and_held_keys_kept(posterior
     prior_draws = uncertainty.draws(dataclasses.replace(cfg, uncertainty="parameters"))
     others = [c for c in prior_draws.columns if c not in KEYS]
     pd.testing.assert_frame_equal(d[others], prior_draws[others])  # the keys the file lacks: the same Latin hypercube
-    held = cfg_of(elasticity_localization=0.03, fixed_parameters=["params.elasticity_localization"])  # held, even against the posterior
+    held = cfg_of(elasticity_localization=0.03)  # an explicit setting is held, even against the posterior
     assert (uncertainty.values(held)["params.elasticity_localization"] == 0.03).all()
 
 
