@@ -118,8 +118,22 @@ def test_simulate_records_particles_and_the_sample_and_gives_the_same_bytes(post
     assert t["posterior"]["made_by"][0].startswith("SYNTHETIC TEST FIXTURE")
     from sim.runs.table import format_table
 
-    text = format_table(t)
+    text = " ".join(format_table(t).split())
     assert "P(met), posterior+seeds" in text and f"configs/posterior/{NAME}.csv, 4 particles over 3 parameters" in text
+    from experiments.discover import read_run
+
+    met, x = read_run(a)  # PRIM's dimensions: the particle's values, not its index
+    assert "particle" not in x.columns and set(KEYS) <= set(x.columns) and len(x) == 2
+
+
+def test_the_search_draws_candidates_replications_from_the_posterior(posterior_dir):
+    from experiments import search
+
+    cfg = cfg_of()
+    rows = search.design(cfg, 4)
+    assert [r["particle"] for r in rows] == list(uncertainty.values(dataclasses.replace(cfg, replications=4))["particle"])
+    applied = uncertainty.apply(cfg, pd.Series(rows[2]))
+    assert applied.params.macro_sd == VALUES[rows[2]["particle"]][0] and applied.calibration.zipf_exponent == VALUES[rows[2]["particle"]][2]
 
 
 def fake_sweep_job(sweep_dir, name, cfg, overrides):
