@@ -17,6 +17,7 @@ from solara.lab import task
 import sim
 from sim import dashboard
 from sim.config.loading import scenarios
+from sim.config.schema import UNCERTAINTIES
 from sim.sweep.report_html import FONTS, font_face
 
 CONTROLS = dashboard.controls()
@@ -84,7 +85,7 @@ def Controls():
     for c in CONTROLS:
         LeverControl(c)
     solara.SliderInt(label="replications", min=2, max=100, value=replications)
-    solara.Select(label="uncertainty", values=["seeds", "parameters"], value=uncertainty)
+    solara.Select(label="uncertainty", values=list(UNCERTAINTIES), value=uncertainty)  # posterior: configs/posterior/
     solara.Select(label="firms_scale (simulated firms per real firm)", values=[0.1, 0.25, 0.5, 1.0], value=firms_scale)
     solara.InputInt(label="seed", value=seed)
     solara.Button("Run", on_click=start, color="primary", disabled=run_scenario.pending)

@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 
 from sim.config import register_configs
 from sim.runs.cli import entry, exit_on_user_error, to_config
+from sim.runs.held import hold_explicit
 from sim.runs.simulate import format_table, simulate
 from sim.sweep.jobs import run_job
 
@@ -27,9 +28,13 @@ register_configs()
 def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
+
+    def config():  # the parameters set explicitly held at their values, in .hydra/config.yaml too
+        return hold_explicit(to_config(cfg), hc, out)
+
     if hc.mode == RunMode.MULTIRUN:  # one job of a sweep: resumable, records its failure
         overrides = list(hc.overrides.task)
-        status = run_job(lambda: to_config(cfg), out, overrides, shlex.join(["python", "run.py", *overrides]))
+        status = run_job(config, out, overrides, shlex.join(["python", "run.py", *overrides]))
         if status != "failed":  # its share of the sweep's report (an older sweep's too, when skipped)
             from sim.sweep import report_cache
 
@@ -37,7 +42,7 @@ def main(cfg: DictConfig) -> None:
         print(f"{hc.job.override_dirname or '.'}: {status}")
         return
     try:
-        print(format_table(simulate(to_config(cfg), out), out))
+        print(format_table(simulate(config(), out), out))
     except Exception as e:
         exit_on_user_error(e)
 

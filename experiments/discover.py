@@ -1,11 +1,11 @@
 """Scenario discovery with PRIM: under which parameter values (and levers) are the plan's targets missed?
 
-    python -m experiments.discover results/runs/baseline/<timestamp>   # a run made with uncertainty=parameters
+    python -m experiments.discover results/runs/baseline/<timestamp>   # a run made with uncertainty=parameters (or posterior)
     python -m experiments.discover results/sweeps/NAME                 # a sweep: its complete jobs pooled
     python -m experiments.discover DIR --boxes 3 --outcome met         # boxes where a target is met instead
 
 Each replication is a run. Its dimensions are its drawn parameters (parameters.parquet, row
-k = replication k) and, in a sweep, the overrides that differ between jobs (numbers as
+k = replication k; under uncertainty=posterior the particle's values, not its index) and, in a sweep, the overrides that differ between jobs (numbers as
 numbers, words as categories; `seed` and `replications` are not conditions); its outcome,
 per target (sim.runs.targets.NAMES), is whether the target was missed (`targets` of targets.json;
 `targets_seeds`, at fixed parameters, is not used). EMA Workbench's PRIM (Bryant & Lempert
@@ -83,7 +83,7 @@ def read_run(d: Path) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
         raise ConfigError(f"{d}: not a readable run directory (targets.json and parameters.parquet): {e}") from None
     if any(len(m) != len(params) for m in met.values()):
         raise ConfigError(f"{d}: parameters.parquet has {len(params)} rows but targets.json another number of replications")
-    return met, params.drop(columns="replication").reset_index(drop=True)
+    return met, params.drop(columns=["replication", "particle"], errors="ignore").reset_index(drop=True)  # the particle's index is no condition
 
 
 def _config_value(job: Path, key: str) -> str | None:
@@ -273,7 +273,7 @@ def discover(d: Path, n_boxes: int = 2, outcome: str = "missed", source: str | N
     kind, met, x, jobs, levers = load(d)
     x = dimensions(x)
     if x.shape[1] == 0:
-        raise ConfigError("nothing varies: run with uncertainty=parameters" + (" or sweep a lever" if kind == "sweep" else ""))
+        raise ConfigError("nothing varies: run with uncertainty=parameters or posterior" + (" or sweep a lever" if kind == "sweep" else ""))
     drawn = [c for c in x.columns if c not in levers]
     runs, draws = len(x), len(x.drop_duplicates(subset=drawn)) if drawn else 1
     if runs < MIN_RUNS:
@@ -313,7 +313,7 @@ def render(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m experiments.discover", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("dir", help="a run directory (uncertainty=parameters) or a sweep directory results/sweeps/NAME")
+    ap.add_argument("dir", help="a run directory (uncertainty=parameters or posterior) or a sweep directory results/sweeps/NAME")
     ap.add_argument("--boxes", type=int, default=2, help="boxes per target at most (default 2)")
     ap.add_argument("--outcome", choices=("missed", "met"), default="missed", help="the runs PRIM looks for (default: missed)")
     a = ap.parse_args(argv)

@@ -47,7 +47,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.config import CONFIG_DIR, Calibration, Params, uncertain_keys  # noqa: E402
+from sim.config import CONFIG_DIR, uncertain_keys  # noqa: E402
+from sim.config.posterior import parse, write_posterior as write_sample  # noqa: E402
+from sim.config.priors import prior, uncertain_field  # noqa: E402
 
 from experiments import history  # noqa: E402
 
@@ -75,20 +77,9 @@ FREE = (
 UNCERTAIN = tuple(key for key, _ in uncertain_keys())  # every parameter a run draws
 
 
-def field_of(key: str) -> dataclasses.Field:
-    group, name = key.split(".")
-    return next(f for f in dataclasses.fields(Params if group == "params" else Calibration) if f.name == name)
-
-
-def prior(key: str):
-    """The prior of an uncertain parameter: PERT over its plausible range, mode at its schema
-    value (a frozen scipy.stats.beta)."""
-    from scipy.stats import beta
-
-    f = field_of(key)
-    lo, hi = f.metadata["range"]
-    mode = min(max(float(f.default), lo), hi)
-    return beta(1.0 + 4.0 * (mode - lo) / (hi - lo), 1.0 + 4.0 * (hi - mode) / (hi - lo), loc=lo, scale=hi - lo)
+def _mode(key: str) -> float:
+    """The prior's mode: the schema's value (sim.config.priors)."""
+    return float(uncertain_field(key).default)
 
 
 def _name(key: str) -> str:  # pyabc's parameter names: no dots
@@ -159,22 +150,16 @@ def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs) -> list[float]:
 
 
 def write_posterior(values: dict[str, np.ndarray], weights: np.ndarray, path: Path, command: str) -> None:
-    """The posterior sample as data: comment lines (command, commit, date), then one row per
-    particle (the dotted keys and `weight`); the format sim.runs reads under uncertainty=posterior."""
+    """The posterior sample as data (sim.config.posterior's format: what uncertainty=posterior
+    reads): the command, commit and date, then one row per particle."""
     import datetime
 
     from sim.sweep.provenance import git_commit
 
     keys = sorted(values)
-    lines = [f"# posterior of the parameters conditioned on Hangzhou's history before the plan (python -m experiments.posterior)",
-             f"# command: {command}", f"# commit: {git_commit()}", f"# made: {datetime.date.today().isoformat()}",
-             ",".join([*keys, "weight"])]
-    for i in range(weights.size):
-        lines.append(",".join([*(repr(float(values[k][i])) for k in keys), repr(float(weights[i]))]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    comments = ["posterior of the parameters conditioned on Hangzhou's history before the plan", f"command: {command}",
+                f"commit: {git_commit()}", f"made: {datetime.date.today().isoformat()}"]
+    write_sample(path, keys, np.column_stack([values[k] for k in keys]), weights, comments)
 
 
 def write_fit(values: dict[str, np.ndarray], weights: np.ndarray, identified: dict[str, bool], path: Path, command: str) -> None:
@@ -199,12 +184,6 @@ def write_fit(values: dict[str, np.ndarray], weights: np.ndarray, identified: di
     os.replace(tmp, path)
 
 
-def _mode(key: str) -> float:
-    f = field_of(key)
-    lo, hi = f.metadata["range"]
-    return min(max(float(f.default), lo), hi)
-
-
 def summary(h, values: dict[str, np.ndarray], weights: np.ndarray, settings: dict, seconds: float) -> dict:
     """What docs/VALIDATION.md shows: each parameter's prior and posterior (5-50-95%) and
     whether the history identifies it (the posterior's 90% interval at most 60% of the
@@ -215,7 +194,7 @@ def summary(h, values: dict[str, np.ndarray], weights: np.ndarray, settings: dic
         p05, p50, p95 = (float(pr.ppf(q)) for q in (0.05, 0.5, 0.95))
         q05, q50, q95 = weighted_quantiles(values[key], weights, (0.05, 0.5, 0.95))
         ratio = (q95 - q05) / (p95 - p05) if p95 > p05 else float("nan")
-        params.append(dict(key=key, range=list(field_of(key).metadata["range"]), prior_mode=_mode(key), prior=[p05, p50, p95],
+        params.append(dict(key=key, range=list(uncertain_field(key).metadata["range"]), prior_mode=_mode(key), prior=[p05, p50, p95],
                            posterior=[q05, q50, q95], width_ratio=ratio, identified=bool(ratio <= 0.6)))
     pops = h.get_all_populations()
     generations = [dict(t=int(r.t), eps=float(r.epsilon), samples=int(r.samples)) for r in pops.itertuples() if r.t >= 0]
@@ -242,12 +221,9 @@ def check_scale(scale: float, replications: int) -> list[dict]:
 
 
 def read_posterior(path: Path = POSTERIOR) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The particles of a posterior CSV (`write_posterior`'s format) and their weights."""
-    import pandas as pd
-
-    df = pd.read_csv(path, comment="#")
-    w = df.pop("weight").to_numpy(dtype=float)
-    return {k: df[k].to_numpy(dtype=float) for k in df.columns}, w / w.sum()
+    """The particles of a posterior sample file (checked as a run checks it) and their weights."""
+    keys, values, weights, _ = parse(Path(path).read_text(encoding="utf-8"), str(path))
+    return {k: values[:, j] for j, k in enumerate(keys)}, weights
 
 
 def predictive(values: dict[str, np.ndarray] | None, weights: np.ndarray | None, draws: int, scale: float, seed: int) -> list[dict]:

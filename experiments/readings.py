@@ -82,7 +82,7 @@ def measure(overrides: list[str], scenarios: list[str], jobs: int = -1) -> dict:
 
     cfgs = {s: compose(*overrides, f"scenario={s}", "progress=false") for s in scenarios}
     first = cfgs[scenarios[0]]
-    values = uncertainty.draws(first) if first.uncertainty == "parameters" else uncertainty.point(first)
+    values = uncertainty.values(first)  # the draws (parameters, posterior) or the configured values (seeds)
     tasks = [(s, int(k), row) for s in scenarios for k, row in values.iterrows()]
     start = time.perf_counter()
     runs = Parallel(n_jobs=jobs)(delayed(_one)(cfgs[s], k, row) for s, k, row in tasks)

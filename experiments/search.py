@@ -8,7 +8,8 @@ Overrides are run.py's (scenario=, firms_scale=, targets=, params.*, policy.* fo
 not searched). It minimises the policy's public cost over the plan period (sim/rules/costs.py)
 subject to P(every chosen target met) >= p, over each searched lever's plausible range
 (field metadata; numbers and choices), under the config's uncertainty (parameters by default:
-each replication draws the uncertain parameters). The optimiser is Optuna's TPE sampler with
+each replication draws the uncertain parameters from their priors; posterior: from the
+posterior sample's particles). The optimiser is Optuna's TPE sampler with
 constraints (c = p - P(met), feasible when <= 0, one c for the joint probability and one per
 target), asked and told in batches of --workers candidates, seeded: the same command gives the
 same search.json. The scenario's own policy and every lever at its most generous end are tried
@@ -103,10 +104,11 @@ def one_replication(cfg: Config, row: dict, k: int, names: tuple[str, ...]) -> d
 
 
 def design(cfg: Config, n: int) -> list[dict]:
-    """Rows 0..n-1 of the parameter draws of `cfg` (its seed; the configured values under
-    uncertainty=seeds): replication k's draw for every candidate."""
+    """Rows 0..n-1 of the parameter draws of `cfg` (its seed; a particle and the priors' draws
+    under uncertainty=posterior; the configured values under uncertainty=seeds): replication
+    k's draw for every candidate."""
     sized = dataclasses.replace(cfg, replications=n)
-    return (uncertainty.draws(sized) if cfg.uncertainty == "parameters" else uncertainty.point(sized)).to_dict("records")
+    return uncertainty.values(sized).to_dict("records")
 
 
 def model_task(cfg: Config, rows: list[dict], levers: dict, k: int) -> dict:

@@ -12,7 +12,7 @@ from typing import Any
 
 from .config.schema import ECOSYSTEMS, Policy
 from .config.loading import load_config
-from .runs.table import cost_line, margin_words, median, p_cell, shown, unit_of
+from .runs.table import cost_line, margin_words, median, p_cell, shown, uncertainty_words, unit_of
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class View:
     fan_png: bytes
     clusters_png: bytes
     parks_html: str  # one row per park: Chinese name, id, end-of-base-year and target-year output
-    summary: str  # one line: scenario, replications, uncertainty; the policy's public cost
+    summary: str  # one line: scenario, replications, uncertainty (the posterior, held parameters); the policy's public cost
 
 
 def scorecard_html(result) -> str:
@@ -101,6 +101,6 @@ def view(result) -> View:
     rows = [[td(names[i]), td(i), td(yi(got.parks_base.get(i, math.nan)), "num"), td(yi(got.parks[i]), "num")] for i in ids]
     base = result.config.calibration.base_year
     parks = table([E(h) for h in ("park", "id", f"end-{base} (亿元/yr)", f"{s['year']}, median (亿元/yr)")], rows, raw=True, cls="parks")
-    summary = (f"{title}, uncertainty={result.config.uncertainty}, firms_scale={result.config.firms_scale:g}, seed={result.config.seed}; "
-               + cost_line(result.raw["cost"]))
+    summary = "; ".join([f"{title}, uncertainty={result.config.uncertainty}, firms_scale={result.config.firms_scale:g}, seed={result.config.seed}",
+                         *uncertainty_words(result.raw), cost_line(result.raw["cost"])])  # the posterior drawn, the parameters held
     return View(scorecard_html(result), fan, bars, parks, summary)

@@ -130,6 +130,7 @@ def test_overrides_of_horizon_and_levers(tmp_path):
         ("uncertainty=everything", "uncertainty"),
         ("outputs=firms", "outputs"),
         ("fixed_parameters=[params.nope]", "fixed_parameters"),
+        ("posterior=../../x", "posterior"),  # a name, not a path
         ("params.ppi_growth=0.9", "params.ppi_growth"),
         ("params.exit_rate=1.5", "params.exit_rate"),
         ("calibration.outside.id=rest", "calibration.outside.id"),
@@ -144,6 +145,15 @@ def test_bad_value_one_line_nonzero_exit_no_files(tmp_path, override, key):
     lines = [line for line in p.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, p.stderr
     assert key in lines[0] and "allowed" in lines[0]
+    assert not out.exists()
+
+
+def test_posterior_without_its_file_stops_before_anything_is_written(tmp_path):
+    out = tmp_path / "run"
+    p = run(*TINY, "uncertainty=posterior", "posterior=test_fixture_absent", f"hydra.run.dir={out}")
+    lines = [line for line in p.stderr.splitlines() if line.strip()]
+    assert p.returncode == 1 and len(lines) == 1, p.stderr
+    assert "configs/posterior/test_fixture_absent.csv: no such posterior sample" in lines[0] and "python -m experiments.posterior" in lines[0]
     assert not out.exists()
 
 

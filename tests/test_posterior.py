@@ -11,7 +11,7 @@ from experiments import history, posterior
 
 def test_priors_are_pert_over_the_range_with_the_mode_at_the_schema_value():
     for key in posterior.FREE:
-        f = posterior.field_of(key)
+        f = posterior.uncertain_field(key)
         lo, hi = f.metadata["range"]
         p = posterior.prior(key)
         assert p.ppf(0.0) == pytest.approx(lo) and p.ppf(1.0) == pytest.approx(hi)
@@ -39,7 +39,7 @@ def test_abc_recovers_parameters_from_data_the_model_made(tmp_path):
                           keys=keys, observed=observed, simulator=Moves())
     values, weights = posterior.particles(h)
     for key in keys:
-        lo, hi = posterior.field_of(key).metadata["range"]
+        lo, hi = posterior.uncertain_field(key).metadata["range"]
         q05, q50, q95 = posterior.weighted_quantiles(values[key], weights, (0.05, 0.5, 0.95))
         prior = posterior.prior(key)
         assert q05 <= truth[key] <= q95, key  # the truth is inside the posterior's 90% interval ...

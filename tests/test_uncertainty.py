@@ -1,4 +1,4 @@
-"""uncertainty=parameters: reproducible, recorded, paired across scenarios, within ranges."""
+"""uncertainty=parameters: reproducible, recorded, paired across scenarios, within ranges, from the priors."""
 
 import dataclasses
 import json
@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.config.priors import prior
 from sim.runs import uncertainty
+from sim.config import load_config
 from sim.config.schema import ConfigError
 from sim.config.validation import validate
 from sim.runs.simulate import simulate
@@ -25,16 +27,18 @@ def test_draws_are_reproducible_space_filling_and_within_ranges(cfg):
     for key, f in uncertainty.uncertain_keys():
         lo, hi = f.metadata["range"]
         assert ((a[key] >= lo) & (a[key] <= hi)).all(), key
-        if key not in cfg.fit_se:  # Latin hypercube: one draw in each of the R strata of the range
-            strata = np.floor((a[key] - lo) / (hi - lo) * cfg.replications).clip(0, cfg.replications - 1)
-            assert sorted(strata) == list(range(cfg.replications)), key
+        # Latin hypercube through the prior: one draw in each of the R strata of equal prior probability
+        strata = np.floor(prior(key).cdf(a[key]) * cfg.replications).clip(0, cfg.replications - 1)
+        assert sorted(strata) == list(range(cfg.replications)), key
 
 
-def test_fitted_parameters_centre_on_their_estimate_and_fixed_ones_stay(cfg):
+def test_draws_follow_the_priors_whatever_the_fit_and_fixed_ones_stay(cfg):
     cfg = dataclasses.replace(cfg, replications=40, fixed_parameters=["params.exit_rate"])
     d = uncertainty.draws(cfg)
-    est, se = cfg.params.macro_sd, cfg.fit_se["params.macro_sd"]
-    assert abs(d["params.macro_sd"].median() - est) < se  # truncated normal at 0.145 (s.e. 0.024) within [0, 0.15]
+    for key in ("params.jump_rate", "params.floor_m2_per_yi", "params.platform_cost_yi", "params.macro_sd"):
+        assert d[key].mean() == pytest.approx(prior(key).mean(), rel=0.03), key  # centred on the default, not the range
+    unfitted = dataclasses.replace(composed_none(cfg), replications=40, fixed_parameters=["params.exit_rate"])
+    pd.testing.assert_frame_equal(d, uncertainty.draws(unfitted))  # the fit moves the configured value, not the prior
     assert (d["params.exit_rate"] == cfg.params.exit_rate).all()
     free = uncertainty.draws(dataclasses.replace(cfg, fixed_parameters=[]))
     assert d.drop(columns="params.exit_rate").equals(free.drop(columns="params.exit_rate"))  # fixing one leaves the rest
@@ -69,6 +73,15 @@ def test_a_draw_is_applied_to_the_model(cfg):
     assert applied.policy == cfg.policy and cfg.params.macro_sd != row["params.macro_sd"]  # the original is not modified
 
 
-def test_unknown_fit_se_key_is_refused(cfg):
-    with pytest.raises(ConfigError, match="fit_se"):
-        validate(dataclasses.replace(cfg, fit_se={"params.macro_sdd": 0.1}))
+def test_unknown_fixed_key_is_refused_and_fit_se_is_gone(cfg):
+    with pytest.raises(ConfigError, match="fixed_parameters"):
+        validate(dataclasses.replace(cfg, fixed_parameters=["params.macro_sdd"]))
+    with pytest.raises(ConfigError, match="Unknown setting 'fit_se'"):  # retired: draws come from the priors
+        load_config(fit_se={"params.macro_sd": 0.03})
+
+
+def composed_none(cfg):
+    """`cfg` composed with fit=none (the priors' defaults as configured values)."""
+    from conftest import composed
+
+    return dataclasses.replace(composed("fit=none"), firms_scale=cfg.firms_scale, progress=False, uncertainty=cfg.uncertainty)

@@ -4,7 +4,8 @@ by sim.config), and the model's time step.
 A number carries, in field metadata: `unit`, `source`, `hard` (what the equations accept:
 `sim.config.validate` refuses anything else), and where meaningful `range` (the
 plausible range a sweep, a sensitivity analysis or a policy search should vary). `param`
-declares an uncertain number, drawn from its range under `uncertainty=parameters`;
+declares an uncertain number, drawn under `uncertainty=parameters` from its prior, a PERT
+distribution on its range with its mode at its default (priors.py);
 `number` declares any other (policy levers, targets, calibration values, run settings),
 with the same keys. A string with a fixed set of values is declared with `choice`.
 Integer fields are those annotated `int`.
@@ -46,7 +47,8 @@ def number(default: float, unit: str = "-", lo: float | None = None, hi: float |
 
 
 def param(default: float, unit: str, lo: float, hi: float, source: str, hard: tuple[float, float] | None = None, **flags: bool) -> Any:
-    """An uncertain number: `uncertainty=parameters` draws it from its plausible range."""
+    """An uncertain number: `uncertainty=parameters` draws it from its prior (priors.py: PERT
+    on [lo, hi], mode at `default`)."""
     return number(default, unit, lo, hi, source, hard, drawn=True, **flags)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .fields import close_matches
+from .held import explicit_keys, hold
 from .params import Params
 from .schema import CONFIG_DIR, Calibration, Config, ConfigError, Costs, Policy, Targets
 from .validation import validate
@@ -219,6 +220,14 @@ def _composed(calibration: tuple, targets: tuple, fit: tuple, scenario: tuple) -
     return OmegaConf.to_object(merged)
 
 
+@functools.cache
+def _file_settings(stamp: tuple[str, int, int]) -> dict:
+    """What a data file sets (a scenario's levers and parameters), as a nested dict."""
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(OmegaConf.load(stamp[0]), resolve=False) or {}
+
+
 def load_config(calibration: str = "hangzhou_2022", fit: str = "hangzhou_2022", targets: str = "plan_2025", scenario: str = "baseline", **values: Any) -> Config:
     """The Config `python run.py scenario=SCENARIO ...` composes (calibration, target reading,
     fitted parameters, the scenario's levers from configs/scenario/SCENARIO.yaml), without
@@ -228,7 +237,9 @@ def load_config(calibration: str = "hangzhou_2022", fit: str = "hangzhou_2022", 
     scalars are taken as Python values. fit="none" keeps every parameter at its prior
     default. An unknown file, scenario or name is a ConfigError (one line, with the allowed
     or close names); the result is validated. The files are parsed once per process (and
-    again if edited); each call returns a fresh Config."""
+    again if edited); each call returns a fresh Config. An uncertain parameter set by
+    `values` or by the scenario file is held at that value under every uncertainty (added to
+    `fixed_parameters`, sim.config.held); the calibration and fit files are the base."""
     if scenario not in scenarios():
         raise ConfigError(f"Unknown scenario {scenario!r}; allowed: {' | '.join(scenarios())} (configs/scenario/)")
     stamps = [_stamp(_file(group, name)) for group, name in (("calibration", calibration), ("targets", targets), ("fit", fit), ("scenario", scenario))]
@@ -236,5 +247,6 @@ def load_config(calibration: str = "hangzhou_2022", fit: str = "hangzhou_2022", 
     if "sweep_name" not in values and (now := _now_sweep_name()) is not None:
         cfg.sweep_name = now  # the timestamp of this call, as an uncached load would resolve it
     apply_settings(cfg, values)
+    hold(cfg, [*explicit_keys(_file_settings(stamps[3])), *explicit_keys(nest_settings(values))])  # an explicit setting wins
     return validate(cfg)
 

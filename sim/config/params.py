@@ -1,6 +1,6 @@
 """The behavioural parameters (`Params`): every one with its unit, default, plausible range
 and source, declared with `param` (sim/config/fields.py), so `uncertainty=parameters` draws
-it from its range and `validate` holds it within its hard limits."""
+it from its prior on its range (sim/config/priors.py) and `validate` holds it within its hard limits."""
 
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ OUTPUT_SCOPES = ("industrial", "all_enterprises")
 PRICES = ("real", "nominal")
 LEADING_SETS = ("declared", "main")
 FAI_BASES = ("simulated", "published")
-UNCERTAINTIES = ("seeds", "parameters")
+UNCERTAINTIES = ("seeds", "parameters", "posterior")
 OUTPUTS = ("parks", "cells")
 PARK_STATUSES = ("confirmed", "assumed")
 MAX_YEAR = 2035  # the latest target or horizon year
@@ -238,15 +238,17 @@ class Config:
     firms_scale: float = number(1.0, "simulated firms per real firm", source="each agent weighs 1/firms_scale", hard=(1e-3, 10.0))
     progress: bool = True
     # seeds: P(met) over seed noise, parameters at their values; parameters: replication k
-    # also draws every uncertain parameter (sim/runs/uncertainty.py), and targets.json holds both
+    # also draws every uncertain parameter from its prior (sim/config/priors.py,
+    # sim/runs/uncertainty.py), and targets.json holds both; posterior: as parameters, but the
+    # keys the posterior sample holds come from one of its particles, drawn by weight
     uncertainty: str = choice("parameters", UNCERTAINTIES)
+    # the posterior sample of uncertainty=posterior: configs/posterior/NAME.csv (a name, not
+    # a path; sim/config/posterior.py), made by `python -m experiments.posterior`
+    posterior: str = "hangzhou_2022"
     # what timeseries.parquet holds: parks (the city, park and sector levels) or cells (also
     # every park x sector cell, about 3 times the size); results/README.md
     outputs: str = choice("parks", OUTPUTS)
     fixed_parameters: list[str] = field(default_factory=list)  # keys never drawn, e.g. params.macro_sd
-    # standard errors of fitted values ("params.macro_sd": 0.0236), written by the
-    # calibration (configs/fit/): fitted values are drawn from N(value, se) within the range
-    fit_se: dict[str, float] = field(default_factory=dict)
     # name of the sweep directory results/sweeps/NAME (multirun); re-using a name resumes it
     sweep_name: str = "${now:%Y-%m-%d_%H-%M-%S}"
     # a sweep_name already used with other settings is refused unless extend=true adds jobs to it

@@ -10,6 +10,7 @@ import math
 import numbers
 from typing import Any
 
+from .posterior import check_setting as check_posterior
 from .schema import ECOSYSTEMS, MAX_YEAR, OUTSIDE, Calibration, Config, ConfigError, numeric_levers, uncertain_keys
 
 
@@ -79,14 +80,13 @@ def check_fields(cfg: Config) -> Config:
 def validate(cfg: Config) -> Config:
     """Check every value; raise ConfigError naming the first bad key. Returns cfg."""
     check_fields(cfg)
-    # fixed_parameters and fit_se name uncertain fields; a standard error is >= 0
+    # fixed_parameters names uncertain fields
     drawable = {key for key, _ in uncertain_keys()}
-    for name, keys in (("fixed_parameters", cfg.fixed_parameters), ("fit_se", cfg.fit_se)):
-        for key in keys:
-            if key not in drawable:
-                _fail(name, key, "keys of uncertain fields, e.g. params.macro_sd or calibration.zipf_exponent (sim/config/schema.py, `param` fields)")
-    for key, se in cfg.fit_se.items():
-        _check_range(f"fit_se.{key}", se, 0.0)
+    for key in cfg.fixed_parameters:
+        if key not in drawable:
+            _fail("fixed_parameters", key, "keys of uncertain fields, e.g. params.macro_sd or calibration.zipf_exponent (sim/config/schema.py, `param` fields)")
+    # the posterior's name; under uncertainty=posterior its file, read and checked
+    check_posterior(cfg)
     # the horizon reaches the target year, which is after the base year
     base, t = cfg.calibration.base_year, cfg.targets
     if cfg.horizon_year < t.year:

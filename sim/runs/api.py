@@ -59,8 +59,8 @@ class TargetResult:
 class Result:
     """What `sim.run` returns.
 
-    targets: name -> TargetResult (under uncertainty=parameters: over parameter draws and
-    seeds; `targets_seeds` then holds the same replications at the configured values);
+    targets: name -> TargetResult (under uncertainty=parameters or posterior: over parameter
+    draws and seeds; `targets_seeds` then holds the same replications at the configured values);
     frame: one row per target (name, met_fraction, ci_lo, ci_hi, median, threshold,
     median_margin, unit, description); timeseries: the long table of timeseries.parquet
     (replication, date, level, id, variable, value as float32; its levels by
@@ -125,13 +125,16 @@ def run(scenario: str = "baseline", replications: int = 10, seed: int = 0, firms
         on_progress: Callable[[int, int], None] | None = None, **overrides: Any) -> Result:
     """Run `scenario` (configs/scenario/) for `replications` replications from `seed`, at
     `firms_scale` simulated firms per real firm, and evaluate the plan's targets.
-    `uncertainty`: "seeds" (P(met) over seed noise, parameters at their values) or
-    "parameters" (each replication also draws every uncertain parameter; as run.py).
+    `uncertainty`: "seeds" (P(met) over seed noise, parameters at their values),
+    "parameters" (each replication also draws every uncertain parameter from its prior; as
+    run.py) or "posterior" (the parameters of the posterior sample `posterior=NAME`,
+    configs/posterior/NAME.csv, from one of its particles, the others from their priors).
     `overrides`: any field of the config by name or dotted key (e.g.
     factory_space_m2_per_year=8e6, macro_sd=0.05, **{"targets.year": 2025}; calibration=,
     fit= and targets= name files, as in `load_config`, e.g. fit="none"); numpy scalars are
-    accepted. An unknown name or a bad value raises ConfigError (one line). `on_progress(done,
-    total)` is called after each model run (under "parameters" there are 2 x replications)."""
+    accepted. An uncertain parameter set here is held at its value in every replication
+    (not drawn; `raw["held"]` records it). An unknown name or a bad value raises ConfigError (one line). `on_progress(done,
+    total)` is called after each model run (under "parameters" and "posterior" there are 2 x replications)."""
     import pandas as pd
 
     from .simulate import simulate

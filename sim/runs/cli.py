@@ -48,10 +48,12 @@ def compose(*overrides: str) -> Config:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
+    from .held import hold_explicit
+
     register_configs()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = hydra_compose("config", overrides=list(overrides))
-    return to_config(cfg)
+        cfg = hydra_compose("config", overrides=list(overrides), return_hydra_config=True)
+    return hold_explicit(to_config(cfg), cfg.hydra)  # an explicit setting wins, as in run.py
 
 
 # ------------------------------------------------------------------------ user errors

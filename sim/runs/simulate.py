@@ -53,13 +53,13 @@ def _replicate(cfg: Config, values: pd.DataFrame, progress: Callable[[], None], 
 def simulate(cfg: Config, out_dir: Path | None = None, on_progress: Callable[[int, int], None] | None = None) -> dict:
     """Run `cfg.replications` replications; returns the targets.json content. With `out_dir`,
     write timeseries.parquet, parameters.parquet and targets.json there as a set: all three
-    once every replication has finished, or none (sim.runs.results.ResultSet). Under `uncertainty=parameters` replication k runs at
-    its own parameter draw, and the same replications are run again at the configured
+    once every replication has finished, or none (sim.runs.results.ResultSet). Under `uncertainty=parameters` (or `posterior`) replication k runs at
+    its own parameter draw (or particle), and the same replications are run again at the configured
     values, so targets.json holds P(met) under both (`targets` and `targets_seeds`).
     `on_progress(done, total)` is called after each run (a dashboard's progress bar)."""
     validate(cfg)
-    drawn = cfg.uncertainty == "parameters"
-    values = uncertainty.draws(cfg) if drawn else uncertainty.point(cfg)
+    drawn = uncertainty.is_drawn(cfg)
+    values = uncertainty.values(cfg)
     total = cfg.replications * (2 if drawn else 1)
     with contextlib.ExitStack() as stack:
         bar = stack.enter_context(_progress(cfg, total, "replications at their draws, then at the configured values" if drawn else "replications"))
@@ -76,6 +76,7 @@ def simulate(cfg: Config, out_dir: Path | None = None, on_progress: Callable[[in
             scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications), uncertainty=cfg.uncertainty,
             target_year=cfg.targets.year, horizon_year=cfg.horizon_year, targets=targets, cost_yi=cost["total_yi"], cost=cost,
         )
+        result.update(uncertainty.recorded(cfg))  # what was held, and the posterior used
         if drawn:
             result["targets_seeds"] = _replicate(cfg, uncertainty.point(cfg), progress, None)[0]
         if results is not None:

@@ -1,6 +1,8 @@
 """The terminal table of a run (`python run.py` prints it): per target its median value in
 its unit, the plan's threshold, the median margin and P(met) with its 95% Wilson interval,
 then a legend of the targets' plain descriptions and readings, and where the results went.
+Under uncertainty=parameters or posterior, the header says which parameters were held at
+which values and which posterior sample was drawn (`uncertainty_lines`).
 
 Pure text from the targets.json content (sim.runs.simulate.simulate's result), so tests build it
 from a hand-made dict. Columns are padded by display width (a CJK character takes two
@@ -76,12 +78,32 @@ def cost_line(cost: dict) -> str:
             "at the ends of the unit costs' ranges (costs.*, ODD 7.16)")
 
 
+def uncertainty_words(result: dict) -> list[str]:
+    """What the draws were, a sentence each: the posterior sample (name, particles) and the
+    parameters held at their values (targets.json `posterior` and `held`); none under seeds."""
+    lines = []
+    if "posterior" in result:
+        post = result["posterior"]
+        lines.append(f"posterior: configs/posterior/{post['name']}.csv, {post['particles']:,} particles over {len(post['keys'])} "
+                     "parameters (one particle a replication, by weight; the other parameters from their priors)")
+    if result.get("held"):
+        values = ", ".join(f"{k} = {v:g}" for k, v in result["held"].items())
+        lines.append(f"held at their values in every replication (set explicitly, or fixed_parameters): {values}")
+    return lines
+
+
+def uncertainty_lines(result: dict) -> list[str]:
+    """`uncertainty_words` wrapped for the terminal."""
+    return [w for line in uncertainty_words(result) for w in textwrap.wrap(line, WIDTH, subsequent_indent="  ", break_on_hyphens=False)]
+
+
 def format_table(result: dict, out_dir: Path | None = None) -> str:
     """The terminal table of `result` (targets.json content); with `out_dir`, where the files are."""
     n, year = result["replications"], result["target_year"]
     both = "targets_seeds" in result
     seeds = {t["name"]: t for t in result.get("targets_seeds", [])}
-    p_heads = ["P(met), parameters+seeds", "P(met), seeds only"] if both else ["P(met), seeds"]
+    mode = result.get("uncertainty", "parameters")
+    p_heads = [f"P(met), {mode}+seeds", "P(met), seeds only"] if both else ["P(met), seeds"]
     heads = ["target", "unit", "median", "threshold", "median margin", *p_heads]
     rows = []
     for t in result["targets"]:
@@ -100,8 +122,10 @@ def format_table(result: dict, out_dir: Path | None = None) -> str:
         *textwrap.wrap(
             f"median: across the {n} replications, in the target's unit; margin: median of value / threshold - 1; "
             "P(met) [95% Wilson interval]: the share of replications that meet the target"
-            + (" (parameters+seeds: each replication at its own parameter draw; seeds only: the same replications "
-               "at the configured parameters)" if both else ""), WIDTH),
+            + (f" ({mode}+seeds: each replication at its own parameter draw"
+               + (", a particle of the posterior" if mode == "posterior" else " from the priors")
+               + "; seeds only: the same replications at the configured parameters)" if both else ""), WIDTH),
+        *uncertainty_lines(result),
         "",
         line(heads),
         line(["-" * w for w in widths]),

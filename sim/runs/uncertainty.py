@@ -1,14 +1,18 @@
-"""Parameter uncertainty (`uncertainty=parameters`): what replication k draws.
+"""Parameter uncertainty (`uncertainty=parameters` and `posterior`): what replication k draws.
 
 Every uncertain number (a `param` field of Params or Calibration, with a plausible range in
-its metadata) is drawn once per replication: a fitted one (a key of `fit_se`) from a normal
-at its fitted value with its standard error, truncated to its range; any other uniformly
-over its range; keys in `fixed_parameters` keep their configured value. The uniforms are a
-Latin hypercube over the replications (space-filling: each parameter's range is cut into R
-strata and each stratum is used once) from the `parameters` stream of the run's seed alone.
+its metadata) is drawn once per replication from its prior (sim.config.priors.prior: a PERT
+distribution on its range with its mode at the schema default); keys in `fixed_parameters`
+keep their configured value. The draws are a Latin hypercube over the replications mapped
+through each prior's inverse CDF (space-filling: each prior is cut into R strata of equal
+probability and each stratum is used once), from the `parameters` stream of the run's seed alone.
 So replication k draws the same parameters in every scenario with the same seed and R, and
 scenario differences stay paired. The design always spans every uncertain key, so fixing
 one does not change the draws of the others.
+
+Under `uncertainty=posterior` the same draws are made, then the keys the posterior sample
+holds are set from replication k's particle (sim/runs/posterior.py). `values(cfg)` gives
+each replication's values under the config's uncertainty (the configured values under seeds).
 """
 
 from __future__ import annotations
@@ -18,8 +22,26 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from ..config.priors import prior
 from ..config.schema import Config, uncertain_keys
 from ..model.streams import Streams
+from . import posterior
+
+DRAWN = ("parameters", "posterior")  # the uncertainties under which replication k draws its parameters
+
+
+def is_drawn(cfg: Config) -> bool:
+    """Whether replication k runs at its own parameter values (and again at the configured ones)."""
+    return cfg.uncertainty in DRAWN
+
+
+def values(cfg: Config) -> pd.DataFrame:
+    """One row per replication: its parameter values under `cfg.uncertainty` (the configured
+    values under seeds; the priors' draws under parameters; under posterior, those with the
+    posterior's keys from each replication's particle, and a `particle` column)."""
+    if cfg.uncertainty == "posterior":
+        return posterior.overlay(cfg, draws(cfg))
+    return draws(cfg) if cfg.uncertainty == "parameters" else point(cfg)
 
 
 def current(cfg: Config, key: str) -> float:
@@ -29,23 +51,17 @@ def current(cfg: Config, key: str) -> float:
 
 def draws(cfg: Config) -> pd.DataFrame:
     """One row per replication (index 0..R-1), one column per uncertain key."""
-    from scipy.stats import qmc, truncnorm  # here: scipy.stats costs about a second to import (every sweep worker)
+    from scipy.stats import qmc  # here: scipy.stats costs about a second to import (every sweep worker)
 
     keys = uncertain_keys()
     rng = Streams((int(cfg.seed),)).get("parameters", 0)
     u = qmc.LatinHypercube(d=len(keys), rng=rng).random(cfg.replications)
     columns = {}
     for j, (key, f) in enumerate(keys):
-        lo, hi = f.metadata["range"]
-        value = current(cfg, key)
         if key in cfg.fixed_parameters:
-            columns[key] = np.full(cfg.replications, float(value))
-        elif key in cfg.fit_se and cfg.fit_se[key] > 0:
-            sd = cfg.fit_se[key]
-            centre = min(max(value, lo), hi)
-            columns[key] = truncnorm.ppf(u[:, j], (lo - centre) / sd, (hi - centre) / sd, loc=centre, scale=sd)
-        else:
-            columns[key] = lo + u[:, j] * (hi - lo)
+            columns[key] = np.full(cfg.replications, float(current(cfg, key)))
+        else:  # within the range also after rounding
+            columns[key] = np.clip(prior(key).ppf(u[:, j]), *f.metadata["range"])
     return pd.DataFrame(columns, index=pd.RangeIndex(cfg.replications, name="replication"))
 
 
@@ -56,9 +72,12 @@ def point(cfg: Config) -> pd.DataFrame:
 
 
 def apply(cfg: Config, row: pd.Series) -> Config:
-    """A copy of `cfg` with the values of one row of `draws` set."""
+    """A copy of `cfg` with the values of one row of `values` set (its dotted keys; the
+    `particle` column is a record, not a parameter)."""
     values = {"params": {}, "calibration": {}}
     for key, value in row.items():
+        if "." not in key:
+            continue
         group, name = key.split(".")
         values[group][name] = float(value)
     return dataclasses.replace(  # the Model validates it
@@ -66,3 +85,22 @@ def apply(cfg: Config, row: pd.Series) -> Config:
         params=dataclasses.replace(cfg.params, **values["params"]),
         calibration=dataclasses.replace(cfg.calibration, **values["calibration"]),
     )
+
+
+def held(cfg: Config) -> dict[str, float]:
+    """{key: value} of the uncertain keys held at their configured values (`fixed_parameters`:
+    listed there, or set explicitly; sim.config.held), in schema order."""
+    listed = set(cfg.fixed_parameters)
+    return {key: float(current(cfg, key)) for key, _ in uncertain_keys() if key in listed}
+
+
+def recorded(cfg: Config) -> dict:
+    """What targets.json records of the draws beyond the uncertainty's name: under parameters
+    and posterior, the held keys and values (`held`, if any) and the posterior sample used
+    (`posterior`: name, particles, keys, the comment lines that say how it was made)."""
+    out: dict = {}
+    if is_drawn(cfg) and cfg.fixed_parameters:
+        out["held"] = held(cfg)
+    if cfg.uncertainty == "posterior":
+        out["posterior"] = posterior.describe(cfg)
+    return out

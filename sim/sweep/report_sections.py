@@ -10,6 +10,7 @@ import numpy as np
 
 from sim.config.schema import ECOSYSTEMS
 from sim.runs.simulate import margin_words
+from sim.runs.table import uncertainty_words
 from sim.sweep import figures
 from sim.sweep.provenance import DIRTY, commit_counts, is_dirty, job_command, last_invocation_axes, package_versions, read_multirun, recorded_commit
 from sim.sweep.report_html import E, figure_html, job_header, note, table, td, yi
@@ -109,12 +110,35 @@ def scorecard_section(jobs, info, figures_dir) -> str:
                  [[labels[n], n, info[n]["description"], info[n].get("reading", ""), f"{info[n]['threshold']:g}", info[n]["unit"]]
                   for n in names if n in info])
     text = ("Fraction of replications in which each target is met, with its 95% Wilson interval, and the median "
-            "margin (value / threshold − 1); under uncertainty=parameters the colour and first figure count parameter "
-            "draws and seeds, and 'seeds only' is the same replications at the configured parameters; "
+            "margin (value / threshold − 1); under uncertainty=parameters or posterior the colour and first figure count "
+            "parameter draws and seeds, and 'seeds only' is the same replications at the configured parameters; "
             "red 0, yellow 0.5, green 1; grey: the job has no result.")
-    return section("scorecard", [f"<p>{E(text)}</p>", table(header, rows, raw=True, cls="scorecard"),
+    return section("scorecard", [f"<p>{E(text)}</p>", uncertainty_note(jobs), table(header, rows, raw=True, cls="scorecard"),
                                  figure_html(png, "scorecard", "scorecard heatmap", "Scorecard."),
                                  "<details><summary>Target definitions</summary>" + defs + "</details>"])
+
+
+MODES = {
+    "seeds": "uncertainty=seeds: every parameter at its configured value",
+    "parameters": "uncertainty=parameters: each replication draws the uncertain parameters from their priors",
+    "posterior": "uncertainty=posterior: each replication draws a particle of the posterior sample",
+}
+
+
+def uncertainty_note(jobs: list[Job]) -> str:
+    """What the jobs' parameter draws were, one line per distinct case with the jobs it holds
+    for: the uncertainty, the posterior sample (name, particles) and the parameters held at
+    their values (targets.json's `uncertainty`, `posterior` and `held`)."""
+    cases: dict[str, list[str]] = {}
+    done = [j for j in jobs if j.complete and j.targets]
+    for j in done:
+        mode = j.targets.get("uncertainty", "seeds")
+        text = "; ".join([MODES.get(mode, f"uncertainty={mode}"), *uncertainty_words(j.targets)])
+        cases.setdefault(text, []).append(j.label or j.name)
+    if not cases:
+        return ""
+    items = [f"<li>{E(text)} ({E('all jobs' if len(names) == len(done) else ', '.join(names))})</li>" for text, names in cases.items()]
+    return "<ul class=\"uncertainty\">" + "".join(items) + "</ul>"
 
 
 def grid_axes(jobs, keys) -> tuple[str, list[str], str, list[str]] | None:

@@ -133,7 +133,7 @@ def body(directory: Path, figures_dir: Path, jobs=None) -> list[str]:
                                    for t, boxes in items) + "</ul>"]
     if not search and not found:
         parts.append(note(f"To fill this section: python -m experiments.search ... --out {directory.name}, "
-                          f"and python -m experiments.discover {directory.name} (runs with uncertainty=parameters)."))
+                          f"and python -m experiments.discover {directory.name} (runs with uncertainty=parameters or posterior)."))
     return parts
 
 

@@ -100,6 +100,10 @@ def _results_row(row: dict, job: Path) -> None:
         return
     t = json.loads((job / "targets.json").read_text(encoding="utf-8"))
     row.update(scenario=t["scenario"], seed=t["seed"], replications=t["replications"], uncertainty=t.get("uncertainty", "seeds"))
+    if "posterior" in t:  # uncertainty=posterior: the sample drawn from
+        row["posterior"] = f"{t['posterior']['name']} ({t['posterior']['particles']} particles)"
+    if t.get("held"):  # parameters held at their values in every replication (explicit settings, fixed_parameters)
+        row["held"] = " ".join(f"{k}={v:g}" for k, v in t["held"].items())
     seeds = {x["name"]: x for x in t.get("targets_seeds", [])}
     for target in t["targets"]:
         name, values = target["name"], np.asarray(target["values"], dtype=float)
@@ -107,7 +111,7 @@ def _results_row(row: dict, job: Path) -> None:
         row[f"{name}_ci_lo"], row[f"{name}_ci_hi"] = target["ci95"]
         row[f"{name}_median"] = float(np.median(values))
         row[f"{name}_median_margin"] = target.get("median_margin")
-        if name in seeds:  # uncertainty=parameters: the same replications at the configured values
+        if name in seeds:  # uncertainty=parameters or posterior: the same replications at the configured values
             row[f"{name}_met_fraction_seeds"] = seeds[name]["met_fraction"]
             row[f"{name}_ci_lo_seeds"], row[f"{name}_ci_hi_seeds"] = seeds[name]["ci95"]
         if name in BANDS:
@@ -152,7 +156,7 @@ def summarize(sweep_dir: Path) -> pd.DataFrame:
     for key in df.columns[df.dtypes == object]:  # one type per column, or parquet refuses it
         if df[key].map(type).nunique() > 1:
             df[key] = df[key].map(lambda v: v if v is None or v != v else str(v))
-    front = [c for c in ("job", "status", "error", "scenario", "seed", "replications", "uncertainty", "overrides") if c in df]
+    front = [c for c in ("job", "status", "error", "scenario", "seed", "replications", "uncertainty", "posterior", "held", "overrides") if c in df]
     df = df[front + [c for c in df.columns if c not in front]]
     atomic_write(sweep_dir / "summary.parquet", lambda p: df.to_parquet(p, index=False))
     atomic_write(sweep_dir / "summary.csv", lambda p: df.to_csv(p, index=False))
