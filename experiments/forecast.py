@@ -62,10 +62,14 @@ def scenario_paths(scenario: str, replications: int, firms_scale: float, seed: i
                 parks_fai_yi=fai[:, 1:], parks_fai_growth=fai[:, 1:] / fai[:, :-1] - 1.0)
 
 
-def forecast(replications: int, firms_scale: float, seed: int) -> dict:
+def forecast(replications: int, firms_scale: float, seed: int, workers: int = 2) -> dict:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(SCENARIOS)))) as pool:  # one process a scenario
+        runs = dict(zip(SCENARIOS, pool.map(scenario_paths, SCENARIOS, [replications] * 2, [firms_scale] * 2, [seed] * 2)))
     values = {}
     for sc in SCENARIOS:
-        paths = scenario_paths(sc, replications, firms_scale, seed)
+        paths = runs[sc]
         values[sc] = {name: {str(y): dict(median=float(np.median(paths[name][:, i])), p10=float(np.quantile(paths[name][:, i], 0.1)),
                                           p90=float(np.quantile(paths[name][:, i], 0.9))) for i, y in enumerate(YEARS)} for name, *_ in SERIES}
         g = paths["city_output_growth"][:, :3]  # 2023-2025: the check of the regime's growth

@@ -129,7 +129,10 @@ def run_abc(population: int, generations: int, scale: float, procs: int, seed: i
     sampler = pyabc.sampler.SingleCoreSampler() if procs == 1 else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=procs)
     abc = pyabc.ABCSMC(simulator or Simulator(scale), priors, pyabc.AdaptivePNormDistance(p=2, scale_function=pyabc.distance.mad),
                        population_size=population, sampler=sampler, transitions=pyabc.MultivariateNormalTransition(scaling=2.0))
-    abc.new(f"sqlite:///{db}", observed or history.observed())
+    if db.exists():  # a run cut short continues from its last finished generation
+        abc.load(f"sqlite:///{db}", 1)
+    else:
+        abc.new(f"sqlite:///{db}", observed or history.observed())
     return abc.run(max_nr_populations=generations, min_acceptance_rate=min_acceptance)
 
 
@@ -270,6 +273,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--check-scale", type=int, default=16, metavar="R", help="replications of the scale check (0: skip; default 16, --quick 4)")
     ap.add_argument("--out", type=Path, default=None, help="directory for the outputs instead of configs/ and docs/")
+    ap.add_argument("--db", type=Path, default=None,
+                    help="keep pyabc's database here (default: a temporary file); an existing one is continued, so a run cut short resumes")
     ap.add_argument("--check", type=int, default=0, metavar="N",
                     help="instead of calibrating: the posterior (and prior) predictive check of the committed posterior over N runs each, into docs/validation/posterior_check.json")
     args = ap.parse_args(argv)
@@ -292,7 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     start, cpu = time.perf_counter(), time.process_time()
     scale_check = check_scale(args.scale, 4 if quick else args.check_scale) if args.check_scale else []
     with tempfile.TemporaryDirectory(prefix="abc-") as tmp:
-        h = run_abc(population, generations, args.scale, args.processes, args.seed, args.min_acceptance, Path(tmp) / "abc.db")
+        h = run_abc(population, generations, args.scale, args.processes, args.seed, args.min_acceptance, args.db or Path(tmp) / "abc.db")
         values, weights = particles(h)
         settings = dict(population=population, max_generations=generations, min_acceptance=args.min_acceptance, scale=args.scale,
                         scenario=history.SCENARIO, years=f"{history.FIRST_YEAR}-{history.LAST_YEAR}", seed=args.seed, processes=args.processes, free=list(FREE))
