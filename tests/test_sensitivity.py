@@ -13,7 +13,7 @@ from experiments import sensitivity as sa
 from experiments import sensitivity_page as page
 from sim.config.params import Params
 
-DRIVER = "params.growth_other"  # drift of the largest sector (sector_weights: other 0.40)
+DRIVER = "params.growth_shift"  # shifts every sector's drift: the parks' output must follow it
 # construction cost only prices new floor space in parks' FAI: it cannot move output, and
 # with common random numbers its elementary effect on output must be exactly zero
 INERT = "params.construction_cost_yuan_m2"
