@@ -35,12 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim.runs.cli import compose  # noqa: E402
+from sim.config.datafiles import safe_load  # noqa: E402
 from sim.config.schema import CONFIG_DIR, Config
 from sim.config.params import Params  # noqa: E402
 from sim.rules.growth import DRIFT_FIELDS  # noqa: E402
@@ -238,7 +238,7 @@ def fit(scale: float, replications: int, jobs: int, max_evaluations: int, radius
     from scipy.optimize import minimize
 
     start = time.perf_counter()
-    history = yaml.safe_load(HISTORY.read_text(encoding="utf-8"))
+    history = safe_load(HISTORY.read_bytes(), str(HISTORY))  # data: no anchors, no ${...}
     moments = observed(history)
     base = compose("fit=none", "scenario=no_policy", f"firms_scale={scale}", "replications=1", "progress=false", f"horizon_year={LAST_YEAR}")
     obj = Objective(base, moments, replications, jobs)

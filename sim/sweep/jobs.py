@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 import time
 import traceback
 from pathlib import Path
@@ -41,6 +42,18 @@ def config_hash(cfg: Config) -> str:
     return hashlib.sha256(json.dumps(comparable(cfg), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+# git runs in each worker, whose environment a job's hydra.job.env_set may have changed: it
+# gets a clean one (no GIT_* variable, no system or global config, so no configured command
+# such as core.fsmonitor runs; only the repository's own .git/config is read, with
+# core.fsmonitor off) and takes no optional lock (workers run it side by side)
+GIT = ("git", "--no-optional-locks", "-c", "core.fsmonitor=false")
+
+
+def git_env() -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", os.defpath), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
+
 @functools.cache
 def git_commit() -> str | None:
     """The code's git commit, with "-dirty" if the work tree differs; None outside git. Once
@@ -48,9 +61,10 @@ def git_commit() -> str | None:
     import subprocess
 
     root = Path(__file__).resolve().parents[2]
+    run = functools.partial(subprocess.run, cwd=root, capture_output=True, text=True, env=git_env(), stdin=subprocess.DEVNULL)
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True).stdout.strip()
+        head = run([*GIT, "rev-parse", "HEAD"], check=True).stdout.strip()
+        dirty = run([*GIT, "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("-dirty" if dirty else "")
