@@ -27,6 +27,17 @@ from ..runs.simulate import simulate
 
 # keys that do not change what a job computes
 IGNORED_KEYS = ("progress", "sweep_name", "extend")
+IGNORED_OVERRIDES = {*IGNORED_KEYS, "experiment"}  # and every hydra.* override: not part of a job's directory name
+
+
+def override_key(text: str) -> str:
+    """The key an override sets ("+experiment=x" -> "experiment")."""
+    return text.partition("=")[0].lstrip("+~")
+
+
+def ignored(key: str) -> bool:
+    """An override key that does not change what a job computes (also every hydra.* key)."""
+    return key in IGNORED_OVERRIDES or key.startswith(("hydra.", "hydra/"))
 
 
 def comparable(cfg: Config) -> dict:
@@ -92,6 +103,12 @@ def files_match(job_dir: Path, files: dict | None) -> bool:
     return True
 
 
+def is_finished(job_dir: Path) -> bool:
+    """job.json says complete and every result file is as it recorded, whatever its config."""
+    status = read_status(job_dir)
+    return isinstance(status, dict) and status.get("status") == "complete" and files_match(job_dir, status.get("files"))
+
+
 def is_complete(job_dir: Path, digest: str) -> bool:
     status = read_status(job_dir)
     return (
@@ -105,7 +122,8 @@ def is_complete(job_dir: Path, digest: str) -> bool:
 def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> str:
     """Run one sweep job into `job_dir` unless it is already complete (and verified). Never
     raises for a failure of the job itself: it is recorded in job.json and error.txt. Returns
-    the status ('skipped', 'complete' or 'failed'). `command` reproduces the job."""
+    the status ('skipped', 'complete' or 'failed'; 'kept' under extend=true for a finished
+    job of another config, which extend never redoes). `command` reproduces the job."""
     job_dir = Path(job_dir)
     base = dict(overrides=list(overrides), command=command, commit=git_commit())
     try:
@@ -115,6 +133,8 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
         return _failed(job_dir, dict(base, config_hash=None), e)
     if is_complete(job_dir, digest):
         return "skipped"
+    if cfg.extend and is_finished(job_dir):  # another invocation's finished job (a config file it read changed since)
+        return "kept"
     remove_stale_temporaries(job_dir)
     info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications))
     start, cpu = time.perf_counter(), time.process_time()
