@@ -260,3 +260,15 @@ def test_what_a_data_file_may_set():
         with pytest.raises(ConfigError, match=None) as e:
             datafiles.check_content(content, {"package": package}, path, path)
         assert words in str(e.value), (path, str(e.value))
+
+
+@pytest.mark.parametrize("text", [b"policy: !!set {a, b}\n", b"seed: !!binary aGk=\n", b"seed: \xff\xfe\n", b"seed: !!python/object:os.system {}\n",
+                                  b"- a\n- b\n", b"seed: 1\nseed: 2\n", b"? [a, b]\n: 1\n"])
+def test_odd_yaml_is_one_line(text):
+    """Whatever the YAML, a data file is refused with one line naming it, never a traceback."""
+    from sim.runs.cli import user_error
+
+    with pytest.raises(Exception) as e:
+        datafiles.read(b"# @package _global_\n" + text, "odd.yaml", "scenario/odd")
+    line = user_error(e.value)
+    assert line is not None and "\n" not in line and "odd.yaml" in line, (type(e.value), line)

@@ -105,6 +105,8 @@ def _walk(node, where: str, key: str = ""):
     elif isinstance(node, str) and "${" in node:
         raise _refuse(where, f"{key} interpolates (${{...}}: a resolver reads the environment or the clock)",
                       f"{ALLOWED}, as plain values without interpolations or resolvers")
+    elif not isinstance(node, (str, int, float, bool, type(None))):
+        raise _refuse(where, f"{key or 'the file'} is a YAML {type(node).__name__}", "mappings, lists, strings, numbers, booleans and null")
 
 
 def safe_load(data: bytes | str, where: str):
@@ -115,7 +117,10 @@ def safe_load(data: bytes | str, where: str):
 
     if len(data) > MAX_BYTES:
         raise _refuse(where, f"{len(data)} bytes", f"a data file of at most {MAX_BYTES} bytes")
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as e:
+        raise _refuse(where, f"not UTF-8 text (byte {e.start})", "a UTF-8 YAML file") from None
     _scan(text, where)
     value = yaml.load(_stream(text, where), Loader=get_yaml_loader())
     _walk(value, where)
@@ -239,7 +244,7 @@ def read(data: bytes | str, where: str, config_path: str, header: dict | None = 
 
     value = safe_load(data, where)
     if header is None:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        text = data.decode("utf-8") if isinstance(data, bytes) else data  # UTF-8: safe_load checked
         try:
             header = ConfigSource._get_header_dict(text[:512])  # what Hydra reads: the first 512 characters
         except ValueError as e:
