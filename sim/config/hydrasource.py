@@ -12,6 +12,7 @@ one already registered under it.
 
 from __future__ import annotations
 
+import functools
 import os
 
 from hydra._internal.core_plugins import file_config_source
@@ -34,12 +35,23 @@ class FileConfigSource(file_config_source.FileConfigSource):
         full_path = os.path.realpath(os.path.join(self.path, self._normalize_file_name(config_path)))
         if os.path.commonpath([root, full_path]) != root:
             raise ConfigError(f"{config_path}: a config path stays inside its config directory {root}; allowed: {NAME_RULE}")
-        if not os.path.exists(full_path):
-            raise ConfigLoadError(f"Config not found : {full_path}")
-        with open(full_path, "rb") as f:
-            data = f.read(datafiles.MAX_BYTES + 1)
-        content, header, _ = datafiles.read(data, full_path, config_path)
-        return ConfigResult(config=OmegaConf.create(content), path=f"{self.scheme()}://{self.path}", provider=self.provider, header=header)
+        try:
+            st = os.stat(full_path)
+        except FileNotFoundError:
+            raise ConfigLoadError(f"Config not found : {full_path}") from None
+        content, header = _read(full_path, config_path, st.st_mtime_ns, st.st_size)
+        return ConfigResult(config=OmegaConf.create(content), path=f"{self.scheme()}://{self.path}", provider=self.provider,
+                            header=dict(header))
+
+
+@functools.lru_cache(maxsize=256)
+def _read(full_path: str, config_path: str, mtime_ns: int, size: int) -> tuple[dict, dict]:
+    """A data file's checked content and header, parsed once per version of the file (a
+    composition loads each file several times); callers copy (OmegaConf.create)."""
+    with open(full_path, "rb") as f:
+        data = f.read(datafiles.MAX_BYTES + 1)
+    content, header, _ = datafiles.read(data, full_path, config_path)
+    return content, header
 
 
 def install() -> None:
