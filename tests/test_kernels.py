@@ -123,7 +123,7 @@ def test_compiled_code_is_cached_by_the_sources_it_comes_from(tmp_path, monkeypa
     from the old rule: the cache directory is named by the digest of every source."""
     import shutil
 
-    from sim.model.model import compiled
+    from sim.model import compiled
 
     for name in compiled.SOURCES:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
