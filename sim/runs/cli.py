@@ -127,8 +127,10 @@ def entry(hydra_main, argv: list[str] | None = None) -> int:
     os.environ["HYDRA_FULL_ERROR"] = "1"  # errors reach the handler below instead of Hydra's printer
     sweep_dir = None
     try:
-        argv, sweep_dir = precheck(argv)
-        sys.argv[1:] = argv  # with an unnamed sweep's unique sweep_name
+        sweep = precheck(argv)
+        if sweep is not None:
+            argv, sweep_dir = sweep
+            sys.argv[1:] = argv  # with an unnamed sweep's unique sweep_name
         if sweep_dir is not None:  # held until the sweep ends (and by the kernel until this process does)
             sweepdir.hold(sweep_dir, f"hydra.sweep.dir={sweep_dir}")
         hydra_main()
@@ -141,10 +143,11 @@ def entry(hydra_main, argv: list[str] | None = None) -> int:
 
 
 # ------------------------------------------------------------------------ the precheck
-def precheck(argv: list[str]) -> tuple[list[str], str | None]:
+def precheck(argv: list[str]) -> tuple[list[str], str | None] | None:
     """Compose and check the command line's config as Hydra will, raising the first error.
-    Returns (argv, sweep_dir): the command line for Hydra (an unnamed sweep's unique
-    sweep_name added) and, in a multirun, the sweep's directory (its place checked)."""
+    For a multirun, returns (argv, sweep_dir): the command line for Hydra (an unnamed
+    sweep's unique sweep_name added) and the sweep's directory (its place checked; None if
+    only Hydra can resolve it); None for anything else."""
     from hydra._internal.utils import get_args_parser
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -158,7 +161,7 @@ def precheck(argv: list[str]) -> tuple[list[str], str | None]:
     if unknown:
         raise ConfigError(f"unknown option {unknown[0]}; allowed: the options of python run.py --help, then key=value overrides")
     if args.help or args.hydra_help or args.cfg or args.info or args.shell_completion:
-        return argv, None  # Hydra prints and exits; nothing runs
+        return None  # Hydra prints and exits; nothing runs
     if args.config_path or args.config_name:
         raise ConfigError("--config-path and --config-name are not supported: run.py's config is configs/config.yaml; add config files with --config-dir DIR")
     mode = RunMode.MULTIRUN if args.multirun else RunMode.RUN
@@ -178,7 +181,7 @@ def precheck(argv: list[str]) -> tuple[list[str], str | None]:
         base = loader.load_configuration("config", fixed, run_mode=mode)
         to_config(base)
         if mode != RunMode.MULTIRUN:
-            return argv, None
+            return None
         # every axis: the command line's and the config's (an experiment's hydra.sweeper.params,
         # each applied to every job, one value or several)
         axes = sweeps + parser.parse_overrides([f"{k}={v}" for k, v in (base.hydra.sweeper.params or {}).items()])
@@ -231,10 +234,12 @@ def _check_job_dirs(base: DictConfig, fixed: list, axes: list) -> None:
 
 def _named(argv: list[str], base: DictConfig) -> tuple[list[str], str | None]:
     """(argv, the sweep's directory): an unnamed sweep (sweep_name left at its ${now:} default)
-    named uniquely, timestamp_pid, so that two started in the same second do not share a
-    directory; the directory checked not to be inside another sweep nor to hold any."""
+    whose directory is named by sweep_name (hydra.sweep.dir not given) named uniquely,
+    timestamp_pid, so that two started in the same second do not share a directory; the
+    directory checked not to be inside another sweep nor to hold any."""
     raw = OmegaConf.to_container(OmegaConf.masked_copy(base, ["sweep_name"]), resolve=False)["sweep_name"]
-    if raw == Config.__dataclass_fields__["sweep_name"].default:
+    names_dir = "${sweep_name}" in str(OmegaConf.to_container(base.hydra.sweep, resolve=False).get("dir"))
+    if raw == Config.__dataclass_fields__["sweep_name"].default and names_dir:
         name = f"{datetime.datetime.now():%Y-%m-%d_%H-%M-%S}_{os.getpid()}"
         argv = [*argv, f"sweep_name={name}"]
         with open_dict(base):

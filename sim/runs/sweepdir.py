@@ -4,7 +4,7 @@
   its end) holds an exclusive lock (fcntl.flock) on LOCK in the sweep directory; a second
   process asking for it is refused at once with one line naming the holder. The kernel
   releases the lock when the holder exits, however it ends (a failed job, SIGKILL); the lock
-  file stays, empty of meaning but for the holder's pid.
+  file stays, empty (the holder's pid, for the refusal's line, is read from /proc/locks).
 - `check_place`: a new sweep directory is not inside another sweep, and an existing one holds
   no other sweep (a sweep directory holds only its own jobs).
 - `check_one`: what the summary, the report and scenario discovery read is one sweep, not a
@@ -46,13 +46,27 @@ def hold(sweep_dir, what: str = "") -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        holder = _holder(fd)
         os.close(fd)
-        raise ConfigError(f"{what or path}: another sweep (process {holder}) is running in {path}; "
+        raise ConfigError(f"{what or path}: another sweep{f' (process {holder})' if holder else ''} is running in {path}; "
                           "allowed: one sweep per directory at a time: wait for it to end, or choose another sweep_name=") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     _held[path] = fd
+
+
+def _holder(fd: int) -> str | None:
+    """The process holding the flock on fd's file, from /proc/locks (Linux; the lock file
+    itself stays empty, so that two runs of a sweep write the same bytes), or None."""
+    st = os.fstat(fd)
+    want = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii") as f:
+            for line in f:  # "1: FLOCK  ADVISORY  WRITE 12345 00:2f:1234567 0 EOF"; waiters have "->"
+                parts = line.split()
+                if "FLOCK" in parts and "->" not in parts and len(parts) >= 4 and parts[-3] == want:
+                    return parts[-4]
+    except OSError:
+        pass
+    return None
 
 
 def release(sweep_dir) -> None:
