@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fields import Schedule, choice, lever, locked, number, param
+from .fields import Schedule, choice, lever, locked, name, number, param
 from .params import Params
 from .schedules import normalised
 
@@ -231,7 +231,8 @@ class Costs:
 class Config:
     """Everything one run needs. `python run.py` composes it from configs/."""
 
-    scenario: str = "baseline"
+    # the scenario file's name (configs/scenario/NAME.yaml): results are labelled with it
+    scenario: str = name("baseline")
     seed: int = number(0, "-", hard=(0, 2**63 - 1))  # results store it as an int64
     replications: int = number(10, "runs", hard=(1, 1_000_000))
     horizon_year: int = number(2025, "year", hard=(2001, MAX_YEAR))
@@ -250,7 +251,8 @@ class Config:
     outputs: str = choice("parks", OUTPUTS)
     fixed_parameters: list[str] = field(default_factory=list)  # keys never drawn, e.g. params.macro_sd
     # name of the sweep directory results/sweeps/NAME (multirun); re-using a name resumes it
-    sweep_name: str = "${now:%Y-%m-%d_%H-%M-%S}"
+    # (a name, fields.NAME_RULE; run.py makes an unnamed sweep's unique: timestamp_pid)
+    sweep_name: str = name("${now:%Y-%m-%d_%H-%M-%S}")
     # a sweep_name already used with other settings is refused unless extend=true adds jobs to it
     extend: bool = False
     policy: Policy = field(default_factory=Policy)

@@ -10,6 +10,7 @@ import math
 import numbers
 from typing import Any
 
+from .fields import NAME_RULE, is_name
 from .posterior import check_setting as check_posterior
 from .schema import ECOSYSTEMS, MAX_YEAR, OUTSIDE, Calibration, Config, ConfigError, numeric_levers, uncertain_keys
 
@@ -51,6 +52,8 @@ def _check_field(key: str, f: dataclasses.Field, value: Any) -> None:
             _check_range(f"{key}[{year}]", v, *m["hard"])
     elif "hard" in m:
         _check_range(key, value, *m["hard"], integer=f.type in (int, "int"), open_hi=m.get("open_hi", False))
+    if m.get("name") and not is_name(value) and value != f.default:  # the default: sweep_name's ${now:} pattern
+        _fail(key, value, NAME_RULE)
     if "choices" in m:  # a string, or a list of strings, from a fixed set
         for v in value if isinstance(value, list) else [value]:
             _check_choice(key, v, m["choices"])
