@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import budget
 from ..config.schema import Config
 from ..config.loading import load_config
 
@@ -137,6 +138,7 @@ def run(scenario: str = "baseline", replications: int = 10, seed: int = 0, firms
     from .simulate import simulate
 
     cfg = load_config(scenario=scenario, replications=replications, seed=seed, firms_scale=firms_scale, uncertainty=uncertainty, progress=False, **overrides)
+    budget.check(cfg, timeseries_in_memory=True)  # the whole time series is returned in memory
     with tempfile.TemporaryDirectory(prefix="sim-run-") as tmp, quiet_mesa():
         out = Path(tmp) / "run"
         raw = simulate(cfg, out_dir=out, on_progress=on_progress)
