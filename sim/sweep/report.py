@@ -40,6 +40,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 
+from sim.config.schema import ConfigError
 from sim.runs.results import TEMPORARY, atomic_write, remove_stale_temporaries  # noqa: F401 (TEMPORARY: the temporaries' names)
 from sim.sweep.report_html import CSS, font_face, render, safe
 from sim.sweep.report_jobs import label_jobs, load_jobs, read_summary
@@ -64,6 +65,7 @@ def build(sweep_dir: Path, target: str | None = None, processes: int = 1) -> Pat
         raise SystemExit(f"--target {target!r}: allowed: {', '.join(TARGETS)}")
     remove_stale_temporaries(sweep_dir, names=(REPORT,))  # the sweep directory has other writers
     remove_stale_temporaries(sweep_dir / "figures")
+    inputs = whatittakes.read_inputs(sweep_dir)  # a malformed search.json or discover.json: refused before any figure
     summary, summary_note = read_summary(sweep_dir)
     jobs = load_jobs(sweep_dir, summary)
     if not jobs:
@@ -82,7 +84,7 @@ def build(sweep_dir: Path, target: str | None = None, processes: int = 1) -> Pat
         lambda: grid_section(jobs, keys, target, info, figures_dir),
         lambda: clusters_section(jobs, figures_dir),
         lambda: parks_section(jobs, figures_dir),
-        lambda: section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs)),
+        lambda: section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs, inputs)),
         lambda: failed_section(jobs, sweep_dir),
         lambda: provenance_section(jobs, sweep_dir),
     ], processes)
@@ -152,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=cores(),
                         help="processes that draw the figures (default: the cores this process may use)")
     args = parser.parse_args(argv)
-    out = build(args.sweep_dir, args.target, args.processes)
+    try:
+        out = build(args.sweep_dir, args.target, args.processes)
+    except (ConfigError, OSError) as e:  # a file of the sweep that cannot be read or written: one line
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     print(f"wrote {out} and {args.sweep_dir / 'figures'}/")
     return 0
 
