@@ -88,11 +88,12 @@ def setting_path(key: str) -> tuple[str, ...]:
 
 def _plain(value: Any) -> Any:
     """`value` with numpy scalars and arrays (np.int64, np.float32, ...) as Python values,
-    in lists, tuples and dicts too, so that the config holds Python types."""
+    in lists, tuples and dicts too (a dict's numpy keys: a schedule's years), so that the
+    config holds Python types."""
     if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {(k.item() if type(k).__module__ == "numpy" and hasattr(k, "item") else k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
@@ -141,7 +142,10 @@ def apply_settings(cfg: Config, values: dict[str, Any]) -> Config:
     try:
         merged = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(touched), nested))
     except OmegaConfBaseException as e:
-        raise ConfigError(omegaconf_line(e)) from None
+        line = omegaconf_line(e)
+        if not getattr(e, "full_key", None):  # OmegaConf did not say which: the settings given
+            line = f"Invalid value for {' or '.join(map(str, values))}: {line}"
+        raise ConfigError(line) from None
     for k in nested:
         setattr(cfg, k, getattr(merged, k))
     return cfg
@@ -151,6 +155,8 @@ def omegaconf_line(e: Exception) -> str:
     """One line for an OmegaConf error (a type error names its key)."""
     key = getattr(e, "full_key", None)
     first = str(e).splitlines()[0]
+    if first.startswith("Incompatible key type"):  # a dict's key: a schedule's year is the only dict a user sets
+        first += "; allowed: integer years as keys, a schedule {year: value}"
     return f"Invalid value for {key}: {first}" if key else first
 
 

@@ -156,7 +156,9 @@ class Calibration:
     zipf_exponent: float = param(1.05, "-", 0.8, 1.3, "Axtell 2001; Heinrich & Dai 2016 (calibration file); the range is the calibration's", hard=(0.5, 3.0))
     max_firm_yi: float = param(1000.0, "亿/yr", 600.0, 1500.0, "ASSUMPTION, 海康威视 831.66亿 in 2022 (calibration file)")
     above_scale_threshold_yi: float = number(0.2, "亿/yr", source="NBS 规模以上 threshold: 2000万元 of main-business revenue", hard=(1e-6, math.inf))
-    workers_per_yi: float = param(69.0, "workers per 亿/yr", 50.0, 90.0, "NBS release Jan 2021 (calibration file)", hard=(1e-6, math.inf))
+    # ASSUMPTION: hard 1 to 10,000 workers per 亿 (10,000 to 1亿 yuan a worker); at 1e30 the
+    # skilled workers, and the platforms founded per 10,000 of them, outgrew numpy's Poisson draws
+    workers_per_yi: float = param(69.0, "workers per 亿/yr", 50.0, 90.0, "NBS release Jan 2021 (calibration file)", hard=(1.0, 1e4))
     skilled_share: dict[str, float] = field(default_factory=dict, metadata={"keys": SECTORS, "unit": "share", "share": True, "hard": (0.0, 1.0)})
     # the city's above-scale industrial VA growth in the four years before the base (published,
     # calibration file): the firms' recent past, and so their 2020-2022 investment, is simulated

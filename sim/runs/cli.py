@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import math
 import os
 import sys
 
@@ -183,9 +184,11 @@ def precheck(argv: list[str]) -> tuple[list[str], str | None] | None:
         to_config(base)
         if mode != RunMode.MULTIRUN:
             return None
+        check_launcher(base.hydra.launcher)
         # every axis: the command line's and the config's (an experiment's hydra.sweeper.params,
         # each applied to every job, one value or several)
         axes = sweeps + parser.parse_overrides([f"{k}={v}" for k, v in (base.hydra.sweeper.params or {}).items()])
+        check_sweep_size([o for o in axes if o.is_sweep_override()])  # before walking any axis
         _check_job_dirs(base, [o for o in parsed if not o.is_sweep_override() and not o.is_hydra_override()], axes)
         for axis in axes:
             _check_axis(loader, base, axis, fixed, mode)
@@ -251,6 +254,64 @@ def _named(argv: list[str], base: DictConfig) -> tuple[list[str], str | None]:
         return argv, None
     sweepdir.check_place(sweep_dir)
     return argv, sweep_dir
+
+
+# The most jobs a sweep may plan: each job is a directory of result files that the summary
+# and the report read, and the precheck checks every value of every axis (about 5 ms each)
+# before the first job. More runs of one setting are replications=; more settings, several sweeps.
+MAX_JOBS = 10_000
+
+
+def axis_length(axis) -> int | None:
+    """The number of values of a sweep axis, computed without walking it (range, list,
+    choice); None for one whose values depend on the config files (glob)."""
+    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+
+    value = axis.value()
+    if isinstance(value, RangeSweep):
+        first, end, step = value.start, value.stop, value.step
+        return max(0, math.ceil((end - first) / step)) if step else 0
+    if isinstance(value, ChoiceSweep):
+        return len(value.list)
+    return None
+
+
+def check_sweep_size(axes: list) -> None:
+    """Refuse (ConfigError) an axis, or a sweep, of more than MAX_JOBS jobs, with its length."""
+    lengths = [(axis, axis_length(axis)) for axis in axes]
+    allowed = f"at most {MAX_JOBS:,} jobs in a sweep (sim.runs.cli.MAX_JOBS): more runs of one setting are replications=, more settings several sweeps"
+    for axis, n in lengths:
+        if n is not None and n > MAX_JOBS:
+            raise ConfigError(f"Invalid value for {axis.get_key_element()}: {axis.input_line.partition('=')[2]} sweeps {n:,} values; allowed: {allowed}")
+    known = [(axis, n) for axis, n in lengths if n is not None]
+    total = math.prod(n for _, n in known)
+    if total > MAX_JOBS:
+        parts = " x ".join(f"{axis.get_key_element()}: {n:,}" for axis, n in known)
+        raise ConfigError(f"the sweep has {total:,} jobs ({parts}); allowed: {allowed}")
+
+
+JOBLIB_LAUNCHERS = ("hydra_plugins.hangzhou_launcher.ParallelLauncher", "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher")
+
+
+def check_launcher(launcher: DictConfig) -> None:
+    """The joblib settings of the parallel and joblib launchers, as joblib will read them:
+    refused (ConfigError naming the key) here, before the sweep records its plan, instead
+    of a traceback from the launcher after it."""
+    if launcher is None or launcher.get("_target_") not in JOBLIB_LAUNCHERS:
+        return
+    import joblib
+
+    settings = {k: v for k, v in OmegaConf.to_container(launcher, resolve=True).items() if k != "_target_"}
+    n_jobs = settings.get("n_jobs")
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0):
+        raise ConfigError(f"Invalid value for hydra.launcher.n_jobs: {n_jobs!r}; allowed: a non-zero integer (N workers; -1 every core, -2 all but one)")
+    try:
+        from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
+
+        process_joblib_cfg(settings)  # as the launchers convert them
+        joblib.Parallel(**{**settings, "backend": "loky"})
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"Invalid value for hydra.launcher: {e}; allowed: joblib.Parallel's settings (configs/hydra/launcher/)") from None
 
 
 def _hydra(config_dir: str | None):

@@ -77,11 +77,24 @@ def read_plan(sweep_dir: Path) -> dict | None:
         return None
     try:
         plan = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(plan.get("invocations"), list):
-            raise ValueError("no invocations")
+        _check_plan(plan)
         return plan
     except (OSError, ValueError, AttributeError) as e:
-        raise ConfigError(f"{path} cannot be read ({e}); remove it or choose another sweep_name=") from None
+        raise ConfigError(f"{path} cannot be read ({e}); allowed: the plan a sweep records ({{\"invocations\": [{{\"settings\": "
+                          "{...}, \"jobs\": [{\"overrides\": [\"key=value\", ...], \"dir\": \"...\"}]}]}): remove it or choose another sweep_name=") from None
+
+
+def _check_plan(plan) -> None:
+    """ValueError unless `plan` has the shape `start` writes (what the summary reads)."""
+    if not isinstance(plan, dict) or not isinstance(plan.get("invocations"), list):
+        raise ValueError("no list of invocations")
+    for i, inv in enumerate(plan["invocations"]):
+        if not isinstance(inv, dict) or not isinstance(inv.get("jobs", []), list) or not isinstance(inv.get("settings", {}), dict):
+            raise ValueError(f"invocation {i} is not an object with a list of jobs")
+        for job in inv.get("jobs", []):
+            ok = isinstance(job, dict) and isinstance(job.get("dir"), str) and isinstance(job.get("overrides"), list)
+            if not ok or not all(isinstance(o, str) for o in job["overrides"]):
+                raise ValueError(f"invocation {i} has a job that is not {{\"overrides\": [strings], \"dir\": string}}: {json.dumps(job)[:80]}")
 
 
 def planned(plan: dict | None) -> list[dict]:

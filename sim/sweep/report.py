@@ -67,6 +67,7 @@ def build(sweep_dir: Path, target: str | None = None, processes: int = 1) -> Pat
         raise SystemExit(f"--target {target!r}: allowed: {', '.join(TARGETS)}")
     remove_stale_temporaries(sweep_dir, names=(REPORT,))  # the sweep directory has other writers
     remove_stale_temporaries(sweep_dir / "figures")
+    inputs = whatittakes.read_inputs(sweep_dir)  # a malformed search.json or discover.json: refused before any figure
     summary, summary_note = read_summary(sweep_dir)
     jobs = load_jobs(sweep_dir, summary)
     if not jobs:
@@ -85,7 +86,7 @@ def build(sweep_dir: Path, target: str | None = None, processes: int = 1) -> Pat
         lambda: grid_section(jobs, keys, target, info, figures_dir),
         lambda: clusters_section(jobs, figures_dir),
         lambda: parks_section(jobs, figures_dir),
-        lambda: section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs)),
+        lambda: section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs, inputs)),
         lambda: failed_section(jobs, sweep_dir),
         lambda: provenance_section(jobs, sweep_dir),
     ], processes)
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         sweepdir.check_one(args.sweep_dir)
         sweepdir.hold(args.sweep_dir, str(args.sweep_dir))  # not while a sweep runs there
         out = build(args.sweep_dir, args.target, args.processes)
-    except (ConfigError, OSError) as e:
+    except (ConfigError, OSError) as e:  # a file of the sweep that cannot be read or written: one line
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(f"wrote {out} and {args.sweep_dir / 'figures'}/")
