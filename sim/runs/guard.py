@@ -64,7 +64,7 @@ def check_step(model: Model, cfg: Config, replication: int, start: int) -> None:
     """Before a month: the memory it may need (sim.config.budget.step_bytes) within the budget."""
     firms = model.firms
     live = firms.live().size
-    need = budget.step_bytes(firms.n, live, len(model.projects), budget.entry_draws_per_firm(cfg), budget.monthly_project_draws(cfg))
+    need = budget.step_bytes(firms.n, live, len(model.investment.projects), budget.entry_draws_per_firm(cfg), budget.monthly_project_draws(cfg))
     if need > budget.MEMORY_BUDGET:
         raise refusal(cfg, f"replication {replication} at {_when(model)}: the population grew to {live:,} simulated firms ({start:,} at the "
                            f"start) and the next month could need {budget.gib(need)} of memory, beyond the budget of "
