@@ -43,6 +43,7 @@ import yaml
 
 from sim.runs.cli import exit_on_user_error
 from sim.config.schema import ConfigError
+from sim.runs import sweepdir
 from sim.runs.results import write_json
 from sim.sweep.summary import ignored, job_dirs, job_row, parse_override, read_overrides, typed
 from sim.runs.targets import NAMES
@@ -116,6 +117,7 @@ def load(d: Path) -> tuple[str, dict[str, np.ndarray], pd.DataFrame, int, list[s
     if (d / "targets.json").exists():
         met, x = read_run(d)
         return "run", met, x, 1, []
+    sweepdir.check_one(d)  # one sweep's runs, never those of the sweeps a directory holds
     jobs = job_dirs(d)
     if not jobs:
         raise ConfigError(f"{d}: neither a run directory (targets.json, parameters.parquet) nor a sweep directory (job directories with .hydra/overrides.yaml)")
@@ -320,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.boxes < 1:
         ap.error("--boxes must be at least 1")
     try:
+        if Path(a.dir).is_dir() and not (Path(a.dir) / "targets.json").exists():  # a sweep: not while it runs
+            sweepdir.check_one(a.dir)
+            sweepdir.hold(a.dir, a.dir)
         result = discover(Path(a.dir), a.boxes, a.outcome, source=a.dir)
         write_json(Path(a.dir) / "discover.json", result)
     except Exception as e:

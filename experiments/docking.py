@@ -77,7 +77,9 @@ ABLATION = [  # cumulative: the ABM without its agents' mechanisms, one group af
 
 def reading(name: str) -> Targets:
     """A named reading set of configs/targets/ as a Targets."""
-    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Targets), OmegaConf.load(CONFIG_DIR / "targets" / f"{name}.yaml")))
+    from sim.config.loading import read_file
+
+    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Targets), read_file("targets", name)))
 
 
 def _with(cfg: Config, values: dict) -> Config:

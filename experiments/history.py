@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from sim.config import CONFIG_DIR, Config, load_config
+from sim.config.datafiles import safe_load
 from sim.runs.targets import annual
 
 HISTORY = CONFIG_DIR / "history_hangzhou.yaml"
@@ -85,7 +85,7 @@ def park_growth(h: dict) -> list[tuple[dict, float, float]]:
 
 def moments(path: Path = HISTORY) -> list[Moment]:
     """The published moments, in the order the calibration lists them."""
-    h = yaml.safe_load(path.read_text(encoding="utf-8"))
+    h = safe_load(path.read_bytes(), str(path))  # data: no anchors, no ${...}
     growth = [math.log1p(v / 100.0) for _, v in sorted(h["city_value_added_growth_pct"].items())]
     years = sorted(h["city_value_added_growth_pct"])
     out = [

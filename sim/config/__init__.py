@@ -11,7 +11,9 @@
   default) as a frozen scipy distribution;
 - `validation`: `validate`, the checks derived from the metadata;
 - `loading`: `load_config`, a Config from configs/ without Hydra;
-- `datafiles`: what a configuration file may contain (data, not code).
+- `datafiles`: what a configuration file may contain (data, not code), decided by parsing
+  it; `hydrasource` makes Hydra read config files by that rule (it imports Hydra);
+- `fields.NAME_RULE`: names (sweep_name, the scenario label, config file names), not paths.
 
 The bottom layer: it imports nothing else of sim. Importing it imports neither Hydra nor
 OmegaConf.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import field
 from typing import Any
 
@@ -69,6 +70,24 @@ def choice(default: Any, choices: tuple[str, ...]) -> Any:
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata={"choices": choices})
     return field(default=default, metadata={"choices": choices})
+
+
+# A name of a file or a directory, never a path: what a sweep_name, a scenario label and the
+# calibration, fit, targets and scenario file names must be, so that whatever they name stays
+# inside its root (results/, configs/). The default sweep name, a timestamp such as
+# 2026-12-07_14-43-25, is one.
+NAME_RULE = "a name of letters, digits, _ . - (not starting with '.', without '..'): it names a file or directory, not a path"
+_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+
+
+def is_name(value: Any) -> bool:
+    """`value` is a name (NAME_RULE): it cannot lead out of the directory it is joined to."""
+    return isinstance(value, str) and _NAME.fullmatch(value) is not None and ".." not in value
+
+
+def name(default: str) -> Any:
+    """A string that names a file or directory (NAME_RULE; `validate` refuses anything else)."""
+    return field(default=default, metadata={"name": True})
 
 
 def close_matches(name: str, names) -> str:

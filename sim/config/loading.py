@@ -2,7 +2,9 @@
 `python run.py` composes by default (calibration, target reading, fitted parameters, the
 scenario's levers), with any setting given by its field name or dotted key; files are
 parsed once per process (cached on their modification time) and each call returns a fresh
-copy. Values are checked by sim.config.validation.validate."""
+copy. The files are named by names, not paths (fields.NAME_RULE), and read by the data-file
+rule Hydra reads them by (sim.config.datafiles). Values are checked by
+sim.config.validation.validate."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from .fields import close_matches
+from .fields import NAME_RULE, close_matches, is_name
 from .held import explicit_keys, hold
 from .params import Params
 from .schema import CONFIG_DIR, Calibration, Config, ConfigError, Costs, Policy, Targets
@@ -86,11 +88,12 @@ def setting_path(key: str) -> tuple[str, ...]:
 
 def _plain(value: Any) -> Any:
     """`value` with numpy scalars and arrays (np.int64, np.float32, ...) as Python values,
-    in lists, tuples and dicts too, so that the config holds Python types."""
+    in lists, tuples and dicts too (a dict's numpy keys: a schedule's years), so that the
+    config holds Python types."""
     if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {(k.item() if type(k).__module__ == "numpy" and hasattr(k, "item") else k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
@@ -139,7 +142,10 @@ def apply_settings(cfg: Config, values: dict[str, Any]) -> Config:
     try:
         merged = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(touched), nested))
     except OmegaConfBaseException as e:
-        raise ConfigError(omegaconf_line(e)) from None
+        line = omegaconf_line(e)
+        if not getattr(e, "full_key", None):  # OmegaConf did not say which: the settings given
+            line = f"Invalid value for {' or '.join(map(str, values))}: {line}"
+        raise ConfigError(line) from None
     for k in nested:
         setattr(cfg, k, getattr(merged, k))
     return cfg
@@ -149,6 +155,8 @@ def omegaconf_line(e: Exception) -> str:
     """One line for an OmegaConf error (a type error names its key)."""
     key = getattr(e, "full_key", None)
     first = str(e).splitlines()[0]
+    if first.startswith("Incompatible key type"):  # a dict's key: a schedule's year is the only dict a user sets
+        first += "; allowed: integer years as keys, a schedule {year: value}"
     return f"Invalid value for {key}: {first}" if key else first
 
 
@@ -176,6 +184,8 @@ def scenarios() -> list[str]:
 
 
 def _file(group: str, name: str) -> Path:
+    if not is_name(name):
+        raise ConfigError(f"Invalid value for {group}: {name!r}; allowed: {NAME_RULE} (a file configs/{group}/NAME.yaml)")
     path = CONFIG_DIR / group / f"{name}.yaml"
     if not path.exists():
         options = sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
@@ -189,11 +199,34 @@ def _stamp(path: Path) -> tuple[str, int, int]:
     return str(path), st.st_mtime_ns, st.st_size
 
 
+def _read(stamp: tuple[str, int, int]) -> dict:
+    """A data file's content as Hydra would place it: refused (ConfigError) unless it is data
+    (sim.config.datafiles) at the package `load_config` puts it at, as configs/config.yaml
+    composes it (calibration and targets files: their group's; fit and scenario files: global)."""
+    from . import datafiles
+
+    path = Path(stamp[0])
+    group = path.parent.name
+    content, _, package = datafiles.read(path.read_bytes(), str(path), f"{group}/{path.stem}")
+    want = group if group in ("calibration", "targets") else ""
+    if package != want:
+        raise ConfigError(f"{path}: at the package {package or '_global_'}; allowed: {want or '# @package _global_'}, as configs/config.yaml composes it")
+    for key in ("defaults", "hydra"):
+        if content.pop(key, None):
+            raise ConfigError(f"{path}: {key} (a defaults list or sweep axes need run.py); allowed by load_config: values only")
+    return content
+
+
+def read_file(group: str, name: str) -> dict:
+    """The content of configs/GROUP/NAME.yaml (a name, not a path), read as data (`_read`)."""
+    return copy.deepcopy(_read(_stamp(_file(group, name))))
+
+
 @functools.cache
 def _calibration(stamp: tuple[str, int, int]) -> Calibration:
     from omegaconf import OmegaConf
 
-    merged = OmegaConf.merge(OmegaConf.structured(Calibration), OmegaConf.load(stamp[0]))
+    merged = OmegaConf.merge(OmegaConf.structured(Calibration), _read(stamp))
     return OmegaConf.to_object(merged)
 
 
@@ -213,9 +246,9 @@ def _composed(calibration: tuple, targets: tuple, fit: tuple, scenario: tuple) -
     merged = OmegaConf.merge(
         OmegaConf.structured(Config),
         {"calibration": OmegaConf.to_container(OmegaConf.structured(_calibration(calibration)))},
-        {"targets": OmegaConf.load(targets[0])},
-        OmegaConf.load(fit[0]) or {},
-        OmegaConf.load(scenario[0]) or {},
+        {"targets": _read(targets)},
+        _read(fit),
+        _read(scenario),
     )
     return OmegaConf.to_object(merged)
 

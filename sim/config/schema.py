@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fields import Schedule, choice, lever, locked, number, param
+from .fields import Schedule, choice, lever, locked, name, number, param
 from .params import Params
 from .schedules import normalised
 
@@ -156,7 +156,9 @@ class Calibration:
     zipf_exponent: float = param(1.05, "-", 0.8, 1.3, "Axtell 2001; Heinrich & Dai 2016 (calibration file); the range is the calibration's", hard=(0.5, 3.0))
     max_firm_yi: float = param(1000.0, "亿/yr", 600.0, 1500.0, "ASSUMPTION, 海康威视 831.66亿 in 2022 (calibration file)")
     above_scale_threshold_yi: float = number(0.2, "亿/yr", source="NBS 规模以上 threshold: 2000万元 of main-business revenue", hard=(1e-6, math.inf))
-    workers_per_yi: float = param(69.0, "workers per 亿/yr", 50.0, 90.0, "NBS release Jan 2021 (calibration file)", hard=(1e-6, math.inf))
+    # ASSUMPTION: hard 1 to 10,000 workers per 亿 (10,000 to 1亿 yuan a worker); at 1e30 the
+    # skilled workers, and the platforms founded per 10,000 of them, outgrew numpy's Poisson draws
+    workers_per_yi: float = param(69.0, "workers per 亿/yr", 50.0, 90.0, "NBS release Jan 2021 (calibration file)", hard=(1.0, 1e4))
     skilled_share: dict[str, float] = field(default_factory=dict, metadata={"keys": SECTORS, "unit": "share", "share": True, "hard": (0.0, 1.0)})
     # the city's above-scale industrial VA growth in the four years before the base (published,
     # calibration file): the firms' recent past, and so their 2020-2022 investment, is simulated
@@ -231,7 +233,8 @@ class Costs:
 class Config:
     """Everything one run needs. `python run.py` composes it from configs/."""
 
-    scenario: str = "baseline"
+    # the scenario file's name (configs/scenario/NAME.yaml): results are labelled with it
+    scenario: str = name("baseline")
     seed: int = number(0, "-", hard=(0, 2**63 - 1))  # results store it as an int64
     replications: int = number(10, "runs", hard=(1, 1_000_000))
     horizon_year: int = number(2025, "year", hard=(2001, MAX_YEAR))
@@ -250,7 +253,8 @@ class Config:
     outputs: str = choice("parks", OUTPUTS)
     fixed_parameters: list[str] = field(default_factory=list)  # keys never drawn, e.g. params.macro_sd
     # name of the sweep directory results/sweeps/NAME (multirun); re-using a name resumes it
-    sweep_name: str = "${now:%Y-%m-%d_%H-%M-%S}"
+    # (a name, fields.NAME_RULE; run.py makes an unnamed sweep's unique: timestamp_pid)
+    sweep_name: str = name("${now:%Y-%m-%d_%H-%M-%S}")
     # a sweep_name already used with other settings is refused unless extend=true adds jobs to it
     extend: bool = False
     policy: Policy = field(default_factory=Policy)

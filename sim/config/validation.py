@@ -10,7 +10,9 @@ import math
 import numbers
 from typing import Any
 
+from .fields import NAME_RULE, is_name
 from .posterior import check_setting as check_posterior
+from . import budget
 from .schema import ECOSYSTEMS, MAX_YEAR, OUTSIDE, Calibration, Config, ConfigError, numeric_levers, uncertain_keys
 
 
@@ -51,6 +53,8 @@ def _check_field(key: str, f: dataclasses.Field, value: Any) -> None:
             _check_range(f"{key}[{year}]", v, *m["hard"])
     elif "hard" in m:
         _check_range(key, value, *m["hard"], integer=f.type in (int, "int"), open_hi=m.get("open_hi", False))
+    if m.get("name") and not is_name(value) and value != f.default:  # the default: sweep_name's ${now:} pattern
+        _fail(key, value, NAME_RULE)
     if "choices" in m:  # a string, or a list of strings, from a fixed set
         for v in value if isinstance(value, list) else [value]:
             _check_choice(key, v, m["choices"])
@@ -107,7 +111,13 @@ def validate(cfg: Config) -> Config:
     for key in ("clusters_1000yi", "clusters_10000yi"):
         names = getattr(t, f"{key}_ecosystems")
         _check_range(f"targets.{key}_count", getattr(t, f"{key}_count"), 0, len(names) or len(ECOSYSTEMS), integer=True)
+    # the smallest of a Pareto range is below its largest
+    p = cfg.params
+    for small, large in (("entrant_min_yi", "entrant_max_yi"), ("project_min_yi", "project_max_yi")):
+        if getattr(p, small) >= getattr(p, large):
+            _fail(f"params.{small}", getattr(p, small), f"a number below params.{large} ({getattr(p, large):g}): the smallest of a size distribution")
     _validate_calibration(cfg.calibration)
+    budget.check(cfg)  # the memory it needs, before anything is allocated
     return cfg
 
 
@@ -134,3 +144,18 @@ def _validate_calibration(c: Calibration) -> None:
             _fail(f"{key}.leading", p.leading, f"a non-empty list of {' | '.join(ECOSYSTEMS)} (every park has a leading industry)")
     # the largest firm is well above the above-scale threshold (the Zipf draw needs room)
     _check_range("calibration.max_firm_yi", c.max_firm_yi, 10.0 * c.above_scale_threshold_yi)
+    # the above-scale firms share the calibration's output (sim.rules.population.synthesize):
+    # a cell's count is capped where its firms would not all fit above the threshold, and
+    # its firms are held at max_firm_yi where they cannot carry its output. A mean firm of at
+    # least 3 x the threshold keeps every cell's rounded count under that cap, and one of at
+    # most half the largest firm keeps every cell's output reachable (at least one simulated
+    # firm in a cell), so the count and the output given are the ones simulated.
+    total = sum(p.output_2022_yi for p in [*c.parks, c.outside])
+    lo, hi = max(1, math.ceil(2.0 * total / c.max_firm_yi)), math.floor(total / (3.0 * c.above_scale_threshold_yi))
+    if hi < lo:  # no count fits: the threshold is too high for the output (max_firm_yi >= 10 x it is checked above)
+        _fail("calibration.above_scale_threshold_yi", c.above_scale_threshold_yi,
+              f"at most {total / 3.0:.6g}, a third of the calibration's output_2022_yi ({total:.6g}亿 in all), so that a firm above it fits")
+    if not lo <= c.above_scale_firms <= hi:
+        _fail("calibration.above_scale_firms", c.above_scale_firms,
+              f"an integer in [{lo:.6g}, {hi:.6g}] for this calibration: its output_2022_yi, {total:,.6g}亿 in all, over at most half of "
+              f"max_firm_yi ({c.max_firm_yi:g}) and at least 3 x above_scale_threshold_yi ({c.above_scale_threshold_yi:g}) a firm")

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config.schema import Config
+from ..config import budget
+from ..config.schema import Config, ConfigError
 from ..config.loading import load_config
 
 if TYPE_CHECKING:  # pandas is imported when a run is made, not with `import sim`
@@ -139,7 +140,11 @@ def run(scenario: str = "baseline", replications: int = 10, seed: int = 0, firms
 
     from .simulate import simulate
 
+    if "progress" in overrides:  # run.py's bar on stderr; sim.run reports progress to a callback
+        raise ConfigError(f"Invalid value for progress: {overrides['progress']!r}; allowed: not a setting of sim.run, which prints "
+                          "nothing: pass on_progress=f, called as f(done, total) after each model run")
     cfg = load_config(scenario=scenario, replications=replications, seed=seed, firms_scale=firms_scale, uncertainty=uncertainty, progress=False, **overrides)
+    budget.check(cfg, timeseries_in_memory=True)  # the whole time series is returned in memory
     with tempfile.TemporaryDirectory(prefix="sim-run-") as tmp, quiet_mesa():
         out = Path(tmp) / "run"
         raw = simulate(cfg, out_dir=out, on_progress=on_progress)

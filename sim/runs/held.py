@@ -18,6 +18,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from ..config.datafiles import safe_load
 from ..config.held import BASE_GROUPS, explicit_keys, hold
 from ..config.schema import Config
 from .results import atomic_write
@@ -55,8 +56,6 @@ def _file(sources, group: str, choice: str) -> Path | None:
 
 
 def _file_keys(path: Path, group: str) -> list[str]:
-    import yaml
-
     text = path.read_text(encoding="utf-8")
     package = group.replace("/", ".")
     for line in text.splitlines():
@@ -65,7 +64,7 @@ def _file_keys(path: Path, group: str) -> list[str]:
         if m := PACKAGE.match(line):
             package = m.group(1)
     package = {"_global_": "", "_group_": group.replace("/", ".")}.get(package, package.removeprefix("_global_."))
-    return explicit_keys(_nest(package, yaml.safe_load(text) or {}))
+    return explicit_keys(_nest(package, safe_load(text, str(path)) or {}))
 
 
 def explicit(hydra_cfg: DictConfig) -> list[str]:

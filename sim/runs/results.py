@@ -177,7 +177,7 @@ class ResultSet:
         self._writer = None
         table = pa.Table.from_pandas(parameters, preserve_index=False).replace_schema_metadata(None)
         pq.write_table(table, self.tmp / "parameters.parquet", **PARAMETERS_PARQUET)
-        (self.tmp / "targets.json").write_text(json_text(targets), encoding="utf-8")
+        (self.tmp / "targets.json").write_text(json_text(targets, allow_nan=False), encoding="utf-8")
         for name in RESULT_FILES:
             _publish(self.tmp / name)
         for name in RESULT_FILES:
@@ -205,8 +205,11 @@ def _publish(path: Path) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
-def json_text(obj) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+def json_text(obj, allow_nan: bool = True) -> str:
+    """The JSON text of `obj`; with allow_nan=False (targets.json) as the standard defines
+    JSON: a NaN or an infinity raises ValueError instead of being written as the bare NaN
+    most readers reject (sim.runs.guard refuses such a run before it gets here)."""
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=allow_nan) + "\n"
 
 
 def write_json(path: Path, obj) -> None:

@@ -15,10 +15,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..rules import costs
-from . import uncertainty
+from . import guard, uncertainty
 from ..config.schema import Config
 from ..config.validation import validate
-from ..model.model import Model
 from .results import ResultSet, tidy
 from .table import format_table, margin_words
 from .targets import evaluate, summarize, years_met
@@ -39,11 +38,14 @@ def _replicate(cfg: Config, values: pd.DataFrame, progress: Callable[[], None], 
     evaluations, first_years, spent = [], [], []
     base = cfg.calibration.base_year
     for k, row in values.iterrows():
-        rec = Model(uncertainty.apply(cfg, row), replication=int(k)).run().recorder
+        run_cfg = uncertainty.apply(cfg, row)
+        rec = guard.run(run_cfg, int(k)).recorder  # refused, one line, if it outgrows the memory budget or a month is not finite
+        evaluation, cost = evaluate(rec, cfg.targets, base), costs.of_run(rec, cfg)
+        guard.check_finite(run_cfg, int(k), rec, evaluation, cost)  # refused, one line, unless finite
         if results is not None:
             results.add_replication(tidy(rec, int(k), cfg.outputs))
-        evaluations.append(evaluate(rec, cfg.targets, base))
-        spent.append(costs.of_run(rec, cfg))
+        evaluations.append(evaluation)
+        spent.append(cost)
         if cfg.horizon_year > cfg.targets.year:
             first_years.append(years_met(rec, cfg.targets, base))
         progress()

@@ -8,6 +8,7 @@ annualised values of the target year.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,8 +31,12 @@ class TargetValue:
     @property
     def margin(self) -> float | None:
         """value / threshold - 1 (for counts, (count - required) / required); None when the
-        threshold is 0."""
-        return self.value / self.threshold - 1.0 if self.threshold > 0 else None
+        threshold is 0 or below, or so close to 0 that the ratio is not a finite number (a
+        threshold of 1e-320: undefined, as at 0)."""
+        if not self.threshold > 0:
+            return None
+        margin = self.value / self.threshold - 1.0
+        return margin if math.isfinite(margin) or not math.isfinite(self.value) else None
 
 
 # the targets.* keys (besides thresholds) that decide each target's definition

@@ -21,8 +21,10 @@ def _stop(what: str, e: BaseException) -> None:
 
 
 class PlanSweep(Callback):
-    """Before the first job: record the sweep's planned jobs and settings (sim.sweep.plan),
-    refusing a sweep_name already used with other settings unless extend=true."""
+    """Before the first job: hold the sweep directory's lock (sim.runs.sweepdir; run.py's
+    entry took it before Hydra started) and record the sweep's planned jobs and settings
+    (sim.sweep.plan), refusing a sweep_name already used with other settings unless
+    extend=true, and jobs that would overwrite another invocation's."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         from .plan import start

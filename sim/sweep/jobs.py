@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 import time
 import traceback
 from pathlib import Path
@@ -26,6 +27,17 @@ from ..runs.simulate import simulate
 
 # keys that do not change what a job computes
 IGNORED_KEYS = ("progress", "sweep_name", "extend")
+IGNORED_OVERRIDES = {*IGNORED_KEYS, "experiment"}  # and every hydra.* override: not part of a job's directory name
+
+
+def override_key(text: str) -> str:
+    """The key an override sets ("+experiment=x" -> "experiment")."""
+    return text.partition("=")[0].lstrip("+~")
+
+
+def ignored(key: str) -> bool:
+    """An override key that does not change what a job computes (also every hydra.* key)."""
+    return key in IGNORED_OVERRIDES or key.startswith(("hydra.", "hydra/"))
 
 
 def comparable(cfg: Config) -> dict:
@@ -41,6 +53,18 @@ def config_hash(cfg: Config) -> str:
     return hashlib.sha256(json.dumps(comparable(cfg), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+# git runs in each worker, whose environment a job's hydra.job.env_set may have changed: it
+# gets a clean one (no GIT_* variable, no system or global config, so no configured command
+# such as core.fsmonitor runs; only the repository's own .git/config is read, with
+# core.fsmonitor off) and takes no optional lock (workers run it side by side)
+GIT = ("git", "--no-optional-locks", "-c", "core.fsmonitor=false")
+
+
+def git_env() -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", os.defpath), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
+
 @functools.cache
 def git_commit() -> str | None:
     """The code's git commit, with "-dirty" if the work tree differs; None outside git. Once
@@ -48,9 +72,10 @@ def git_commit() -> str | None:
     import subprocess
 
     root = Path(__file__).resolve().parents[2]
+    run = functools.partial(subprocess.run, cwd=root, capture_output=True, text=True, env=git_env(), stdin=subprocess.DEVNULL)
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True).stdout.strip()
+        head = run([*GIT, "rev-parse", "HEAD"], check=True).stdout.strip()
+        dirty = run([*GIT, "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("-dirty" if dirty else "")
@@ -78,6 +103,12 @@ def files_match(job_dir: Path, files: dict | None) -> bool:
     return True
 
 
+def is_finished(job_dir: Path) -> bool:
+    """job.json says complete and every result file is as it recorded, whatever its config."""
+    status = read_status(job_dir)
+    return isinstance(status, dict) and status.get("status") == "complete" and files_match(job_dir, status.get("files"))
+
+
 def is_complete(job_dir: Path, digest: str) -> bool:
     status = read_status(job_dir)
     return (
@@ -91,7 +122,8 @@ def is_complete(job_dir: Path, digest: str) -> bool:
 def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> str:
     """Run one sweep job into `job_dir` unless it is already complete (and verified). Never
     raises for a failure of the job itself: it is recorded in job.json and error.txt. Returns
-    the status ('skipped', 'complete' or 'failed'). `command` reproduces the job."""
+    the status ('skipped', 'complete' or 'failed'; 'kept' under extend=true for a finished
+    job of another config, which extend never redoes). `command` reproduces the job."""
     job_dir = Path(job_dir)
     base = dict(overrides=list(overrides), command=command, commit=git_commit())
     try:
@@ -101,6 +133,8 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
         return _failed(job_dir, dict(base, config_hash=None), e)
     if is_complete(job_dir, digest):
         return "skipped"
+    if cfg.extend and is_finished(job_dir):  # another invocation's finished job (a config file it read changed since)
+        return "kept"
     remove_stale_temporaries(job_dir)
     info = dict(base, config_hash=digest, scenario=cfg.scenario, seed=int(cfg.seed), replications=int(cfg.replications))
     start, cpu = time.perf_counter(), time.process_time()

@@ -40,6 +40,8 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 
+from sim.config.schema import ConfigError
+from sim.runs import sweepdir
 from sim.runs.results import TEMPORARY, atomic_write, remove_stale_temporaries  # noqa: F401 (TEMPORARY: the temporaries' names)
 from sim.sweep.report_html import CSS, font_face, render, safe
 from sim.sweep.report_jobs import label_jobs, load_jobs, read_summary
@@ -58,12 +60,14 @@ TEMPLATE = "report.html.j2"  # sim/sweep/templates/
 def build(sweep_dir: Path, target: str | None = None, processes: int = 1) -> Path:
     """Write SWEEP_DIR/report.html and its figures; `target` is the grid heatmap's (default:
     the target whose P(met) varies most across the grid's cells). With `processes` > 1 the
-    first sections are drawn in forked processes beside this one (the same bytes)."""
-    sweep_dir = Path(sweep_dir)
+    first sections are drawn in forked processes beside this one (the same bytes). ConfigError
+    for a directory that is not one sweep (sim.runs.sweepdir.check_one)."""
+    sweep_dir = sweepdir.check_one(sweep_dir)
     if target is not None and target not in TARGETS:
         raise SystemExit(f"--target {target!r}: allowed: {', '.join(TARGETS)}")
     remove_stale_temporaries(sweep_dir, names=(REPORT,))  # the sweep directory has other writers
     remove_stale_temporaries(sweep_dir / "figures")
+    inputs = whatittakes.read_inputs(sweep_dir)  # a malformed search.json or discover.json: refused before any figure
     summary, summary_note = read_summary(sweep_dir)
     jobs = load_jobs(sweep_dir, summary)
     if not jobs:
@@ -82,7 +86,7 @@ def build(sweep_dir: Path, target: str | None = None, processes: int = 1) -> Pat
         lambda: grid_section(jobs, keys, target, info, figures_dir),
         lambda: clusters_section(jobs, figures_dir),
         lambda: parks_section(jobs, figures_dir),
-        lambda: section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs)),
+        lambda: section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs, inputs)),
         lambda: failed_section(jobs, sweep_dir),
         lambda: provenance_section(jobs, sweep_dir),
     ], processes)
@@ -152,7 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=cores(),
                         help="processes that draw the figures (default: the cores this process may use)")
     args = parser.parse_args(argv)
-    out = build(args.sweep_dir, args.target, args.processes)
+    try:
+        sweepdir.check_one(args.sweep_dir)
+        sweepdir.hold(args.sweep_dir, str(args.sweep_dir))  # not while a sweep runs there
+        out = build(args.sweep_dir, args.target, args.processes)
+    except (ConfigError, OSError) as e:  # a file of the sweep that cannot be read or written: one line
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     print(f"wrote {out} and {args.sweep_dir / 'figures'}/")
     return 0
 

@@ -4,11 +4,14 @@ The report's charts need, from each job's timeseries.parquet, a few aggregates (
 the parks' outputs, the clusters: report_jobs.read_series). Reading and aggregating them is
 about 0.15 s a job: done at the end of the sweep it runs on one core while the others idle,
 so each job does it as its last step, in parallel with the other jobs, and writes it to
-JOB_DIR/report_series/ (one parquet file per aggregate, and key.json). The report reads these
-files when key.json matches the job's timeseries.parquet (the sha256 its job.json recorded),
-its .hydra/config.yaml and this code; otherwise (older sweeps, a changed aggregation, a
-failed write) it aggregates the time series itself, as before: the same numbers either way
-(tests/test_report.py compares the pages byte for byte).
+JOB_DIR/report_series/ (one parquet file per aggregate, and key.json). key.json holds the
+sha256 of what they were computed from (the job's timeseries.parquet as its job.json
+recorded it, its .hydra/config.yaml and this code) and of each aggregate's file. The report
+reads the files only when all of these match, as a job's results are verified on resume;
+otherwise (older sweeps, a changed aggregation, a failed write, a file deleted, edited or
+truncated since) it aggregates the time series itself: the same numbers either way
+(tests/test_report.py compares the pages byte for byte), and the next write (a resume calls
+`prepare` for every job it finds complete) computes and stores them again.
 
 Parquet rather than pickle: the report never unpickles what it finds in a results folder.
 """
@@ -25,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.runs.results import file_digest, remove_stale_temporaries
 from sim.sweep import report_jobs
 from sim.sweep.report_jobs import Job, read_record, read_series, read_yaml
 
@@ -63,17 +67,20 @@ def write(job_dir: Path) -> bool:
     want = key(job_dir)
     if want is None:
         return False
-    if _stored_key(job_dir) == want:
+    if _verified(job_dir, want) is not None:
         return True
+    remove_stale_temporaries(job_dir, names=(CACHE,))  # what a killed write left
     job = Job(name=".", row=dict(status="complete"), overrides={}, config=read_yaml(job_dir / ".hydra" / "config.yaml"))
     _read(job, job_dir)
     tmp = Path(tempfile.mkdtemp(dir=job_dir, prefix=f".{CACHE}.", suffix=".tmp"))
     try:
+        files = {}
         for part in PARTS:
             value = getattr(job, part)
             if value is not None:
                 (value.to_frame() if part in SERIES else value).to_parquet(tmp / f"{part}.parquet")
-        (tmp / "key.json").write_text(json.dumps(dict(want, notes=job.notes), ensure_ascii=False), encoding="utf-8")
+                files[part] = file_digest(tmp / f"{part}.parquet")["sha256"]
+        (tmp / "key.json").write_text(json.dumps(dict(want, files=files, notes=job.notes), ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(job_dir / CACHE, ignore_errors=True)
         os.replace(tmp, job_dir / CACHE)
     finally:
@@ -97,29 +104,38 @@ def _read(job: Job, job_dir: Path) -> None:
     read_series(job, job_dir.parent)
 
 
-def _stored_key(job_dir: Path) -> dict | None:
+def _verified(job_dir: Path, want: dict) -> dict | None:
+    """key.json's content if it was computed from `want` (key(job_dir)) and every aggregate
+    file it lists has the sha256 it records (and no listed part is missing); else None."""
     try:
         stored = json.loads((job_dir / CACHE / "key.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(stored, dict):
+    if not isinstance(stored, dict) or {k: stored.get(k) for k in want} != want:
         return None
-    return {k: stored.get(k) for k in ("timeseries_sha256", "config_sha256", "code_sha256")}
+    files = stored.get("files")
+    if not isinstance(files, dict) or not set(files) <= set(PARTS) or not isinstance(stored.get("notes", []), list):
+        return None
+    for part, digest in files.items():
+        try:
+            if file_digest(job_dir / CACHE / f"{part}.parquet")["sha256"] != digest:
+                return None
+        except OSError:
+            return None
+    return stored
 
 
 def load(job: Job, sweep_dir: Path) -> None:
     """Fill job.fan, parks, parks_base, clusters and notes: from the job's stored aggregates
-    if they match its files and this code, else from its timeseries.parquet."""
+    if they and what they were computed from match their recorded sha256 (`_verified`),
+    else from its timeseries.parquet."""
     job_dir = Path(sweep_dir) / job.name
-    if job.complete and (want := key(job_dir)) is not None and _stored_key(job_dir) == want:
+    if job.complete and (want := key(job_dir)) is not None and (stored := _verified(job_dir, want)) is not None:
         try:
-            stored = json.loads((job_dir / CACHE / "key.json").read_text(encoding="utf-8"))
             values = {}
-            for part in PARTS:
-                path = job_dir / CACHE / f"{part}.parquet"
-                if path.exists():
-                    frame = pd.read_parquet(path)
-                    values[part] = frame.iloc[:, 0] if part in SERIES else frame
+            for part in stored["files"]:
+                frame = pd.read_parquet(job_dir / CACHE / f"{part}.parquet")
+                values[part] = frame.iloc[:, 0] if part in SERIES else frame
             for part, value in values.items():
                 setattr(job, part, value)
             job.notes.extend(stored.get("notes", []))

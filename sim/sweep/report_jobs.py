@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.config.schema import ECOSYSTEMS
+from sim.config.schema import ECOSYSTEMS, ConfigError
 from sim.sweep.summary import ignored, job_dirs, job_row, parse_override
 
 # ------------------------------------------------------------------ reading the sweep
@@ -56,7 +56,11 @@ def read_yaml(path: Path):
 def read_summary(sweep_dir: Path) -> tuple[pd.DataFrame, str | None]:
     path = sweep_dir / "summary.parquet"
     if path.exists():
-        return pd.read_parquet(path), None
+        try:
+            return pd.read_parquet(path), None
+        except (OSError, ValueError) as e:  # pyarrow's errors are both
+            raise ConfigError(f"{path} cannot be read ({type(e).__name__}: {e}); allowed: the summary that python -m sim.sweep.summary "
+                              "SWEEP_DIR writes: write it again") from None
     dirs = job_dirs(sweep_dir)
     if not dirs:
         raise SystemExit(f"no jobs found in {sweep_dir} (no */.hydra/overrides.yaml)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sim.config.schema import ConfigError
 from sim.runs.results import atomic_write
 from sim.sweep import figures
 from sim.runs.table import shown, unit_of
@@ -19,11 +20,47 @@ TITLE = "What it would take"
 LEVER_COSTS = ("factory_space", "land_renovation", "talent", "fund", "attraction")
 
 
-def _read(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+WRITERS = {"search.json": "python -m experiments.search --out DIR", "discover.json": "python -m experiments.discover DIR"}
+
+
+def read_inputs(directory: Path) -> tuple[dict | None, dict | None]:
+    """DIR/search.json and DIR/discover.json (None where there is none), each checked by
+    reading it as the section does: a file that is not JSON, or lacks or mistypes what the
+    section reads, raises ConfigError naming it (one line), before the report draws
+    anything, rather than being skipped or failing halfway."""
+    out = []
+    for name, check in (("search.json", _check_search), ("discover.json", discover_lines)):
+        path = Path(directory) / name
+        if not path.exists():
+            out.append(None)
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            check(data)
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+            raise ConfigError(f"{path} cannot be read ({type(e).__name__}: {e}); allowed: the {name} that {WRITERS[name]} writes, or "
+                              f"none: write it again or remove it") from None
+        out.append(data)
+    return out[0], out[1]
+
+
+def _check_search(s: dict) -> None:
+    """What the section and the frontier figure read of a search.json, read once."""
+    search_lines(s)
+    by = {r["trial"]: r for r in s["candidates"]}
+    numbers = [s["p"], *(x for r in s["candidates"] for x in (r["p_met"], r["cost_yi"], r["ci95"][0], r["ci95"][1]))]
+    if s.get("recommended"):
+        numbers.append(s["recommended"]["fresh"]["p_met"])
+    for x in numbers:
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            raise TypeError(f"{x!r} where a number belongs")
+    for i in s["frontier"]:
+        if i not in by:
+            raise KeyError(f"frontier candidate {i!r}")
+    chosen = s.get("recommended") or s["best"]
+    for k, v in chosen["levers"].items():
+        lever_value(v), searched(s["levers"][k])
+    str(chosen["trial"])
 
 
 def lever_value(value) -> str:
@@ -105,13 +142,14 @@ def _cost_table(jobs) -> str:
     return table(["job", "cost (median)", "low", "high", *(k.replace("_", " ") for k in LEVER_COSTS)], rows, raw=True)
 
 
-def body(directory: Path, figures_dir: Path, jobs=None) -> list[str]:
-    """The section's HTML parts for `directory` (a sweep's, or a search's output)."""
+def body(directory: Path, figures_dir: Path, jobs=None, inputs: tuple[dict | None, dict | None] | None = None) -> list[str]:
+    """The section's HTML parts for `directory` (a sweep's, or a search's output);
+    `inputs`: read_inputs(directory), if already read."""
     parts = []
     if jobs is not None:
         parts += [f"<p>{E('Public cost of each job’s policy over the plan period, 亿元: median over the replications, and at the low and high ends of the unit costs’ plausible ranges (costs.*, docs/ODD.md 7.16).')}</p>",
                   _cost_table(jobs)]
-    search, found = _read(directory / "search.json"), _read(directory / "discover.json")
+    search, found = read_inputs(directory) if inputs is None else inputs
     if search:
         parts += [f"<h3>{E('The cheapest policy that meets the targets')}</h3>", *(f"<p>{E(t)}</p>" for t in search_lines(search))]
         png = figures.frontier(search, figures_dir)
@@ -140,7 +178,7 @@ def body(directory: Path, figures_dir: Path, jobs=None) -> list[str]:
 def search_report(directory: Path) -> Path:
     """DIR/report.html for a search's output directory: this section alone."""
     directory = Path(directory)
-    html = "\n".join(body(directory, directory / "figures"))
+    html = "\n".join(body(directory, directory / "figures", inputs=read_inputs(directory)))
     page = render("page.html.j2", title=f"{TITLE}: {directory.resolve().name}", body=safe(html), css=safe(CSS), font_face=safe(font_face()))
     out = directory / "report.html"
     data = page.encode("utf-8")

@@ -22,18 +22,13 @@ import pandas as pd
 import yaml
 
 from sim.config.schema import ConfigError
+from sim.runs import sweepdir
 from sim.runs.results import atomic_write
 
 from . import plan
-from .jobs import IGNORED_KEYS, files_match
+from .jobs import files_match, ignored
 
 BANDS = ("parks_output", "leading_share", "fai_growth")
-IGNORED = {*IGNORED_KEYS, "experiment"}  # overrides that do not change results
-
-
-def ignored(key: str) -> bool:
-    """An override key that does not change what a job computes (also every hydra.* key)."""
-    return key in IGNORED or key.startswith("hydra.")
 
 
 def job_dirs(sweep_dir: Path) -> list[Path]:
@@ -145,7 +140,8 @@ def rows(sweep_dir: Path) -> list[dict]:
 
 
 def summarize(sweep_dir: Path) -> pd.DataFrame:
-    sweep_dir = Path(sweep_dir)
+    """Write and return the summary of one sweep (ConfigError for a directory of sweeps)."""
+    sweep_dir = sweepdir.check_one(sweep_dir)
     rows_ = rows(sweep_dir)
     if not rows_:
         raise ConfigError(f"no jobs found in {sweep_dir} (no sweep.json and no */.hydra/overrides.yaml)")
@@ -177,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
     try:
+        sweepdir.check_one(args.sweep_dir)
+        sweepdir.hold(args.sweep_dir, str(args.sweep_dir))  # not while a sweep runs there
         df = summarize(args.sweep_dir)
     except (ConfigError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
