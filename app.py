@@ -85,7 +85,7 @@ def Controls():
     for c in CONTROLS:
         LeverControl(c)
     solara.SliderInt(label="replications", min=2, max=100, value=replications)
-    solara.Select(label="uncertainty", values=list(UNCERTAINTIES), value=uncertainty)  # posterior: configs/posterior/
+    solara.Select(label="uncertainty", values=list(UNCERTAINTIES), value=uncertainty)  # posterior: data/posterior/
     solara.Select(label="firms_scale (simulated firms per real firm)", values=[0.1, 0.25, 0.5, 1.0], value=firms_scale)
     solara.InputInt(label="seed", value=seed)
     solara.Button("Run", on_click=start, color="primary", disabled=run_scenario.pending)

@@ -1,7 +1,7 @@
 """The posterior: the parameters conditioned on Hangzhou's history before the plan (ABC-SMC).
 
     python -m experiments.posterior            # full size (about an hour on 2 cores): writes
-                                               # configs/posterior/hangzhou_2022.csv, the point
+                                               # data/posterior/hangzhou_2022.csv, the point
                                                # values of configs/fit/hangzhou_2022.yaml and
                                                # docs/validation/posterior.json
     python -m experiments.posterior --quick    # a few minutes, into results/posterior/ only
@@ -48,12 +48,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim.config import CONFIG_DIR, uncertain_keys  # noqa: E402
-from sim.config.posterior import parse, write_posterior as write_sample  # noqa: E402
+from sim.config.posterior import POSTERIOR_DIR, parse, write_posterior as write_sample  # noqa: E402
 from sim.config.priors import prior, uncertain_field  # noqa: E402
 
 from experiments import history  # noqa: E402
 
-POSTERIOR = CONFIG_DIR / "posterior" / "hangzhou_2022.csv"
+POSTERIOR = POSTERIOR_DIR / "hangzhou_2022.csv"
 FIT = CONFIG_DIR / "fit" / "hangzhou_2022.yaml"
 RESULT = ROOT / "docs" / "validation" / "posterior.json"
 
@@ -176,7 +176,7 @@ def write_fit(values: dict[str, np.ndarray], weights: np.ndarray, identified: di
         note = "identified" if identified[key] else "NOT identified: the posterior is about its prior"
         groups[group].append(f"  {name}: {q50:.6g}  # posterior median, 90% {q05:.4g} to {q95:.4g}; prior mode {_mode(key):.4g}; {note}")
     lines = ["# @package _global_", f"# Written by `{command}` (do not edit by hand; re-run it): the weighted median of",
-             "# each calibrated parameter's posterior (configs/posterior/hangzhou_2022.csv), the value a run",
+             "# each calibrated parameter's posterior (data/posterior/hangzhou_2022.csv), the value a run",
              "# uses at its configured values. Parameters not listed keep their schema values (the priors' modes);",
              "# `fit=none` uses those for all."]
     for group, rows in groups.items():

@@ -28,7 +28,7 @@ def render_posterior(post: dict, figure: str | None = None) -> str:
         f"(at most {s['max_generations']}; a generation accepting fewer than {s['min_acceptance']:.0%} stops it), "
         f"{post['simulations']:,} simulations of the regime before the plan (scenario `{s['scenario']}`, simulated years {s['years']}) at "
         f"firms_scale {s['scale']:g}, {post['seconds'] / 60:.0f} minutes on {s['processes']} processes; effective sample size of the last "
-        f"generation {post['effective_sample_size']:.0f}. The particles and weights are configs/posterior/hangzhou_2022.csv "
+        f"generation {post['effective_sample_size']:.0f}. The particles and weights are data/posterior/hangzhou_2022.csv "
         "(what `uncertainty=posterior` draws, one particle per replication); their weighted medians are the configured values "
         "(configs/fit/hangzhou_2022.yaml). Every parameter not listed keeps its prior.",
         "",

@@ -4,7 +4,7 @@ verdicts depend on the reading of the plan's targets, the paired one-lever table
 docking of the agents against an aggregate capacity model.
 
     python -m experiments.validation            # full size: re-calibrates, re-measures, rewrites
-                                                # configs/posterior/, configs/fit/ and docs/
+                                                # data/posterior/, configs/fit/ and docs/
     python -m experiments.validation --quick    # reduced size into results/validation/
                                                 # (a check that everything runs; a few minutes)
     python -m experiments.validation --render   # rebuild the page from the JSON files only

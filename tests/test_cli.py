@@ -52,11 +52,11 @@ def test_results_contract(baseline_dir):
     assert (out / ".hydra" / "config.yaml").exists()
     for name in TARGET_NAMES:
         assert name in stdout
-    # both probabilities (uncertainty=parameters, the default), margins and where results went
-    assert t["uncertainty"] == "parameters" and [x["name"] for x in t["targets_seeds"]] == TARGET_NAMES
+    # both probabilities (uncertainty=posterior, the default), margins and where results went
+    assert t["uncertainty"] == "posterior" and [x["name"] for x in t["targets_seeds"]] == TARGET_NAMES
     for x in t["targets"]:
         assert len(x["margin"]) == 2 and x["reading"] is not None and "year_met" not in x  # horizon = target year
-    assert "P(met), parameters+seeds" in stdout and "P(met), seeds only" in stdout and "short by" in stdout
+    assert "P(met), posterior+seeds" in stdout and "P(met), seeds only" in stdout and "short by" in stdout
     assert str(out) in stdout
     draws = pd.read_parquet(out / "parameters.parquet")
     assert list(draws["replication"]) == [0, 1] and "params.macro_sd" in draws and "calibration.zipf_exponent" in draws
@@ -153,7 +153,7 @@ def test_posterior_without_its_file_stops_before_anything_is_written(tmp_path):
     p = run(*TINY, "uncertainty=posterior", "posterior=test_fixture_absent", f"hydra.run.dir={out}")
     lines = [line for line in p.stderr.splitlines() if line.strip()]
     assert p.returncode == 1 and len(lines) == 1, p.stderr
-    assert "configs/posterior/test_fixture_absent.csv: no such posterior sample" in lines[0] and "python -m experiments.posterior" in lines[0]
+    assert "data/posterior/test_fixture_absent.csv: no such posterior sample" in lines[0] and "python -m experiments.posterior" in lines[0]
     assert not out.exists()
 
 

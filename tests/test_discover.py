@@ -98,7 +98,7 @@ def test_no_box_when_every_run_or_none_misses():
 # ------------------------------------------------------------------------ real runs
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    """A real run directory: 12 replications at 3% of the firms, uncertainty=parameters (the default)."""
+    """A real run directory: 12 replications at 3% of the firms, uncertainty=posterior (the default)."""
     d = tmp_path_factory.mktemp("run")
     simulate(composed("firms_scale=0.03", "replications=12", "progress=false"), d)
     return d

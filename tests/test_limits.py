@@ -18,7 +18,7 @@ from sim.config.validation import validate
 
 # schema class -> the dotted prefix of its fields in a Config (a park row: the fourth)
 PREFIX = {Config: "", Policy: "policy.", Costs: "costs.", Params: "params.", Targets: "targets.", Calibration: "calibration.", ParkSpec: "calibration.parks[3]."}
-# (Config.posterior: a file name of configs/posterior/, checked by sim.config.posterior.check_name)
+# (Config.posterior: a file name of data/posterior/, checked by sim.config.posterior.check_name)
 FREE_TEXT = {(Config, "scenario"), (Config, "sweep_name"), (Config, "posterior"), (Calibration, "name"), (ParkSpec, "id"), (ParkSpec, "name_zh"), (ParkSpec, "district")}
 # per-year rates that enter a step as rate x dt, a probability or a share of a stock per month
 PER_STEP = {"jump_rate", "depreciation", "entry_rate", "move_consider_rate", "talent_natural_inflow", "background_space_growth", "land_supply_rate"}

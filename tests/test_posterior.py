@@ -55,3 +55,18 @@ def test_the_posterior_file_round_trips(tmp_path):
     assert text.startswith("# posterior") and "# command: python -m experiments.posterior --test" in text
     back, w = posterior.read_posterior(path)
     assert set(back) == set(values) and np.allclose(w, [0.25, 0.75]) and np.allclose(back["params.macro_sd"], values["params.macro_sd"])
+
+
+def test_the_committed_posterior_is_the_calibration_of_the_free_parameters_with_its_command():
+    # data/posterior/hangzhou_2022.csv, what `python run.py` draws from by default
+    from sim.config import load_config
+    from sim.config.posterior import read_posterior
+
+    assert load_config().uncertainty == "posterior" and load_config().posterior == "hangzhou_2022"
+    sample = read_posterior("hangzhou_2022")
+    assert set(sample.keys) == set(posterior.FREE) and sample.particles >= 100
+    assert any(c.startswith("command: python -m experiments.posterior") for c in sample.comments)
+    assert any(c.startswith("commit: ") for c in sample.comments)
+    for j, key in enumerate(sample.keys):
+        lo, hi = posterior.uncertain_field(key).metadata["range"]
+        assert ((sample.values[:, j] >= lo) & (sample.values[:, j] <= hi)).all(), key

@@ -63,8 +63,8 @@ def test_written_sample_reads_back_exactly_with_its_provenance(posterior_dir):
 ])  # fmt: skip
 def test_a_malformed_sample_is_refused_in_one_line_naming_the_file(text, problem):
     with pytest.raises(ConfigError) as e:
-        parse(text, "configs/posterior/x.csv")
-    assert str(e.value).startswith("configs/posterior/x.csv") and problem in str(e.value) and "\n" not in str(e.value)
+        parse(text, "data/posterior/x.csv")
+    assert str(e.value).startswith("data/posterior/x.csv") and problem in str(e.value) and "\n" not in str(e.value)
 
 
 def test_missing_file_and_bad_names_are_refused_only_where_they_matter(posterior_dir):
@@ -119,7 +119,7 @@ def test_simulate_records_particles_and_the_sample_and_gives_the_same_bytes(post
     from sim.runs.table import format_table
 
     text = " ".join(format_table(t).split())
-    assert "P(met), posterior+seeds" in text and f"configs/posterior/{NAME}.csv, 4 particles over 3 parameters" in text
+    assert "P(met), posterior+seeds" in text and f"data/posterior/{NAME}.csv, 4 particles over 3 parameters" in text
     from experiments.discover import read_run
 
     met, x = read_run(a)  # PRIM's dimensions: the particle's values, not its index
@@ -170,7 +170,7 @@ def test_summary_report_and_dashboard_say_which_posterior_and_what_was_held(post
     page = report.build(sweep_dir).read_text(encoding="utf-8")
     score = page[page.index('<section id="scorecard">'):]
     assert "uncertainty=posterior: each replication draws a particle of the posterior sample" in score
-    assert f"configs/posterior/{NAME}.csv, 4 particles over 3 parameters" in score
+    assert f"data/posterior/{NAME}.csv, 4 particles over 3 parameters" in score
     assert "params.macro_sd = 0.05 (baseline)" in score and score.count("<li>uncertainty=posterior") == 2  # a line per case, with its jobs
     r = sim.run(replications=2, firms_scale=0.02, uncertainty="posterior", posterior=NAME, seed=1,
                 fixed_parameters=["params.zone_premium"])

@@ -1,4 +1,4 @@
-"""A posterior sample of the uncertain parameters, kept as data: configs/posterior/NAME.csv.
+"""A posterior sample of the uncertain parameters, kept as data: data/posterior/NAME.csv.
 
 `uncertainty=posterior` (sim/runs/uncertainty.py) draws replication k's parameters from the
 particles of the file named by `Config.posterior` (a name, not a path). The format:
@@ -37,7 +37,7 @@ import numpy as np
 from .fields import close_matches
 from .schema import CONFIG_DIR, ConfigError, hard_range, uncertain_keys
 
-POSTERIOR_DIR = CONFIG_DIR / "posterior"  # where NAME.csv is looked up (tests point it at their own fixtures)
+POSTERIOR_DIR = CONFIG_DIR.parent / "data" / "posterior"  # where NAME.csv is looked up: not in configs/, where Hydra would take the directory for a config group (tests point it at their own fixtures)
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 WEIGHT = "weight"
 MAKER = "python -m experiments.posterior"  # the command that makes a posterior sample
@@ -61,15 +61,15 @@ class Posterior:
 
 
 def check_name(name: object) -> str:
-    """A posterior's name (configs/posterior/NAME.csv): letters, digits, _ . - only."""
+    """A posterior's name (data/posterior/NAME.csv): letters, digits, _ . - only."""
     if not isinstance(name, str) or NAME.fullmatch(name) is None:
-        raise ConfigError(f"Invalid value for posterior: {name!r}; allowed: a file name in configs/posterior/ without .csv, "
+        raise ConfigError(f"Invalid value for posterior: {name!r}; allowed: a file name in data/posterior/ without .csv, "
                           "of letters, digits, _ . - (a name, not a path)")
     return name
 
 
 def posterior_path(name: str) -> Path:
-    """configs/posterior/NAME.csv (NAME checked by `check_name`)."""
+    """data/posterior/NAME.csv (NAME checked by `check_name`)."""
     return POSTERIOR_DIR / f"{check_name(name)}.csv"
 
 
@@ -79,13 +79,13 @@ def _available() -> str:
 
 
 def read_posterior(name: str) -> Posterior:
-    """The checked posterior sample configs/posterior/NAME.csv; ConfigError (one line naming
+    """The checked posterior sample data/posterior/NAME.csv; ConfigError (one line naming
     the file and the problem) if it is missing or malformed."""
     path = posterior_path(name)
     try:
         st = path.stat()
     except OSError:
-        raise ConfigError(f"{_shown(path)}: no such posterior sample (uncertainty=posterior reads configs/posterior/NAME.csv, "
+        raise ConfigError(f"{_shown(path)}: no such posterior sample (uncertainty=posterior reads data/posterior/NAME.csv, "
                           f"made by `{MAKER}`; available: {_available()})") from None
     return _read(str(path), st.st_mtime_ns, st.st_size, name)
 

@@ -242,10 +242,11 @@ class Config:
     progress: bool = True
     # seeds: P(met) over seed noise, parameters at their values; parameters: replication k
     # also draws every uncertain parameter from its prior (sim/config/priors.py,
-    # sim/runs/uncertainty.py), and targets.json holds both; posterior: as parameters, but the
-    # keys the posterior sample holds come from one of its particles, drawn by weight
-    uncertainty: str = choice("parameters", UNCERTAINTIES)
-    # the posterior sample of uncertainty=posterior: configs/posterior/NAME.csv (a name, not
+    # sim/runs/uncertainty.py), and targets.json holds both; posterior (the default): as
+    # parameters, but the keys the posterior sample holds come from one of its particles,
+    # drawn by weight: P(met) over what Hangzhou's history before the plan allows
+    uncertainty: str = choice("posterior", UNCERTAINTIES)
+    # the posterior sample of uncertainty=posterior: data/posterior/NAME.csv (a name, not
     # a path; sim/config/posterior.py), made by `python -m experiments.posterior`
     posterior: str = "hangzhou_2022"
     # what timeseries.parquet holds: parks (the city, park and sector levels) or cells (also

@@ -129,7 +129,7 @@ def run(scenario: str = "baseline", replications: int = 10, seed: int = 0, firms
     `uncertainty`: "seeds" (P(met) over seed noise, parameters at their values),
     "parameters" (each replication also draws every uncertain parameter from its prior; as
     run.py) or "posterior" (the parameters of the posterior sample `posterior=NAME`,
-    configs/posterior/NAME.csv, from one of its particles, the others from their priors).
+    data/posterior/NAME.csv, from one of its particles, the others from their priors).
     `overrides`: any field of the config by name or dotted key (e.g.
     factory_space_m2_per_year=8e6, macro_sd=0.05, **{"targets.year": 2025}; calibration=,
     fit= and targets= name files, as in `load_config`, e.g. fit="none"); numpy scalars are

@@ -1,6 +1,6 @@
 """`uncertainty=posterior`: replication k's particle of the posterior sample.
 
-Replication k draws one particle of configs/posterior/NAME.csv (sim.config.posterior) by
+Replication k draws one particle of data/posterior/NAME.csv (sim.config.posterior) by
 weight, with a random stream keyed by k from the run's seed alone (the `parameters` stream's
 step 1, sub-key k; step 0 is the Latin hypercube of sim/runs/uncertainty.py). So replication
 k uses the same particle in every scenario with the same seed (paired), whatever the number

@@ -84,7 +84,7 @@ def uncertainty_words(result: dict) -> list[str]:
     lines = []
     if "posterior" in result:
         post = result["posterior"]
-        lines.append(f"posterior: configs/posterior/{post['name']}.csv, {post['particles']:,} particles over {len(post['keys'])} "
+        lines.append(f"posterior: data/posterior/{post['name']}.csv, {post['particles']:,} particles over {len(post['keys'])} "
                      "parameters (one particle a replication, by weight; the other parameters from their priors)")
     if result.get("held"):
         values = ", ".join(f"{k} = {v:g}" for k, v in result["held"].items())
