@@ -83,6 +83,10 @@ def figure(result: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.sweep.figures import RC, register_font
+
+    register_font()  # the report's CJK subset: the units are 亿元
+    plt.rcParams["font.family"] = RC["font.family"]
     shown = [s for s in result["series"] if s[0] in ("city_output_growth", "parks_output_yi", "parks_fai_yi")]
     fig, axes = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 3.4))
     years = result["years"]
