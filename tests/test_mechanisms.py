@@ -90,7 +90,12 @@ def test_making_room_moves_firms_out_and_frees_their_land(small):
     before = f.location[f.live()].copy(), f.live().copy()
     stock = m.locations.stock_m2.copy()
     freed = m.government.make_room(2000.0)
-    assert freed[parks].sum() >= 2000.0 * 0.9 and freed[~parks].sum() == 0.0
+    assert freed[parks].sum() > 0 and freed[~parks].sum() == 0.0
+    # each park owed its share of the 2,000亩 by its inefficient land; what it did not clear
+    # (or cleared beyond, a plot at most) is carried: 2,000 cleared in expectation
+    # (tests/test_costs_scale.py), 1,112 with this replication's draws
+    owed = 2000.0 * m.locations.inefficient_mu / m.locations.inefficient_mu.sum()
+    np.testing.assert_allclose(m.locations.renovation_due + freed, owed, atol=1e-9)
     slots = before[1][m.firms.location[before[1]] != before[0]]  # moved
     gone = before[1][~f.alive[before[1]]]  # closed
     cleared = np.concatenate([slots, gone])

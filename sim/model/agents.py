@@ -178,7 +178,11 @@ class Government(mesa.Agent):
             return np.zeros(m.locations.n)
         loc.renovation_due = np.where(stock > 0, loc.renovation_due + mu * stock / stock.sum(), owed)
         ratio = f.output_yi[firms] / f.floor_m2[firms] / loc.density_cutoff[where]
-        chosen = renovation.select(ratio, land, where, loc.renovation_due, m.weight)
+        # the plot straddling what is owed is cleared once what is owed passes u x its area,
+        # u the firm's own draw, the same every month (step key 0): the land cleared is what
+        # was owed in expectation at any firms_scale, even as the stock runs out
+        u = m.streams.uniform_at("renovation", 0, f.n, firms, 2)
+        chosen = renovation.select(ratio, land, where, loc.renovation_due, m.weight, u)
         firms, where, land = firms[chosen], where[chosen], land[chosen]
         freed = m.weight * np.bincount(where, weights=land, minlength=m.locations.n)
         loc.renovation_due -= freed

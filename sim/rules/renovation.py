@@ -33,12 +33,19 @@ def inefficient(output: np.ndarray, floor: np.ndarray, location: np.ndarray, cut
     return is_park[location] & (output / floor < cutoff[location])
 
 
-def select(ratio: np.ndarray, land: np.ndarray, location: np.ndarray, due_mu: np.ndarray, weight: float) -> np.ndarray:
+def select(ratio: np.ndarray, land: np.ndarray, location: np.ndarray, due_mu: np.ndarray, weight: float, u: np.ndarray) -> np.ndarray:
     """Which of the inefficient firms the programme clears this step: in each location, the
-    firms with the lowest density relative to the cutoff (`ratio`) first, each while the
-    land cleared before it (亩; `land` per simulated firm) is below what the programme owes
-    the location (`due_mu`). Land comes in whole plots, so the last plot can overshoot;
-    the caller carries the difference to the next step. Returns a mask over the firms."""
+    firms with the lowest density relative to the cutoff (`ratio`) first, whole plots (亩;
+    `land` per simulated firm, `weight` real firms each) while they fit in what the
+    programme owes the location (`due_mu`); the plot that straddles what is owed is cleared
+    once what is owed beyond the plots before it passes `u` times its area, none after it.
+    The caller carries the difference (of either sign) to the next step, and `u` is the
+    firm's own uniform, the same every step: the firm at cumulative land S before it is
+    cleared once the programme has owed S + u x its plot, so the land cleared is what has
+    been owed in expectation, whatever the size of a plot. At a reduced firms_scale a
+    simulated firm's plot stands for 1/firms_scale firms', and the programme clears no
+    more, and no sooner, than at full size (issue 26: whole plots taken as soon as anything
+    was owed cleared about a plot a park ahead). Returns a mask over the firms."""
     chosen = np.zeros(ratio.size, dtype=bool)
     if ratio.size == 0:
         return chosen
@@ -46,5 +53,7 @@ def select(ratio: np.ndarray, land: np.ndarray, location: np.ndarray, due_mu: np
     loc, plots = location[idx], weight * land[idx]
     cum_before = np.cumsum(plots) - plots
     start = np.searchsorted(loc, loc, side="left")
-    chosen[idx] = cum_before - cum_before[start] < due_mu[loc]
+    before = cum_before - cum_before[start]  # land of the location's firms before this one
+    left = due_mu[loc] - before  # what is still owed when this firm's turn comes
+    chosen[idx] = (left >= plots) | ((left > 0) & (u[idx] * plots < left))
     return chosen
