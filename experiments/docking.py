@@ -67,7 +67,7 @@ ABLATION = [  # cumulative: the ABM without its agents' mechanisms, one group af
     ("+ no agglomeration, platforms, subsidies", {"params.elasticity_localization": 0.0, "params.elasticity_urbanization": 0.0,
                                                   "params.platform_growth": 0.0, "params.subsidy_return": 0.0}),
     ("+ no idiosyncratic shocks", {"params.jump_rate": 0.0, "params.noise_sd": 0.0}),
-    ("+ large investors' FAI not spread over the build time", {"params.project_min_yi": 1e4}),
+    ("+ large investors' FAI not spread over the build time", {"params.project_min_yi": 1e4, "params.project_max_yi": 1e5}),  # min below max
     # no parameter switches off where cleared firms go (other parks, by the logit): only the
     # programme, and the rebuilding of the land it cleared before the plan (where the
     # aggregate model puts that land differs from where the ABM's inefficient firms were)
