@@ -48,6 +48,12 @@ def _limitations(post: dict, chk: dict | None, fac: dict) -> list[str]:
         if not (r["band"][0] <= p["median"] <= r["band"][1]):
             out.append(f"Posterior predictive **{r['label']}**: median {p['median']:.3g} [10-90%: {p['p10']:.3g} to {p['p90']:.3g}] against "
                        f"{r['observed']:.3g} published (band {r['band'][0]:.3g} to {r['band'][1]:.3g}); {p['in_band']:.0%} of runs inside the band.")
+    gens = post.get("generations") or []
+    if len(gens) > 1 and gens[-1]["eps"] > 0.5 * gens[0]["eps"]:
+        out.append(f"**The calibration stopped after {len(gens)} generations with its tolerance at {gens[-1]['eps']:.3g}** (from "
+                   f"{gens[0]['eps']:.3g}; {post['simulations']:,} runs): no run comes close to every published moment at once "
+                   "(the predictive check above), so the accepted particles spread about as the priors do. More generations would "
+                   "narrow them only where the model can reach the moments (those it misses are listed above).")
     loose = [p["key"] for p in post["parameters"] if not p["identified"]]
     if loose:
         out.append(f"**{len(loose)} of {len(post['parameters'])} calibrated parameters are not identified** by the history (posterior about "
