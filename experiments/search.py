@@ -7,9 +7,9 @@
 Overrides are run.py's (scenario=, firms_scale=, targets=, params.*, policy.* for the levers
 not searched). It minimises the policy's public cost over the plan period (sim/rules/costs.py)
 subject to P(every chosen target met) >= p, over each searched lever's plausible range
-(field metadata; numbers and choices), under the config's uncertainty (parameters by default:
-each replication draws the uncertain parameters from their priors; posterior: from the
-posterior sample's particles). The optimiser is Optuna's TPE sampler with
+(field metadata; numbers and choices), under the config's uncertainty (posterior by default:
+each replication draws a particle of the posterior sample and the other uncertain parameters
+from their priors; parameters: all from their priors). The optimiser is Optuna's TPE sampler with
 constraints (c = p - P(met), feasible when <= 0, one c for the joint probability and one per
 target), asked and told in batches of --workers candidates, seeded: the same command gives the
 same search.json. The scenario's own policy and every lever at its most generous end are tried
