@@ -22,6 +22,7 @@ configs/hydra/launcher/parallel.yaml selects it (configs/config.yaml makes it th
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,9 @@ class ParallelLauncher(JoblibLauncher):
             log.info("\t#{} : {}".format(idx, " ".join(filter_overrides(overrides))))
 
         shared = Shared(self.hydra_context, self.config, self.task_function, Singleton.get_state())
+        parent = os.getpid()  # each worker ends when this process does (_worker.worker_setup)
         runs = Parallel(**joblib_cfg)(
-            delayed(execute_job)(initial_job_idx + idx, overrides, self.job_configs.config(overrides), shared)
+            delayed(execute_job)(initial_job_idx + idx, overrides, self.job_configs.config(overrides), shared, parent)
             for idx, overrides in enumerate(job_overrides)
         )
         assert isinstance(runs, list) and all(isinstance(run, JobReturn) for run in runs)

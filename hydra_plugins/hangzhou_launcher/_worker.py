@@ -8,7 +8,9 @@ again in place, which would reset the cache below and redefine `Shared`.
 
 from __future__ import annotations
 
+import os
 import pickle
+import threading
 import uuid
 from collections.abc import Sequence
 
@@ -50,12 +52,38 @@ def _unpickle_shared(token: str, blob: bytes) -> tuple:
     return _SHARED[token]
 
 
-def execute_job(idx: int, overrides: Sequence[str], config: DictConfig | None, shared: Shared | tuple) -> JobReturn:
+def worker_setup(parent: int) -> None:
+    """Once per worker process: end it as soon as `parent`, the sweep's process, is gone
+    (sim.runs.lifetime: loky's workers otherwise outlive a sweep killed by SIGKILL, finish
+    their jobs and write into the sweep after its lock is gone); and give tqdm a thread lock.
+    tqdm's default lock holds a multiprocessing semaphore (registered with multiprocessing's
+    resource tracker, the sweep's) even for a disabled bar: a worker killed with its sweep
+    cannot release it, and the tracker then warns of a leaked semaphore on the terminal after
+    the sweep's last line. A spawned worker's bars share no lock with other processes anyway."""
+    global _SET_UP
+    if _SET_UP or os.getpid() == parent:  # done; or n_jobs=1, in the sweep's process
+        return
+    _SET_UP = True
+    import tqdm
+
+    from sim.runs.lifetime import end_with
+
+    end_with(parent)
+    tqdm.tqdm.set_lock(threading.RLock())
+
+
+_SET_UP = False
+
+
+def execute_job(idx: int, overrides: Sequence[str], config: DictConfig | None, shared: Shared | tuple,
+                parent: int | None = None) -> JobReturn:
     """In a worker: run one job with its config built by the launcher, as the joblib
     launcher's execute_job does with the config it composes (or that, when there is none).
     `shared`: hydra_context, the multirun's config, the task function, Hydra's singletons
     (the same objects for every job of the launch in this worker: setting them again is cheap,
-    and run_job restores what it changes)."""
+    and run_job restores what it changes). `parent`: the sweep's pid (worker_setup)."""
+    if parent is not None:  # the sweep's process: a worker ends with it
+        worker_setup(parent)
     hydra_context, master, task_function, singleton_state = shared.objects if isinstance(shared, Shared) else shared
     if config is None:
         return _core.execute_job(idx, overrides, hydra_context, master, task_function, singleton_state)

@@ -18,6 +18,7 @@ import datetime
 import functools
 import math
 import os
+import signal
 import sys
 
 from omegaconf import DictConfig, OmegaConf, open_dict
@@ -121,13 +122,29 @@ def options_first(argv: list[str]) -> list[str]:
     return options + overrides
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread wherever it is (not an Exception, so that
+    nothing on the way swallows it, as for KeyboardInterrupt)."""
+
+
+def _terminated(signum, frame) -> None:
+    signal.signal(signum, signal.SIG_DFL)  # a second one ends the process at once
+    raise Terminated(signal.Signals(signum).name)
+
+
 def entry(hydra_main, argv: list[str] | None = None) -> int:
     """Run `hydra_main` (run.py's @hydra.main function) for the command line `argv`; inside
-    it, run.py calls `exit_on_user_error` itself (Hydra logs an exception of the task)."""
+    it, run.py calls `exit_on_user_error` itself (Hydra logs an exception of the task).
+
+    SIGTERM and SIGHUP (and SIGINT, Python's KeyboardInterrupt) unwind the process as an
+    exception instead of ending it on the spot: a run's temporaries are removed on the way
+    (sim.runs.results), joblib stops a sweep's workers (its abort kills loky's worker
+    processes, for any BaseException), and it exits 128 + the signal's number with one line."""
     argv = options_first(sys.argv[1:] if argv is None else argv)
     sys.argv[1:] = argv  # what Hydra's own parser reads
     os.environ["HYDRA_FULL_ERROR"] = "1"  # errors reach the handler below instead of Hydra's printer
     sweep_dir = None
+    previous = {s: signal.signal(s, _terminated) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         sweep = precheck(argv)
         if sweep is not None:
@@ -136,9 +153,16 @@ def entry(hydra_main, argv: list[str] | None = None) -> int:
         if sweep_dir is not None:  # held until the sweep ends (and by the kernel until this process does)
             sweepdir.hold(sweep_dir, f"hydra.sweep.dir={sweep_dir}")
         hydra_main()
+    except (Terminated, KeyboardInterrupt) as e:
+        name = str(e) if isinstance(e, Terminated) else "SIGINT"
+        again = "; the same command resumes the sweep" if sweep_dir is not None else ""
+        print(f"error: stopped by {name}{again}", file=sys.stderr)
+        return 128 + signal.Signals[name].value
     except Exception as e:
         exit_on_user_error(e)
     finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
         if sweep_dir is not None:
             sweepdir.release(sweep_dir)
     return 0

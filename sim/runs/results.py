@@ -85,9 +85,12 @@ def tidy(rec: Recorder, replication: int, outputs: str = "cells") -> pd.DataFram
 
 
 def atomic_write(path: Path, write) -> None:
-    """Call write(tmp_path), then rename tmp_path to path (same directory, so atomic)."""
+    """Call write(tmp_path), then rename tmp_path to path (same directory, so atomic).
+    First removes the temporaries of `path` a killed writer left (a file has one writer at a
+    time: a sweep directory's under its lock, a job directory's in its job's process)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path.parent, names=(path.name,))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from sim.config.schema import ConfigError
 from sim.runs import sweepdir
+from sim.runs.lifetime import end_with
 from sim.runs.results import TEMPORARY, atomic_write, remove_stale_temporaries  # noqa: F401 (TEMPORARY: the temporaries' names)
 from sim.sweep.report_html import CSS, font_face, render, safe
 from sim.sweep.report_jobs import label_jobs, load_jobs, read_summary
@@ -101,8 +102,10 @@ def build(sweep_dir: Path, target: str | None = None, processes: int = 1) -> Pat
 _SECTIONS: list = []  # what forked processes draw (inherited, never pickled)
 
 
-def _draw(i: int) -> tuple[str, list[tuple[str, type]]]:
-    """Section i of _SECTIONS, in a forked process; its warnings go back to the parent."""
+def _draw(i: int, parent: int) -> tuple[str, list[tuple[str, type]]]:
+    """Section i of _SECTIONS, in a forked process; its warnings go back to the parent. The
+    process ends with `parent`, the process building the report (sim.runs.lifetime)."""
+    end_with(parent)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         html = _SECTIONS[i]()
@@ -123,7 +126,7 @@ def in_parallel(sections: list, processes: int) -> list[str]:
     try:
         with warnings.catch_warnings():  # Hydra's launchers leave threads; the children only draw
             warnings.filterwarnings("ignore", r"This process .* is multi-threaded", DeprecationWarning)
-            futures = [pool.submit(_draw, i) for i in range(remote)]
+            futures = [pool.submit(_draw, i, os.getpid()) for i in range(remote)]
         start = time.perf_counter()
         local = [draw() for draw in sections[remote:]]
         wait(futures, timeout=max(120.0, 10 * (time.perf_counter() - start)))
