@@ -89,7 +89,7 @@ def test_named_experiment_runs_every_scenario(tmp_path):
     p = sweep(tmp_path, "+experiment=policy_comparison", "replications=1")
     assert p.returncode == 0, p.stderr
     s = summary(tmp_path)
-    assert sorted(s["scenario"]) == sorted(["baseline", "no_policy", "land_first", "talent_first", "fund_to_leading_industries"])
+    assert sorted(s["scenario"]) == sorted(["baseline", "pre_plan", "no_policy", "land_first", "talent_first", "fund_to_leading_industries"])
     assert (s["replications"] == 1).all()
 
 
