@@ -33,15 +33,15 @@ def test_draws_are_reproducible_space_filling_and_within_ranges(cfg):
 
 
 def test_draws_follow_the_priors_whatever_the_fit_and_fixed_ones_stay(cfg):
-    cfg = dataclasses.replace(cfg, replications=40, fixed_parameters=["params.exit_rate"])
+    cfg = dataclasses.replace(cfg, replications=40, fixed_parameters=["params.noise_sd"])
     d = uncertainty.draws(cfg)
     for key in ("params.jump_rate", "params.floor_m2_per_yi", "params.platform_cost_yi", "params.macro_sd"):
         assert d[key].mean() == pytest.approx(prior(key).mean(), rel=0.03), key  # centred on the default, not the range
-    unfitted = dataclasses.replace(composed_none(cfg), replications=40, fixed_parameters=["params.exit_rate"])
+    unfitted = dataclasses.replace(composed_none(cfg), replications=40, fixed_parameters=["params.noise_sd"])
     pd.testing.assert_frame_equal(d, uncertainty.draws(unfitted))  # the fit moves the configured value, not the prior
-    assert (d["params.exit_rate"] == cfg.params.exit_rate).all()
+    assert (d["params.noise_sd"] == cfg.params.noise_sd).all()
     free = uncertainty.draws(dataclasses.replace(cfg, fixed_parameters=[]))
-    assert d.drop(columns="params.exit_rate").equals(free.drop(columns="params.exit_rate"))  # fixing one leaves the rest
+    assert d.drop(columns="params.noise_sd").equals(free.drop(columns="params.noise_sd"))  # fixing one leaves the rest
 
 
 def test_draws_are_paired_across_scenarios(cfg, tmp_path):

@@ -9,7 +9,8 @@ def test_validation_page_is_the_rendering_of_the_committed_results():
     parts = validation.load({k: validation.DOCS / "validation" / f"{k}.json" for k in validation.PARTS})
     page = (validation.DOCS / "VALIDATION.md").read_text(encoding="utf-8")
     assert validation.render(*parts, quick=False) == page  # re-run: python -m experiments.validation --render
-    for heading in ("## Which verdicts depend on the reading of the plan", "## Calibration to published history", "## Stylized facts",
+    for heading in ("## Which verdicts depend on the reading of the plan", "## The posterior: parameters conditioned on the history before the plan",
+                    "### Posterior predictive check", "## Forecasts stated in advance: 2023-2030", "## Stylized facts",
                     "## The levers one at a time, paired", "## Docking: the agent-based model against an aggregate capacity model",
                     "## Global sensitivity analysis", "## What the model cannot reproduce"):
         assert heading in page
