@@ -28,6 +28,7 @@ from ..config.schema import CONFIG_DIR, Config, ConfigError, register_configs
 from ..config.loading import omegaconf_line
 from ..config.validation import check_fields, validate
 from . import sweepdir
+from .lifetime import Terminated, terminated
 
 
 @functools.cache
@@ -122,16 +123,6 @@ def options_first(argv: list[str]) -> list[str]:
     return options + overrides
 
 
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP, raised in the main thread wherever it is (not an Exception, so that
-    nothing on the way swallows it, as for KeyboardInterrupt)."""
-
-
-def _terminated(signum, frame) -> None:
-    signal.signal(signum, signal.SIG_DFL)  # a second one ends the process at once
-    raise Terminated(signal.Signals(signum).name)
-
-
 def entry(hydra_main, argv: list[str] | None = None) -> int:
     """Run `hydra_main` (run.py's @hydra.main function) for the command line `argv`; inside
     it, run.py calls `exit_on_user_error` itself (Hydra logs an exception of the task).
@@ -144,7 +135,7 @@ def entry(hydra_main, argv: list[str] | None = None) -> int:
     sys.argv[1:] = argv  # what Hydra's own parser reads
     os.environ["HYDRA_FULL_ERROR"] = "1"  # errors reach the handler below instead of Hydra's printer
     sweep_dir = None
-    previous = {s: signal.signal(s, _terminated) for s in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {s: signal.signal(s, terminated) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         sweep = precheck(argv)
         if sweep is not None:

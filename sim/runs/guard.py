@@ -19,6 +19,7 @@ import numpy as np
 from ..config import budget
 from ..config.schema import Config, ConfigError
 from ..model.model import Model
+from .lifetime import raise_if_terminated
 
 GROUPS = ("params", "calibration", "policy", "costs")
 
@@ -96,6 +97,7 @@ def run(cfg: Config, replication: int) -> Model:
         model = Model(cfg, replication=replication)
         start = model.firms.live().size
         while model.running:
+            raise_if_terminated()  # a signal whose exception a C callback swallowed (sim.runs.lifetime)
             check_step(model, cfg, replication, start)
             model.step()
             check_month(model, cfg, replication)

@@ -18,6 +18,7 @@ as a temporary, which the next write there removes (sim.runs.results).
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 
@@ -38,3 +39,39 @@ def end_with(parent: int, interval: float = 0.5) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread wherever it is (not an Exception, so that
+    nothing on the way swallows it, as for KeyboardInterrupt)."""
+
+
+_pending: str | None = None  # the signal received, until the process ends
+
+
+def terminated(signum, frame) -> None:
+    """The handler run.py installs for SIGTERM and SIGHUP: raises Terminated. Python runs a
+    handler between bytecodes, and one that runs inside a C callback (numba's compiler calls
+    back into Python through ctypes, and finalizers run anywhere) has its exception printed
+    and ignored: there the handler only keeps the signal, and `raise_if_terminated` (called
+    by sim.runs.guard before every month) raises it."""
+    global _pending
+    _pending = signal.Signals(signum).name
+    signal.signal(signum, signal.SIG_DFL)  # a second one ends the process at once
+    if not _swallowed(frame):
+        raise Terminated(_pending)
+
+
+def _swallowed(frame) -> bool:
+    """Whether an exception raised at `frame` would be printed and ignored: inside a
+    finalizer (__del__) or a callback of llvmlite (numba's compiler) on the stack."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__" or "llvmlite" in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def raise_if_terminated() -> None:
+    if _pending is not None:
+        raise Terminated(_pending)
