@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,37 @@ from sim.config.schema import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = 0.1  # 10% of the real firm count: about 2,800 firms
+
+
+def one_error_line(p) -> str:
+    """The single line a user error prints (asserting there is no traceback and a non-zero exit)."""
+    assert p.returncode != 0, p.stdout + p.stderr
+    assert "Traceback" not in p.stderr, p.stderr
+    lines = [line for line in p.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, p.stderr
+    return lines[0]
+
+
+def copy_of(sweep_dir: Path, tmp_path: Path) -> Path:
+    """A copy of a finished sweep under the same directory name (sweep_name is part of its settings)."""
+    dst = tmp_path / sweep_dir.name
+    shutil.copytree(sweep_dir, dst)
+    return dst
+
+
+def with_value(cfg, key, value):
+    """A deep copy of cfg with the dotted key (calibration.parks[3].vacancy_2022, calibration.sector_weights.other) set."""
+    cfg = copy.deepcopy(cfg)
+    *path, name = key.split(".")
+    obj = cfg
+    for part in path:
+        m = re.fullmatch(r"(\w+)\[(\d+)\]", part)
+        obj = getattr(obj, m[1])[int(m[2])] if m else getattr(obj, part)
+    if isinstance(obj, dict):
+        obj[name] = value
+    else:
+        setattr(obj, name, value)
+    return cfg
 
 
 def composed(*overrides: str) -> Config:

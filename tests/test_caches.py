@@ -6,7 +6,6 @@ repairs them."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import pandas as pd
 import pytest
 
 from sim.sweep import report, report_cache
+from conftest import copy_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["firms_scale=0.03", "replications=2", "uncertainty=seeds", "progress=false"]
@@ -34,12 +34,6 @@ def swept(tmp_path_factory) -> Path:
     p = run("-m", f"hydra.sweep.dir={out}", f"sweep_name={out.name}", "seed=0,1", *TINY)
     assert p.returncode == 0, p.stdout + p.stderr
     return out
-
-
-def copy_of(swept: Path, tmp_path: Path) -> Path:
-    dst = tmp_path / swept.name  # the same name: the page names its directory
-    shutil.copytree(swept, dst)
-    return dst
 
 
 # ------------------------------------------------------------------ caches

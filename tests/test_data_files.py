@@ -21,6 +21,7 @@ import pytest
 
 from sim.config import datafiles
 from sim.config.schema import ConfigError
+from conftest import one_error_line
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["firms_scale=0.03", "replications=1", "uncertainty=seeds", "progress=false"]
@@ -30,14 +31,6 @@ SECRET = "s3cr3t-token-do-not-leak-4711"
 def run(*args, cwd=ROOT, env=None, timeout=600):
     return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
-
-
-def one_error_line(p) -> str:
-    assert p.returncode != 0, p.stdout + p.stderr
-    assert "Traceback" not in p.stderr, p.stderr
-    lines = [line for line in p.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, p.stderr
-    return lines[0]
 
 
 def config_dir(tmp_path: Path, files: dict[str, str]) -> Path:

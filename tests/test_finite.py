@@ -26,6 +26,7 @@ from sim.config.validation import validate
 from sim.model.model import Model
 from sim.runs import guard
 from sim.runs.simulate import simulate
+from conftest import with_value
 
 PREFIX = {Config: "", Policy: "policy.", Costs: "costs.", Params: "params.", Targets: "targets.", Calibration: "calibration.", ParkSpec: "calibration.parks[3]."}
 TABLES = ("sector_weights", "skilled_share")  # a number per sector: each end tried for two sectors
@@ -35,21 +36,6 @@ NOT_RUN = {"firms_scale": 0.05, "replications": 1}  # above these, validated onl
 @pytest.fixture(scope="module")
 def base():
     return load_config(firms_scale=0.01, replications=1, uncertainty="seeds", progress=False, horizon_year=2023, **{"targets.year": 2023})
-
-
-def with_value(cfg, key, value):
-    """A deep copy of cfg with the dotted key (calibration.parks[3].vacancy_2022, calibration.sector_weights.other) set."""
-    cfg = copy.deepcopy(cfg)
-    *path, name = key.split(".")
-    obj = cfg
-    for part in path:
-        m = re.fullmatch(r"(\w+)\[(\d+)\]", part)
-        obj = getattr(obj, m[1])[int(m[2])] if m else getattr(obj, part)
-    if isinstance(obj, dict):
-        obj[name] = value
-    else:
-        setattr(obj, name, value)
-    return cfg
 
 
 def ends(meta: dict, integer: bool) -> dict[str, float]:

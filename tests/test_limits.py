@@ -15,6 +15,7 @@ from sim.config.loading import load_config
 from sim import Model
 from sim.config.fields import DT, PER_STEP_MAX
 from sim.config.validation import validate
+from conftest import with_value
 
 # schema class -> the dotted prefix of its fields in a Config (a park row: the fourth)
 PREFIX = {Config: "", Policy: "policy.", Costs: "costs.", Params: "params.", Targets: "targets.", Calibration: "calibration.", ParkSpec: "calibration.parks[3]."}
@@ -38,18 +39,6 @@ def numbers(cls):
 def is_share(f):
     unit = f.metadata.get("unit", "")
     return f.metadata.get("share") or unit == "share" or (unit.startswith("share") and "per yr" not in unit)
-
-
-def with_value(cfg, key, value):
-    """A deep copy of cfg with the dotted key (e.g. calibration.parks[3].vacancy_2022) set."""
-    cfg = copy.deepcopy(cfg)
-    *path, name = key.split(".")
-    obj = cfg
-    for part in path:
-        m = re.fullmatch(r"(\w+)\[(\d+)\]", part)
-        obj = getattr(obj, m[1])[int(m[2])] if m else getattr(obj, part)
-    setattr(obj, name, value)
-    return cfg
 
 
 def refused(cfg, key, *words):

@@ -5,7 +5,6 @@ the key or file and what is allowed, a non-zero exit, and no half-written result
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 import sim
 from sim.config.loading import load_config
 from sim.config.schema import ConfigError
+from conftest import copy_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["firms_scale=0.03", "replications=2", "uncertainty=seeds", "progress=false"]
@@ -39,12 +39,6 @@ def swept(tmp_path_factory) -> Path:
     p = python("run.py", "-m", f"hydra.sweep.dir={out}", f"sweep_name={out.name}", "seed=0,1", *TINY)
     assert p.returncode == 0, p.stdout + p.stderr
     return out
-
-
-def copy_of(swept: Path, tmp_path: Path) -> Path:
-    dst = tmp_path / swept.name
-    shutil.copytree(swept, dst)
-    return dst
 
 
 # ------------------------------------------------------------------ sweeps too long to check

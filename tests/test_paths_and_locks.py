@@ -23,6 +23,7 @@ import pytest
 
 from sim.config.schema import ConfigError
 from sim.runs import sweepdir
+from conftest import one_error_line
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["firms_scale=0.03", "replications=1", "uncertainty=seeds", "progress=false"]
@@ -34,14 +35,6 @@ def command(*args) -> list[str]:
 
 def run(*args, cwd=ROOT, timeout=600):
     return subprocess.run(command(*args), cwd=cwd, capture_output=True, text=True, timeout=timeout)
-
-
-def one_error_line(p) -> str:
-    assert p.returncode != 0, p.stdout + p.stderr
-    assert "Traceback" not in p.stderr, p.stderr
-    lines = [line for line in p.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, p.stderr
-    return lines[0]
 
 
 def tree(root: Path) -> set[str]:

@@ -21,6 +21,7 @@ import pytest
 from sim.config.loading import load_config
 from sim.runs.results import RESULT_FILES
 from sim.runs.simulate import simulate
+from conftest import copy_of, one_error_line
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["firms_scale=0.03", "replications=2", "uncertainty=seeds", "progress=false"]
@@ -32,15 +33,6 @@ def run(*args, cwd=ROOT):
 
 def sweep(sweep_dir, *overrides):
     return run("-m", f"hydra.sweep.dir={sweep_dir}", f"sweep_name={Path(sweep_dir).name}", *TINY, *overrides)
-
-
-def one_error_line(p) -> str:
-    """The single line a user error prints (asserting there is no traceback and a non-zero exit)."""
-    assert p.returncode != 0, p.stdout + p.stderr
-    assert "Traceback" not in p.stderr, p.stderr
-    lines = [line for line in p.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, p.stderr
-    return lines[0]
 
 
 def job_dirs(sweep_dir: Path) -> list[Path]:
@@ -58,13 +50,6 @@ def finished(tmp_path_factory):
     p = sweep(out, "scenario=baseline,no_policy")
     assert p.returncode == 0, p.stdout + p.stderr
     return out
-
-
-def copy_of(finished: Path, tmp_path: Path) -> Path:
-    """The finished sweep under the same directory name (sweep_name is part of its settings)."""
-    dst = tmp_path / finished.name
-    shutil.copytree(finished, dst)
-    return dst
 
 
 # ---------------------------------------------------------------- the end of a sweep
