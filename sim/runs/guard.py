@@ -61,11 +61,12 @@ def _when(model: Model) -> str:
     return str(model.dates[min(model.steps, len(model.dates) - 1)])
 
 
-def check_step(model: Model, cfg: Config, replication: int, start: int) -> None:
-    """Before a month: the memory it may need (sim.config.budget.step_bytes) within the budget."""
+def check_step(model: Model, cfg: Config, replication: int, start: int, draws: tuple[float, float]) -> None:
+    """Before a month: the memory it may need (sim.config.budget.step_bytes) within the budget;
+    `draws`: the config's entry draws per firm and project draws a month (constant in a run)."""
     firms = model.firms
     live = firms.live().size
-    need = budget.step_bytes(firms.n, live, len(model.investment.projects), budget.entry_draws_per_firm(cfg), budget.monthly_project_draws(cfg))
+    need = budget.step_bytes(firms.n, live, len(model.investment.projects), *draws)
     if need > budget.MEMORY_BUDGET:
         raise refusal(cfg, f"replication {replication} at {_when(model)}: the population grew to {live:,} simulated firms ({start:,} at the "
                            f"start) and the next month could need {budget.gib(need)} of memory, beyond the budget of "
@@ -96,9 +97,10 @@ def run(cfg: Config, replication: int) -> Model:
     try:
         model = Model(cfg, replication=replication)
         start = model.firms.live().size
+        draws = budget.entry_draws_per_firm(cfg), budget.monthly_project_draws(cfg)
         while model.running:
             raise_if_terminated()  # a signal whose exception a C callback swallowed (sim.runs.lifetime)
-            check_step(model, cfg, replication, start)
+            check_step(model, cfg, replication, start, draws)
             model.step()
             check_month(model, cfg, replication)
     except (ArithmeticError, MemoryError, ValueError) as e:
