@@ -178,8 +178,9 @@ class Investment:
     def _complete(self, done: dict, trend: float, skilled_need: Callable[[np.ndarray], np.ndarray]) -> dict:
         """Completed projects produce: an expansion adds its capacity, plant and equipment to
         an incumbent of its sector and location (picked in proportion to output; a new plant
-        if there is none); a new plant is a new firm (returned). Both hire their skilled
-        workers from the market. The plant's floor space joins the stock (its cost was the
+        if there is none); a new plant is a new firm (returned). Both bring
+        `project_recruits_share` of their skilled workers from outside the city (they join
+        the talent balance, `labour.arrived`) and hire the rest from the market. The plant's floor space joins the stock (its cost was the
         project's)."""
         f, par = self.firms, self.params
         cap = projects.capacity(par, done["size_yi"])
@@ -187,7 +188,10 @@ class Investment:
         sec, dest = done["sector"], done["location"].astype(np.intp)
         self.locations.stock_m2 += self.weight * np.bincount(dest, weights=floor, minlength=self.locations.n)
         per_worker = skilled_need(sec)
-        skilled = self.labour.hire(per_worker * cap, dest)
+        need = per_worker * cap
+        recruited = par.project_recruits_share * need  # from outside the city: they arrive with the plant
+        skilled = recruited + self.labour.hire(need - recruited, dest)
+        self.labour.arrived += self.weight * recruited.sum()
         made = production.output(cap, floor, floor, skilled, per_worker * cap, par.input_substitution)
         live = f.live()
         firm = np.full(cap.size, -1)
