@@ -56,7 +56,11 @@ def test_results_contract(baseline_dir):
     assert t["uncertainty"] == "posterior" and [x["name"] for x in t["targets_seeds"]] == TARGET_NAMES
     for x in t["targets"]:
         assert len(x["margin"]) == 2 and x["reading"] is not None and "year_met" not in x  # horizon = target year
-    assert "P(met), posterior+seeds" in stdout and "P(met), seeds only" in stdout and "short by" in stdout
+    head = next(line for line in stdout.splitlines() if line.startswith("target "))
+    assert head.split()[-3:] == ["P(met)", "seeds", "only"] and "posterior: a particle of the posterior" in " ".join(stdout.split())
+    # the header names what the command line set beside the scenario, not Hydra's settings nor those it states
+    assert stdout.splitlines()[0] == "scenario baseline, with firms_scale=0.05: 2 replications from seed 3, uncertainty=posterior"
+    assert stdout.splitlines()[2].startswith("  Parks' output of 30,000亿元 a year: met with probability ")  # the verdicts first
     assert str(out) in stdout
     draws = pd.read_parquet(out / "parameters.parquet")
     assert list(draws["replication"]) == [0, 1] and "params.macro_sd" in draws and "calibration.zipf_exponent" in draws
