@@ -177,7 +177,9 @@ def test_reading_sets_are_selectable_and_year_met_past_the_target_year(tmp_path)
     p = run(*TINY, "replications=1", "uncertainty=seeds", "targets=industrial_real", "horizon_year=2026", f"hydra.run.dir={tmp_path}")
     assert p.returncode == 0, p.stderr
     t = json.loads((tmp_path / "targets.json").read_text(encoding="utf-8"))
-    assert "targets_seeds" not in t and "P(met), seeds only" not in p.stdout
+    assert "targets_seeds" not in t and "seeds only" not in p.stdout
+    head = " ".join(p.stdout[:p.stdout.index("The plan's targets")].split())  # the header, wrapped at 100 columns
+    assert head == "scenario baseline, with firms_scale=0.05, targets=industrial_real, horizon_year=2026: 1 replication from seed 0, uncertainty=seeds"
     by = {x["name"]: x for x in t["targets"]}
     assert by["parks_output"]["reading"] == "output_scope=industrial, prices=real"
     assert by["leading_share"]["reading"] == "leading_set=declared"
