@@ -42,7 +42,7 @@ def main(cfg: DictConfig) -> None:
         print(f"{hc.job.override_dirname or '.'}: {status}")
         return
     try:
-        print(format_table(simulate(config(), out), out))
+        print(format_table(simulate(config(), out), out, list(hc.overrides.task)))
     except Exception as e:
         exit_on_user_error(e)
 

@@ -56,7 +56,11 @@ def test_results_contract(baseline_dir):
     assert t["uncertainty"] == "posterior" and [x["name"] for x in t["targets_seeds"]] == TARGET_NAMES
     for x in t["targets"]:
         assert len(x["margin"]) == 2 and x["reading"] is not None and "year_met" not in x  # horizon = target year
-    assert "P(met), posterior+seeds" in stdout and "P(met), seeds only" in stdout and "short by" in stdout
+    head = next(line for line in stdout.splitlines() if line.startswith("target "))
+    assert head.split()[-3:] == ["P(met)", "seeds", "only"] and "posterior: a particle of the posterior" in " ".join(stdout.split())
+    # the header names what the command line set beside the scenario, not Hydra's settings nor those it states
+    assert stdout.splitlines()[0] == "scenario baseline, with firms_scale=0.05: 2 replications from seed 3, uncertainty=posterior"
+    assert stdout.splitlines()[2].startswith("  Parks' output of 30,000亿元 a year: met with probability ")  # the verdicts first
     assert str(out) in stdout
     draws = pd.read_parquet(out / "parameters.parquet")
     assert list(draws["replication"]) == [0, 1] and "params.macro_sd" in draws and "calibration.zipf_exponent" in draws
@@ -173,7 +177,9 @@ def test_reading_sets_are_selectable_and_year_met_past_the_target_year(tmp_path)
     p = run(*TINY, "replications=1", "uncertainty=seeds", "targets=industrial_real", "horizon_year=2026", f"hydra.run.dir={tmp_path}")
     assert p.returncode == 0, p.stderr
     t = json.loads((tmp_path / "targets.json").read_text(encoding="utf-8"))
-    assert "targets_seeds" not in t and "P(met), seeds only" not in p.stdout
+    assert "targets_seeds" not in t and "seeds only" not in p.stdout
+    head = " ".join(p.stdout[:p.stdout.index("The plan's targets")].split())  # the header, wrapped at 100 columns
+    assert head == "scenario baseline, with firms_scale=0.05, targets=industrial_real, horizon_year=2026: 1 replication from seed 0, uncertainty=seeds"
     by = {x["name"]: x for x in t["targets"]}
     assert by["parks_output"]["reading"] == "output_scope=industrial, prices=real"
     assert by["leading_share"]["reading"] == "leading_set=declared"
