@@ -52,7 +52,27 @@ OUTPUTS = ("parks", "cells")
 PARK_STATUSES = ("confirmed", "assumed")
 MAX_YEAR = 2035  # the latest target or horizon year
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+
+def project_dir(name: str) -> Path:
+    """The project's `configs` or `data` directory. An installed wheel ships the checkout's
+    top-level configs/ and data/ inside the package, as sim/configs and sim/data (pyproject's
+    package-dir maps them: a mapping, not a move, so the checkout's paths, which run.py, the
+    experiments, the tests and the docs name, stay as they are); it is found through
+    importlib.resources. Without that copy, sim is imported from a checkout (an editable
+    install or the checkout on sys.path) and the checkout's own directory is used, so edits
+    there are what runs. A user's own config files are added on the command line with
+    `--config-dir DIR` (read as data, sim.config.datafiles), where they win over these."""
+    from importlib.resources import files
+
+    shipped = files("sim") / name
+    if shipped.is_dir():  # a wheel installs unzipped: a directory on disk, which Hydra needs
+        return Path(str(shipped)).resolve()
+    return Path(__file__).resolve().parents[2] / name
+
+
+CONFIG_DIR = project_dir("configs")
+DATA_DIR = project_dir("data")
 
 
 class ConfigError(Exception):
