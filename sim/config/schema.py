@@ -20,6 +20,7 @@ The behavioural parameters (`Params`) live in params.py.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,23 @@ def uncertain_keys() -> list[tuple[str, dataclasses.Field]]:
     """("params.macro_sd", field), ... for every uncertain number of Params and Calibration
     (what `uncertainty=parameters` draws), in schema order."""
     return [(f"{group}.{f.name}", f) for group, cls in (("params", Params), ("calibration", Calibration)) for f in uncertain_fields(cls)]
+
+
+@functools.cache
+def schema_keys() -> tuple[str, ...]:
+    """Every dotted key of the schema a command line can set ("seed", "policy.fund_yi_per_year",
+    "calibration.outside.vacancy_2022", ...), the nested dataclasses walked (for the close
+    names of a mistyped key)."""
+    import typing
+
+    def walk(cls: type, prefix: str):
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            yield prefix + f.name
+            if dataclasses.is_dataclass(hints[f.name]):
+                yield from walk(hints[f.name], f"{prefix}{f.name}.")
+
+    return tuple(walk(Config, ""))
 
 
 def hard_range(f: dataclasses.Field) -> tuple[float, float]:
