@@ -11,6 +11,7 @@ tests assert that.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -94,3 +95,14 @@ def test_the_console_command_runs_a_scenario_and_names_what_is_not_shipped(venv)
     line = one_error_line(_run([command, "search", "--p", "0.5"], cwd=cwd))
     assert "python -m experiments.search" in line and "clone of the repository" in line
     assert "did you mean: run" in one_error_line(_run([command, "rnu"], cwd=cwd))
+
+
+def test_from_a_checkout_the_console_command_runs_its_scripts(tmp_path):
+    """From the checkout (sim imported from it), search is experiments/search.py itself, run
+    in place of the command, from any directory."""
+    call = "import sys; from sim.command import main; sys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.run([sys.executable, "-c", call, "search", "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 0 and p.stdout.startswith("usage: python -m experiments.search"), p.stdout + p.stderr
+    p = subprocess.run([sys.executable, "-c", call, "discover", str(tmp_path / "absent")], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert one_error_line(p) == f"error: {tmp_path / 'absent'}: no such directory"
