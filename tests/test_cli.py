@@ -9,6 +9,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import one_error_line
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["firms_scale=0.05", "progress=false"]
 TARGET_NAMES = ["parks_output", "leading_share", "fai_growth", "clusters_1000yi", "clusters_10000yi", "leading_share_gain", "st_coverage"]
@@ -170,6 +172,25 @@ def test_hydra_errors_name_the_key_without_traceback(tmp_path, override, expect)
     p = run(*TINY, override, f"hydra.run.dir={out}")
     assert p.returncode != 0
     assert "Traceback" not in p.stderr and expect in p.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "args, key, close",
+    [
+        (["policy.factory_space=1"], "policy.factory_space", "policy.factory_space_m2_per_year"),  # misspelt
+        (["factory_space_m2_per_year=8e6"], "factory_space_m2_per_year", "policy.factory_space_m2_per_year"),  # without its group
+        (["params.macro_sdd=0.1"], "params.macro_sdd", "params.macro_sd"),
+        (["-m", "seed=0,1", "polcy.fund_yi_per_year=1,2"], "polcy.fund_yi_per_year", "policy.fund_yi_per_year"),  # a sweep's axis
+    ],
+)
+def test_a_mistyped_key_is_one_line_naming_the_close_keys(tmp_path, args, key, close):
+    """As sim.run names the close names of a mistyped setting, run.py does (not Hydra's
+    `Key 'factory_space' not in 'Policy'`), before anything is written."""
+    out = tmp_path / "run"
+    line = one_error_line(run(*TINY, *args, f"hydra.run.dir={out}", f"hydra.sweep.dir={out}"))
+    assert line.startswith("error: ") and key in line.partition("did you mean")[0] and "allowed" in line
+    assert close in line.partition("did you mean: ")[2].partition("?")[0].split(", ")
     assert not out.exists()
 
 

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SIM = ROOT / "sim"
 # each wing imports only from its own and lower ranks (sweep and checks: side by side)
-RANKS = {"config": 0, "rules": 1, "model": 2, "runs": 3, "sweep": 4, "checks": 4, "dashboard": 5, "": 6}
+RANKS = {"config": 0, "rules": 1, "model": 2, "runs": 3, "sweep": 4, "checks": 4, "dashboard": 5, "": 6, "command": 7}  # command: the console command, above all
 
 
 def module_of(path: Path) -> str:

@@ -20,6 +20,7 @@ The behavioural parameters (`Params`) live in params.py.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,27 @@ OUTPUTS = ("parks", "cells")
 PARK_STATUSES = ("confirmed", "assumed")
 MAX_YEAR = 2035  # the latest target or horizon year
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+
+def project_dir(name: str) -> Path:
+    """The project's `configs` or `data` directory. An installed wheel ships the checkout's
+    top-level configs/ and data/ inside the package, as sim/configs and sim/data (pyproject's
+    package-dir maps them: a mapping, not a move, so the checkout's paths, which run.py, the
+    experiments, the tests and the docs name, stay as they are); it is found through
+    importlib.resources. Without that copy, sim is imported from a checkout (an editable
+    install or the checkout on sys.path) and the checkout's own directory is used, so edits
+    there are what runs. A user's own config files are added on the command line with
+    `--config-dir DIR` (read as data, sim.config.datafiles), where they win over these."""
+    from importlib.resources import files
+
+    shipped = files("sim") / name
+    if shipped.is_dir():  # a wheel installs unzipped: a directory on disk, which Hydra needs
+        return Path(str(shipped)).resolve()
+    return Path(__file__).resolve().parents[2] / name
+
+
+CONFIG_DIR = project_dir("configs")
+DATA_DIR = project_dir("data")
 
 
 class ConfigError(Exception):
@@ -70,6 +91,23 @@ def uncertain_keys() -> list[tuple[str, dataclasses.Field]]:
     """("params.macro_sd", field), ... for every uncertain number of Params and Calibration
     (what `uncertainty=parameters` draws), in schema order."""
     return [(f"{group}.{f.name}", f) for group, cls in (("params", Params), ("calibration", Calibration)) for f in uncertain_fields(cls)]
+
+
+@functools.cache
+def schema_keys() -> tuple[str, ...]:
+    """Every dotted key of the schema a command line can set ("seed", "policy.fund_yi_per_year",
+    "calibration.outside.vacancy_2022", ...), the nested dataclasses walked (for the close
+    names of a mistyped key)."""
+    import typing
+
+    def walk(cls: type, prefix: str):
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            yield prefix + f.name
+            if dataclasses.is_dataclass(hints[f.name]):
+                yield from walk(hints[f.name], f"{prefix}{f.name}.")
+
+    return tuple(walk(Config, ""))
 
 
 def hard_range(f: dataclasses.Field) -> tuple[float, float]:
