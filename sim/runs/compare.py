@@ -25,6 +25,7 @@ from .targets import wilson
 
 # what decides replication k's seeds and parameter draws, as targets.json (and the caller) records it
 PAIRING = ("seed", "replications", "uncertainty", "firms_scale", "posterior", "held")
+COST_UNIT = "亿元 in total"  # the public cost over the plan period (a target's 亿元 is a year's)
 
 
 @dataclass(frozen=True)
@@ -116,5 +117,5 @@ def compare(reference: dict, current: dict) -> Comparison:
     cost = None
     if "values_yi" in reference.get("cost", {}) and "values_yi" in current.get("cost", {}):
         first, last = current["cost"]["period"]
-        cost = change("cost", f"public cost {first}-{last}", "亿元", reference["cost"]["values_yi"], current["cost"]["values_yi"], paired)
+        cost = change("cost", f"public cost {first}-{last}", COST_UNIT, reference["cost"]["values_yi"], current["cost"]["values_yi"], paired)
     return Comparison(paired, why, rows, cost)
