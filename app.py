@@ -58,6 +58,7 @@ firms_scale = solara.reactive(DEFAULTS["firms_scale"])
 uncertainty = solara.reactive(DEFAULTS["uncertainty"])
 seed = solara.reactive(DEFAULTS["seed"])
 reference = solara.reactive(None)  # the pinned dashboard.Run, or None
+before = solara.reactive(None)  # the Shown on the page when Run was pressed: shown while it runs, and if it fails
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,12 +94,13 @@ def run_scenario(settings: dict, pinned: dashboard.Run | None) -> Shown:
 
 
 def start() -> None:
+    before.value = shown()
     run_scenario(settings(), reference.value)
 
 
 def shown() -> Shown | None:
-    """The last finished run (kept while the next one runs)."""
-    return run_scenario.value if run_scenario.finished else run_scenario.latest
+    """The last finished run (kept while the next one runs, and when it fails)."""
+    return run_scenario.value if run_scenario.finished else before.value
 
 
 def pin() -> None:

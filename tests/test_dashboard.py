@@ -31,7 +31,7 @@ def ui():
 
     app.choose_scenario("baseline")
     app.replications.value, app.firms_scale.value, app.uncertainty.value, app.seed.value = 2, 0.1, "posterior", 0
-    app.reference.value = None
+    app.reference.value = app.before.value = None
     box, rc = solara.render(app.Page(), handle_error=False)
     yield app, rc, v
     rc.close()
@@ -162,6 +162,13 @@ def test_pin_change_run_compares_paired(ui):
     assert any("stale" in (w.class_ or "") for w in rc.find(v.Html).widgets)
     slider_of(rc, v, talent).v_model = talent.hi  # back to the run's settings: not stale
     wait_for(lambda: "Stale" not in texts())
+
+    app.replications.value = 0  # a run that fails says why, and the last results stay, stale
+    rc.find(v.Btn, children=["Run"]).widget.click()
+    wait_for(lambda: app.run_scenario.error)
+    alerts = lambda: " ".join(str(c) for w in rc.find(v.Alert).widgets for c in w.children)  # noqa: E731
+    wait_for(lambda: "The run failed: Invalid value for replications: 0" in alerts() and "Stale: press Run" in texts())
+    assert second.compared.html in shown()
 
 
 def test_downloads_are_the_shown_results():
