@@ -149,13 +149,13 @@ def Controls():
         runs = replications.value * (2 if uncertainty.value in ("parameters", "posterior") else 1)
         solara.Text(f"{runs} model runs" + (f" (under {uncertainty.value} each replication runs at its draw, then at the configured "
                     "values)" if runs != replications.value else "") + ". The defaults are python run.py's.", classes=["note"])
-        with solara.Row(gap="8px"):
+        with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
             solara.Button("Run", on_click=start, color="primary", disabled=run_scenario.pending)
             s = shown()
-            if reference.value is not None:
-                solara.Button("Unpin the reference", on_click=unpin, outlined=True)
-            elif s is not None:
+            if s is not None and s.run is not reference.value:  # pin it, or pin it instead of the reference
                 solara.Button("Pin as reference", on_click=pin, outlined=True, disabled=run_scenario.pending)
+            if reference.value is not None:
+                solara.Button("Unpin", on_click=unpin, outlined=True)
 
 
 @solara.component

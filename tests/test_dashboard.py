@@ -130,13 +130,15 @@ def test_pin_change_run_compares_paired(ui):
     rc.find(v.Btn, children=["Run"]).widget.click()
     wait_finished(app)
     first = app.run_scenario.value.run
-    wait_for(lambda: first.scorecard_html in shown())
-    assert first.figures.parks_html in shown() and "Stale" not in texts()
+    wait_for(lambda: first.scorecard_html in shown() and first.figures.parks_html in shown())
+    assert "Stale" not in texts()
     for park in load_config().calibration.parks:  # the park table has the Chinese names
         assert park.name_zh in first.figures.parks_html
     assert first.figures.fan_png.startswith(b"\x89PNG") and first.figures.clusters_png.startswith(b"\x89PNG")
 
-    rc.find(v.Btn, children=["Pin as reference"]).widget.click()
+    button = lambda label: rc.find(v.Btn, children=[label]).widgets  # noqa: E731
+    wait_for(lambda: button("Pin as reference"))  # the page renders in the task's thread: wait for it
+    button("Pin as reference")[0].click()
     assert app.reference.value is first
     controls = {c.name: c for c in dashboard.controls()}
     talent, space = controls["talent_inflow_per_year"], controls["factory_space_m2_per_year"]
@@ -149,7 +151,9 @@ def test_pin_change_run_compares_paired(ui):
     second = app.run_scenario.value
     assert second.compared is not None and second.compared.reference is first and second.compared.comparison.paired
     wait_for(lambda: second.compared.html in shown())
-    assert "Stale" not in texts() and "Talent programme, recruits a year: 10,000 → 50,000" in texts()
+    wait_for(lambda: "Talent programme, recruits a year: 10,000 → 50,000" in texts())
+    assert "Stale" not in texts()
+    wait_for(lambda: button("Pin as reference") and button("Unpin"))  # this run may replace the reference
 
     settings = dict(replications=2, firms_scale=0.1, uncertainty="posterior", seed=0)
     a, b = sim.run(**settings), sim.run(**settings, talent_inflow_per_year=talent.hi, factory_space_m2_per_year=space.hi)
@@ -158,8 +162,7 @@ def test_pin_change_run_compares_paired(ui):
     assert second.compared.comparison == expected
 
     slider_of(rc, v, talent).v_model = talent.lo  # the shown results go stale, marked
-    wait_for(lambda: "Stale: press Run" in texts())
-    assert any("stale" in (w.class_ or "") for w in rc.find(v.Html).widgets)
+    wait_for(lambda: "Stale: press Run" in texts() and any("stale" in (w.class_ or "") for w in rc.find(v.Html).widgets))
     slider_of(rc, v, talent).v_model = talent.hi  # back to the run's settings: not stale
     wait_for(lambda: "Stale" not in texts())
 
