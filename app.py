@@ -172,9 +172,9 @@ def figure_files(f: dashboard.Figures, stem: str) -> list[tuple[str, bytes, str,
 
 
 @solara.component
-def FiguresView(f: dashboard.Figures):
+def FiguresView(f: dashboard.Figures, panels: int = 1):
     solara.Markdown("#### Parks' output against the target")
-    solara.Image(f.fan_png, width="min(100%, 760px)")
+    solara.Image(f.fan_png, width=f"min(100%, {300 + 300 * panels}px)")  # a panel per run
     solara.Markdown("#### Cluster sizes (产业生态圈)")
     solara.Image(f.clusters_png, width="min(100%, 900px)")
     solara.Markdown("#### Parks")
@@ -204,7 +204,7 @@ def ComparedView(c: dashboard.Compared):
                ("this run's scorecard (CSV)", dashboard.scorecard_csv(c.current), f"{cur}_scorecard.csv", "text/csv"),
                ("the reference's scorecard (CSV)", dashboard.scorecard_csv(c.reference), f"{ref}_reference_scorecard.csv", "text/csv"),
                *figure_files(c.figures, stem)])
-    FiguresView(c.figures)
+    FiguresView(c.figures, panels=2)
     for title, run in (("this run", c.current), ("the reference", c.reference)):
         with solara.Details(f"Scorecard of {title}"):
             solara.Text(run.summary, classes=["note"])
