@@ -113,15 +113,26 @@ class Run:
 def run(settings: dict, on_progress: Callable[[int, int], None] | None = None) -> Run:
     """`sim.run(**settings)`, as the page keeps it."""
     import sim
+
+    return of_result(sim.run(on_progress=on_progress, **settings), settings)
+
+
+def settings_of(config: Config) -> dict:
+    """The page's settings of a run's config: its scenario, RUN_SETTINGS and levers."""
+    return {"scenario": config.scenario, **{k: getattr(config, k) for k in RUN_SETTINGS}, **dataclasses.asdict(config.policy)}
+
+
+def of_result(result, settings: dict | None = None) -> Run:
+    """A `sim.run` result as the page shows it; `settings`: what it was run with (default: from its config)."""
     from .sweep.report_jobs import series
 
-    result = sim.run(on_progress=on_progress, **settings)
-    raw = {**result.raw, "firms_scale": result.config.firms_scale}
-    summary = "; ".join([f"{settings['scenario']}, {result.config.replications} replications, uncertainty={result.config.uncertainty}, "
-                         f"firms_scale={result.config.firms_scale:g}, seed={result.config.seed}",
-                         *uncertainty_words(raw), cost_line(raw["cost"])])  # the posterior drawn, the parameters held
-    r = Run(dict(settings), raw, result.config, series(result.timeseries, dataclasses.asdict(result.config)), scorecard_html(raw), summary)
-    return dataclasses.replace(r, figures=figures([(settings["scenario"], r)]))
+    cfg = result.config
+    settings = dict(settings) if settings is not None else settings_of(cfg)
+    raw = {**result.raw, "firms_scale": cfg.firms_scale}
+    summary = "; ".join([f"{cfg.scenario}, {cfg.replications} replications, uncertainty={cfg.uncertainty}, firms_scale={cfg.firms_scale:g}, "
+                         f"seed={cfg.seed}", *uncertainty_words(raw), cost_line(raw["cost"])])  # the posterior drawn, the parameters held
+    r = Run(settings, raw, cfg, series(result.timeseries, dataclasses.asdict(cfg)), scorecard_html(raw), summary)
+    return dataclasses.replace(r, figures=figures([(cfg.scenario, r)]))
 
 
 def scorecard_html(raw: dict) -> str:

@@ -158,6 +158,7 @@ def test_pin_change_run_compares_paired(ui):
     settings = dict(replications=2, firms_scale=0.1, uncertainty="posterior", seed=0)
     a, b = sim.run(**settings), sim.run(**settings, talent_inflow_per_year=talent.hi, factory_space_m2_per_year=space.hi)
     assert dashboard.scorecard_html(b.raw) == second.run.scorecard_html  # the page shows what sim.run returns
+    assert dashboard.settings_of(b.config) == second.run.settings == app.settings()  # and ran the controls' settings
     expected = compare({**a.raw, "firms_scale": 0.1}, {**b.raw, "firms_scale": 0.1})
     assert second.compared.comparison == expected
 
