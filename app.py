@@ -46,7 +46,7 @@ h1.title {{ font-size: 1.35em; margin: 0 0 .2em; }}
 .stale {{ opacity: .45; filter: grayscale(1); }}
 .banner-stale {{ background: #fff3cd; border: 1px solid #e0b000; padding: .45em .8em; border-radius: 4px; font-weight: 600; }}
 .note {{ font-size: .82em; color: #666; }}
-table.comparison td:first-child {{ min-width: 15em; }}
+table.comparison td:first-child {{ min-width: 12em; }}
 .page {{ padding: 6px 16px; }}
 .v-tooltip__content {{ max-width: 440px; font-size: .85em !important; line-height: 1.35; }}
 """
