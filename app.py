@@ -214,8 +214,7 @@ def ComparedView(c: dashboard.Compared):
 @solara.component
 def Results():
     s = shown()
-    # MERGE: the plain-words verdict, sim.runs.table.verdict_lines(targets), one line per target, goes
-    # here at the top of the page; dashboard.run fills Run.verdict with it.
+    # the plain-words verdict first, one line per target (sim.runs.table.verdict_lines, as the terminal and the report)
     if s is not None and s.run.verdict:
         with solara.Column(gap="2px", classes=["verdict"]):
             for line in s.run.verdict:

@@ -17,7 +17,7 @@ from typing import Any
 from .config.loading import load_config
 from .config.schema import ECOSYSTEMS, Config, Policy
 from .runs.compare import Change, Comparison, compare
-from .runs.table import UNITS, cost_line, margin_words, median, p_cell, shown, uncertainty_words, unit_of
+from .runs.table import UNITS, cost_line, margin_words, median, p_cell, shown, uncertainty_words, unit_of, verdict_lines
 
 RUN_SETTINGS = ("replications", "uncertainty", "firms_scale", "seed")  # besides the scenario and its levers
 
@@ -107,7 +107,7 @@ class Run:
     scorecard_html: str
     summary: str  # one line: scenario, replications, uncertainty (the posterior, held parameters); the policy's public cost
     figures: Figures | None = None  # its fan chart, cluster bars and park table
-    verdict: tuple[str, ...] = ()  # MERGE: sim.runs.table.verdict_lines(raw["targets"]), one plain-words line per target
+    verdict: tuple[str, ...] = ()  # sim.runs.table.verdict_lines(raw["targets"]): one plain-words line per target
 
 
 def run(settings: dict, on_progress: Callable[[int, int], None] | None = None) -> Run:
@@ -131,7 +131,8 @@ def of_result(result, settings: dict | None = None) -> Run:
     raw = {**result.raw, "firms_scale": cfg.firms_scale}
     summary = "; ".join([f"{cfg.scenario}, {cfg.replications} replications, uncertainty={cfg.uncertainty}, firms_scale={cfg.firms_scale:g}, "
                          f"seed={cfg.seed}", *uncertainty_words(raw), cost_line(raw["cost"])])  # the posterior drawn, the parameters held
-    r = Run(settings, raw, cfg, series(result.timeseries, dataclasses.asdict(cfg)), scorecard_html(raw), summary)
+    r = Run(settings, raw, cfg, series(result.timeseries, dataclasses.asdict(cfg)), scorecard_html(raw), summary,
+            verdict=tuple(verdict_lines(raw["targets"])))
     return dataclasses.replace(r, figures=figures([(cfg.scenario, r)]))
 
 

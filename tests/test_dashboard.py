@@ -132,6 +132,10 @@ def test_pin_change_run_compares_paired(ui):
     first = app.run_scenario.value.run
     wait_for(lambda: first.scorecard_html in shown() and first.figures.parks_html in shown())
     assert "Stale" not in texts()
+    from sim.runs.table import verdict_lines  # the verdict first, in the words of the terminal and the report
+
+    assert first.verdict == tuple(verdict_lines(first.raw["targets"])) and len(first.verdict) == len(first.raw["targets"])
+    wait_for(lambda: all(rc.find(v.Html, children=[line]).widgets for line in first.verdict[:2]))
     for park in load_config().calibration.parks:  # the park table has the Chinese names
         assert park.name_zh in first.figures.parks_html
     assert first.figures.fan_png.startswith(b"\x89PNG") and first.figures.clusters_png.startswith(b"\x89PNG")
