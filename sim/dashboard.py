@@ -112,9 +112,9 @@ class Run:
 
 def run(settings: dict, on_progress: Callable[[int, int], None] | None = None) -> Run:
     """`sim.run(**settings)`, as the page keeps it."""
-    import sim
+    from .runs.api import run as sim_run  # sim.run: the sibling module, not the package (tests/test_layout.py)
 
-    return of_result(sim.run(on_progress=on_progress, **settings), settings)
+    return of_result(sim_run(on_progress=on_progress, **settings), settings)
 
 
 def settings_of(config: Config) -> dict:

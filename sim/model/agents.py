@@ -231,10 +231,17 @@ class Government(mesa.Agent):
 
     def supply_talent(self, live: np.ndarray, skilled: np.ndarray) -> None:
         """The net natural inflow of skilled workers and the talent programme's recruits
-        join the job-seekers where the jobs are (one count: the published inflow is net)."""
-        m, pol, par = self.model, self.policy, self.model.params
-        workforce = skilled.sum() + m.labour.pool.sum()  # skilled workers employed or seeking
-        arriving = (par.talent_natural_inflow * workforce + pol.talent_inflow_per_year) * m.dt
+        join the job-seekers where the jobs are (one count: the published inflow is net). The
+        published inflow counts the workers new plants bring with them at the 2022 rate of
+        attraction (`labour.in_inflow`, added by Investment._complete): they came with their
+        plants, so they are netted out of it here, as far as this month's inflow goes (the rest
+        next month)."""
+        m, pol, par, labour = self.model, self.policy, self.model.params, self.model.labour
+        workforce = skilled.sum() + labour.pool.sum()  # skilled workers employed or seeking
+        natural = par.talent_natural_inflow * workforce * m.dt
+        netted = min(labour.in_inflow, natural)
+        labour.in_inflow -= netted
+        arriving = natural - netted + pol.talent_inflow_per_year * m.dt
         m.flows["recruits"] += pol.talent_inflow_per_year * m.dt
         m.labour.pool = m.labour.pool + talent.settle(arriving, skilled)
         m.labour.arrived += arriving
