@@ -104,13 +104,13 @@ def test_every_wing_says_what_it_offers():
 # (params.project_recruits_share) and the upgrade in place of firms the renovation
 # programme takes (params.upgrade_share), and the services counted in the clusters.
 BEFORE = {
-    "targets.json": "85ccbf3ac82bf98926122a45e622ef7b8420598636cf6cb6a6efb2e77fd68c43",
-    "timeseries.parquet": "0e5612ff03713f6e58c0074427a982fb3c0f9f65f7ef421f5dc896fe64a25e8d",
+    "targets.json": "867df739d2a5b65ffd187055bb7871caa6d3f4517ee98e6b53db7d6190603bbf",
+    "timeseries.parquet": "37bdeafa528c45e90c128f8bcf9200029eebcaf562dfcc888b8c77cb2dcdad6e",
     "parameters.parquet": "1356835d9a688e74f900357372b184f3be04bff44bed382b045bcec62801dd9e",
 }
 SEEDS = {
-    "targets.json": "bc1992d7c22ae5d554244fa737f787eaafb6b8009be0c85167b8c43a2f7c1397",
-    "timeseries.parquet": "4a1d19e43be350137b0087a42ebce3774d9166818f32dd8e56c1e85886780b16",
+    "targets.json": "7edf67b8c4d028c1599bc1460c556981225e99eaa3da1448838cd3136ce7d7d9",
+    "timeseries.parquet": "1a14da9ec3ec6798422f94b4e009afeaf0cb9636f1f9c035bf266484b15e7eb6",
     "parameters.parquet": "26d7b4f00ab76436f7a9c5ac89a71616904e41d2af297cef4a66fac4d99d4f6f",
 }
 

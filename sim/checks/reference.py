@@ -42,7 +42,7 @@ class ReferenceFirm(Firm):
         """2. Productivity growth -> desired output; 3. floor space released or requested."""
         m, f, i, par, b = self.model, self.model.firms, self.slot, self.model.params, self.model.board
         y, loc, sec = float(f.output_yi[i]), f.location[i], f.sector[i]
-        place = growth.place_drift(par, m.sector_drift[sec], m.locations.is_park[loc], m.locations.platforms[loc])
+        place = growth.place_drift(par, m.sector_drift[sec], m.locations.is_park[loc], m.locations.platforms[loc]) - m.young_offset
         mu = growth.drift(par, place, f.subsidy_yi[i] / y, f.age_months[i])
         d = m.draws
         shock = growth.shock(par, y, d.jump[i], d.sign[i], d.noise[i], m.dt) + d.common

@@ -109,6 +109,8 @@ class Model(mesa.Model):
         self.firms, self.totals, self.labour, self.weight = start.firms, start.totals, start.labour, start.weight
         self.mean_entrant_yi, self.base_hazard = start.mean_entrant_yi, start.base_hazard
         self.sector_drift = growth.sector_drift(self.params)
+        live = self.firms.live()  # the young firm's premium redistributes the sectors' growth by age (ODD 7.5)
+        self.young_offset = growth.young_offset(self.params, self.firms.output_yi[live], self.firms.age_months[live])
         self.firm_agents = FirmAgents(self, self.firms, self.firm_class)  # made when first read
         self.parks = [Park(self, j, spec) for j, spec in enumerate(self.cal.parks)]
         self.government = Government(self)
@@ -204,7 +206,7 @@ class Model(mesa.Model):
         f, par, t, n, totals = self.firms, self.params, self.steps, self.firms.n, self.totals
         cell = totals.index(live)[1]  # the rules of a cell's firms on [location, sector], gathered by cell
         y, is_park = f.output_yi[live], self.locations.is_park[:, None]
-        place = growth.place_drift(par, self.sector_drift, is_park, self.locations.platforms[:, None]).ravel()[cell]
+        place = growth.place_drift(par, self.sector_drift, is_park, self.locations.platforms[:, None]).ravel()[cell] - self.young_offset
         mu = growth.drift(par, place, f.subsidy_yi[live] / y, f.age_months[live])
         u_jump, u_sign = self.streams.uniform_at("growth", t, n, live, 0), self.streams.uniform_at("growth", t, n, live, 1)
         shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()

@@ -28,6 +28,14 @@ def drift(params: Params, place_rate, subsidy_rate, age_months):
     return place_rate + params.subsidy_return * subsidy_rate + young(params, age_months)
 
 
+def young_offset(params: Params, output: np.ndarray, age_months: np.ndarray) -> float:
+    """The output-weighted mean of the young firm's premium over a population (the end-2022
+    firms): subtracted from every firm's drift, so that the premium redistributes the
+    sectors' growth towards the young rather than adding to it (the sector drifts are the
+    sectors' own growth, young and old together)."""
+    return float(np.sum(young(params, age_months) * output) / np.sum(output)) if output.size else 0.0
+
+
 def young(params: Params, age_months):
     """The young firm's extra yearly log drift: `young_growth` at birth, falling with age as
     exp(-age / young_growth_years) (up or out: the young grow fast, and the small among them
