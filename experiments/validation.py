@@ -97,6 +97,19 @@ def _stale(part: dict | None, command: str) -> list[str]:
             f"in the clusters); its numbers describe the model of an earlier commit. Re-run `{command}` to refresh it.", ""]
 
 
+def _earlier_forecasts(quick: bool) -> list[str]:
+    """Forecasts are kept as they were made: each earlier one (docs/validation/forecasts-COMMIT.json)
+    is listed with its commit and its 2023-2025 city growth, to be held against the published figures too."""
+    if quick:
+        return []
+    out = []
+    for path in sorted((DOCS / "validation").glob("forecasts-*.json")):
+        fc = json.loads(path.read_text(encoding="utf-8"))
+        out.append(f"- `{path.relative_to(DOCS.parent)}`: made at commit `{fc['commit'][:7]}` ({fc['date']}, {fc['replications']} replications), "
+                   "with the model of that commit; kept as it was made.")
+    return ["Earlier forecasts, kept:", "", *out, ""] if out else []
+
+
 def render(post: dict, chk: dict | None, fc: dict | None, fac: dict, sen: dict, rea: dict | None, lev: dict | None, dock: dict | None, quick: bool) -> str:
     size = "REDUCED SIZE (--quick): a check that the commands run, not results" if quick else "full size"
     parts = [
@@ -112,6 +125,7 @@ def render(post: dict, chk: dict | None, fc: dict | None, fac: dict, sen: dict, 
         posterior_page.render_posterior(post, "figures/posterior.png" if (DOCS / "figures" / "posterior.png").exists() and not quick else None),
         *([posterior_page.render_check(chk)] if chk else []),
         *([posterior_page.render_forecasts(fc, "figures/forecasts.png" if not quick else None)] if fc else []),
+        *_earlier_forecasts(quick),
         *_stale(fac, "python -m experiments.facts"),
         facts.render_markdown(fac),
         *(["## The levers one at a time, paired", "", *_stale(lev, "python -m experiments.levers replications=20"), levers.render(lev)] if lev else []),
