@@ -39,8 +39,8 @@ def main(cfg: DictConfig) -> None:
             from sim.sweep import report_cache
 
             report_cache.prepare(out)
-        print(f"{hc.job.override_dirname or '.'}: {status}")
-        return
+        # its line: printed above the sweep's bar by the sweep's process (sim.sweep.progress)
+        return f"{hc.job.override_dirname or '.'}: {status}"
     try:
         print(format_table(simulate(config(), out), out))
     except Exception as e:

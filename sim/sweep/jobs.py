@@ -26,7 +26,7 @@ from ..runs.results import RESULT_FILES, file_digest, remove_stale_temporaries, 
 from ..runs.simulate import simulate
 
 # keys that do not change what a job computes
-IGNORED_KEYS = ("progress", "sweep_name", "extend")
+IGNORED_KEYS = ("progress", "job_progress", "sweep_name", "extend")
 IGNORED_OVERRIDES = {*IGNORED_KEYS, "experiment"}  # and every hydra.* override: not part of a job's directory name
 
 
@@ -128,6 +128,8 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     base = dict(overrides=list(overrides), command=command, commit=git_commit())
     try:
         cfg = make_config()
+        if not cfg.job_progress:  # the sweep's process shows one bar for the sweep (sim.sweep.progress)
+            cfg.progress = False
         digest = config_hash(cfg)
     except Exception as e:  # a bad value for this job: record it like any failure
         return _failed(job_dir, dict(base, config_hash=None), e)
