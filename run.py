@@ -6,7 +6,6 @@ Examples: `python run.py scenario=no_policy replications=20`,
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from sim.config import register_configs
 from sim.runs.cli import entry, exit_on_user_error, to_config
 from sim.runs.held import hold_explicit
 from sim.runs.simulate import format_table, simulate
-from sim.sweep.jobs import run_job
+from sim.sweep.jobs import sweep_job
 
 register_configs()
 
@@ -32,15 +31,8 @@ def main(cfg: DictConfig) -> None:
     def config():  # the parameters set explicitly held at their values, in .hydra/config.yaml too
         return hold_explicit(to_config(cfg), hc, out)
 
-    if hc.mode == RunMode.MULTIRUN:  # one job of a sweep: resumable, records its failure
-        overrides = list(hc.overrides.task)
-        status = run_job(config, out, overrides, shlex.join(["python", "run.py", *overrides]))
-        if status != "failed":  # its share of the sweep's report (an older sweep's too, when skipped)
-            from sim.sweep import report_cache
-
-            report_cache.prepare(out)
-        # its line: printed above the sweep's bar by the sweep's process (sim.sweep.progress)
-        return f"{hc.job.override_dirname or '.'}: {status}"
+    if hc.mode == RunMode.MULTIRUN:  # one job of a sweep: resumable, records its failure; returns its line
+        return sweep_job(config, hc, report=bool(cfg.get("report", True)))
     try:
         print(format_table(simulate(config(), out), out))
     except Exception as e:

@@ -37,8 +37,8 @@ class PlanSweep(Callback):
         except Exception as e:
             _stop("the sweep cannot start", e)
         progress.start(len(planned_jobs(config)), enabled=bool(config.get("progress", True)))
-        # the report's modules (matplotlib: 1-2 s) load while the jobs run, not after them
-        threading.Thread(target=_import_report, name="import-report", daemon=True).start()
+        if config.get("report", True):  # the report's modules (matplotlib: 1-2 s) load while the jobs run, not after them
+            threading.Thread(target=_import_report, name="import-report", daemon=True).start()
 
     # After each job, in the process that ran it: its line, and the sweep's bar moved on if
     # that process holds it (Hydra's basic launcher runs jobs in the sweep's process). Jobs
@@ -75,8 +75,9 @@ def _release_workers() -> None:
 
 
 class SummarizeSweep(Callback):
-    """At the end of a multirun, write summary.parquet/csv and the report (its per-job
-    aggregates stored by the jobs, sim.sweep.report_cache; its figures on every core).
+    """At the end of a multirun, write summary.parquet/csv, print its table, and draw the
+    report unless report=false (its per-job aggregates stored by the jobs,
+    sim.sweep.report_cache; its figures on every core).
 
     Jobs record their own failures (sim.sweep.jobs), so Hydra reaches this hook even when
     some failed; `python -m sim.sweep.summary SWEEP_DIR` does the same by hand (e.g. after
@@ -85,7 +86,6 @@ class SummarizeSweep(Callback):
     """
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        from .report import build, cores
         from .summary import describe, summarize, table
 
         sweep_dir = config.hydra.sweep.dir
@@ -96,7 +96,11 @@ class SummarizeSweep(Callback):
             print(table(df))
             print(describe(df))
             print(f"summary: {sweep_dir}/summary.csv")
-            if (df["status"] == "complete").any():
+            if not config.get("report", True):
+                print(f"report: not drawn (report=false); python -m sim.sweep.report {sweep_dir} draws it")
+            elif (df["status"] == "complete").any():
+                from .report import build, cores
+
                 print(f"report: {build(sweep_dir, processes=cores())}")
         except Exception as e:
             _stop(f"the summary or report of {sweep_dir} was not written", e)

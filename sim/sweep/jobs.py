@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import os
+import shlex
 import time
 import traceback
 from pathlib import Path
@@ -26,7 +27,7 @@ from ..runs.results import RESULT_FILES, file_digest, remove_stale_temporaries, 
 from ..runs.simulate import simulate
 
 # keys that do not change what a job computes
-IGNORED_KEYS = ("progress", "job_progress", "sweep_name", "extend")
+IGNORED_KEYS = ("progress", "job_progress", "report", "sweep_name", "extend")
 IGNORED_OVERRIDES = {*IGNORED_KEYS, "experiment"}  # and every hydra.* override: not part of a job's directory name
 
 
@@ -150,6 +151,21 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     write_json(job_dir / "job.json", dict(info, status="complete", files=files, seconds=round(time.perf_counter() - start, 3),
                                          cpu_seconds=round(time.process_time() - cpu, 3)))
     return "complete"
+
+
+def sweep_job(make_config, hc, report: bool = True) -> str:
+    """run.py's task in a multirun: run_job into Hydra's output directory, then, unless it
+    failed, its share of the sweep's report (an older sweep's too, when skipped; not with
+    report=false). Returns the job's line ("DIR: complete"), which the sweep's process
+    prints above the sweep's bar (sim.sweep.progress)."""
+    out = Path(hc.runtime.output_dir)
+    overrides = list(hc.overrides.task)
+    status = run_job(make_config, out, overrides, shlex.join(["python", "run.py", *overrides]))
+    if status != "failed" and report:
+        from . import report_cache
+
+        report_cache.prepare(out)
+    return f"{hc.job.override_dirname or '.'}: {status}"
 
 
 def _failed(job_dir: Path, info: dict, e: Exception) -> str:
