@@ -17,7 +17,6 @@ from omegaconf import DictConfig
 from sim.config import register_configs
 from sim.runs.cli import entry, exit_on_user_error, to_config
 from sim.runs.held import hold_explicit
-from sim.runs.simulate import format_table, simulate
 from sim.sweep.jobs import sweep_job
 
 register_configs()
@@ -33,6 +32,8 @@ def main(cfg: DictConfig) -> None:
 
     if hc.mode == RunMode.MULTIRUN:  # one job of a sweep: resumable, records its failure; returns its line
         return sweep_job(config, hc, report=bool(cfg.get("report", True)))
+    from sim.runs.simulate import format_table, simulate  # the model: not imported by a sweep's own process
+
     try:
         print(format_table(simulate(config(), out), out))
     except Exception as e:

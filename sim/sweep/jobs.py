@@ -24,7 +24,6 @@ from pathlib import Path
 
 from ..config.schema import Config
 from ..runs.results import RESULT_FILES, file_digest, remove_stale_temporaries, write_json
-from ..runs.simulate import simulate
 
 # keys that do not change what a job computes
 IGNORED_KEYS = ("progress", "job_progress", "report", "sweep_name", "extend")
@@ -125,6 +124,8 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     raises for a failure of the job itself: it is recorded in job.json and error.txt. Returns
     the status ('skipped', 'complete' or 'failed'; 'kept' under extend=true for a finished
     job of another config, which extend never redoes). `command` reproduces the job."""
+    from ..runs.simulate import simulate  # the model (Mesa, numba, scipy): in the job's process only, not the sweep's
+
     job_dir = Path(job_dir)
     base = dict(overrides=list(overrides), command=command, commit=git_commit())
     try:
