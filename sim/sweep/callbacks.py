@@ -14,7 +14,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from ..runs.cli import to_config, user_error
-from . import progress
+from . import progress, warm
 
 
 def _stop(what: str, e: BaseException) -> None:
@@ -36,6 +36,10 @@ class PlanSweep(Callback):
             start(config, to_config(config))
         except Exception as e:
             _stop("the sweep cannot start", e)
+        try:  # before the workers start: they load the compiled code instead of each compiling it
+            warm.warm()
+        except Exception:  # noqa: BLE001 (the jobs compile it then, as they would have; a bad config fails in its job)
+            pass
         progress.start(len(planned_jobs(config)), enabled=bool(config.get("progress", True)))
         if config.get("report", True):  # the report's modules (matplotlib: 1-2 s) load while the jobs run, not after them
             threading.Thread(target=_import_report, name="import-report", daemon=True).start()
