@@ -1,6 +1,6 @@
 """Performance of the model at full scale: writes docs/PERFORMANCE.md and docs/performance.json.
 
-    python experiments/bench.py           # everything (about 2 minutes on 2 cores)
+    python experiments/bench.py           # everything (about 7 minutes on 2 quiet cores)
     python experiments/bench.py --quick   # the 10k-firm ratio alone, about a minute; prints
                                           # the JSON keys it measured, writes nothing
     python experiments/bench.py --smoke   # every measurement at tiny sizes, in seconds (CI:

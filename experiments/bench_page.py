@@ -49,7 +49,7 @@ def markdown(r: dict, phases: dict, top: str) -> str:
     lines = [
         "# Performance",
         "",
-        "Written by `python experiments/bench.py` (about 6 minutes on 2 cores; do not edit by hand:",
+        "Written by `python experiments/bench.py` (about 7 minutes on 2 quiet cores; do not edit by hand:",
         "re-run it after a change to the model, and commit the page with `docs/performance.json`,",
         "which holds the same numbers). `python experiments/bench.py --quick` re-measures the 10k-firm",
         "ratio alone and prints it.",
@@ -178,6 +178,10 @@ def sweep_section(r: dict) -> list[str]:
              f"{r.get('sweep_runs_per_minute_10k_median', float('nan')):.0f}", f"{r.get('sweep_runs_per_minute_10k_wall', float('nan')):.0f}"],
             ["share outside the model: 1 - in-model CPU / sweep CPU (wall: / (wall x cores))", f"**{r['sweep_overhead_share']:.1%}**",
              f"{r.get('sweep_overhead_share_median', float('nan')):.1%}", f"{r.get('sweep_overhead_share_wall', float('nan')):.1%}"],
+            ["with report=false (the summary alone): sweep", f"{r.get('sweep_no_report_cpu_seconds', float('nan')):.1f} s", "",
+             f"{r.get('sweep_no_report_wall_seconds', float('nan')):.1f} s"],
+            ["- runs per minute", f"{r.get('sweep_no_report_runs_per_minute', float('nan')):.0f}", "", ""],
+            ["- share outside the model", f"{r.get('sweep_no_report_overhead_share', float('nan')):.1%}", "", ""],
         ]),
         "",
         markdown_table(["the sweep with the least CPU", ""], [

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def sweep(jobs: int, replications: int | None, firms_scale: float | None, sample: int, launcher: str | None = None,
           repeats: int = 1) -> dict:
-    """4. A `jobs`-job multirun of run.py on all local cores, `repeats` times: its CPU seconds
+    """4. A `jobs`-job multirun of run.py on all local cores, `repeats` times, each time also with
+    report=false (the summary alone; `sweep_no_report_*`), interleaved: its CPU seconds
     (run.py's process and its workers, resource.getrusage(RUSAGE_CHILDREN)), the share of it
     outside the model, and the rate it gives on the launcher's cores if they are never idle;
     the wall time beside it (meaningful on a quiet machine only). `launcher`: another than
@@ -36,12 +37,16 @@ def sweep(jobs: int, replications: int | None, firms_scale: float | None, sample
     overrides += [f"replications={replications}"] if replications else []
     overrides += [f"firms_scale={firms_scale}"] if firms_scale else []
     cfg = load_config(firms_scale=firms_scale or Config.firms_scale, replications=replications or Config.replications, progress=False, uncertainty="seeds")
-    runs = [_one_sweep(overrides, jobs) for _ in range(repeats)]
+    runs, lean = [], []  # the ordinary command, and with report=false (the summary alone), interleaved
+    for _ in range(repeats):
+        runs.append(_one_sweep(overrides, jobs))
+        lean.append(_one_sweep([*overrides, "report=false"], jobs))
     cores = min(jobs, runs[0]["cores"])
     model_share = _model_share_of_job(cfg, sample)  # in-model / job CPU, measured in-process
     n_runs = jobs * cfg.replications
-    for r in runs:
+    for r in runs + lean:
         r["model_cpu"] = model_share * r["job_cpu"]
+    lean_low = min(lean, key=lambda r: r["cpu"])
     cpu = sorted(r["cpu"] for r in runs)
     low = min(runs, key=lambda r: r["cpu"])  # the least disturbed sweep: its parts below
     med = float(np.median(cpu))
@@ -57,6 +62,10 @@ def sweep(jobs: int, replications: int | None, firms_scale: float | None, sample
         sweep_overhead_share=1.0 - low["model_cpu"] / low["cpu"],
         sweep_overhead_share_median=float(np.median([1.0 - r["model_cpu"] / r["cpu"] for r in runs])),
         sweep_overhead_share_wall=1.0 - low["model_cpu"] / (wall * cores),
+        sweep_no_report_cpu_seconds=lean_low["cpu"],
+        sweep_no_report_runs_per_minute=n_runs / (lean_low["cpu"] / cores) * 60,
+        sweep_no_report_overhead_share=1.0 - lean_low["model_cpu"] / lean_low["cpu"],
+        sweep_no_report_wall_seconds=min(r["wall"] for r in lean),
         sweep_overhead_outside_jobs_share=1.0 - low["job_cpu"] / low["cpu"],
         sweep_overhead_in_job_share=(low["job_cpu"] - low["model_cpu"]) / low["cpu"],
         sweep_overhead_cpu_seconds_per_job=(low["cpu"] - low["model_cpu"]) / jobs,

@@ -29,6 +29,8 @@ KEYS = (
     "sweep_cpu_seconds_median",
     "sweep_overhead_share_wall",
     "sweep_runs_per_minute_10k_wall",
+    "sweep_no_report_overhead_share",
+    "sweep_no_report_runs_per_minute",
 )
 
 
