@@ -63,6 +63,9 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         "",
         *(["**Smoke run (`--smoke`): tiny sizes under the usual labels; the numbers mean nothing.**", ""] if r["smoke"] else []),
         f"Measured on commit `{r['commit']}`.",
+        *([f"**The machine was busy (load average {m['load_average'][0]} on {m['cores']} cores): CPU times are less disturbed than wall",
+           "times, but still higher than on a quiet machine, whose caches and memory bandwidth are not shared. Re-generate on a quiet",
+           "machine for the record.**", ""] if m.get("load_average") and m["load_average"][0] > m["cores"] else []),
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}; load average",
         f"at the start {m['load_average']}.",
         "Versions: " + ", ".join(f"{k} {x}" for k, x in v.items()) + ".",
@@ -76,6 +79,10 @@ def markdown(r: dict, phases: dict, top: str) -> str:
     for text, key, value, met in goals(r):
         if not met:
             lines += ["", f"`{key}`: {WHY[key]}"]
+            if key == "sweep_runs_per_minute_10k" and "sweep_model_cpu_seconds_per_run" in r:
+                per_run = r["sweep_model_cpu_seconds_per_run"]
+                lines[-1] += (f" Here the model alone takes {per_run:.3f} CPU s a run: {r['sweep_cores'] * 60 / per_run:,.0f} runs a minute on"
+                              f" {r['sweep_cores']} cores at most, with nothing else.")
     lines += [
         "",
         "## 1. Cost per firm-step, and scaling",
