@@ -62,7 +62,7 @@ ABLATION = [  # cumulative: the ABM without its agents' mechanisms, one group af
     ("common shock off", NO_SHOCK),
     ("+ talent never scarce", {"policy.talent_inflow_per_year": 1e7}),
     ("+ no projects", {"params.project_rate": 0.0}),
-    ("+ no entry or exit", {"params.entry_rate": 0.0, "params.exit_rate": 0.0}),
+    ("+ no entry or exit, no young-firm premium", {"params.entry_rate": 0.0, "params.exit_rate": 0.0, "params.young_growth": 0.0}),
     ("+ no relocation", {"params.move_consider_rate": 0.0}),
     ("+ no agglomeration, platforms, subsidies", {"params.elasticity_localization": 0.0, "params.elasticity_urbanization": 0.0,
                                                   "params.platform_growth": 0.0, "params.subsidy_return": 0.0}),

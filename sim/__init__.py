@@ -6,7 +6,9 @@
     cfg = sim.load_config(scenario="land_first", macro_sd=0.05)
 
 The names below are imported when first used (module `__getattr__`), so `import sim` is
-cheap and imports neither Mesa, pandas nor Hydra.
+cheap and imports neither Mesa, pandas nor Hydra. `sim.__version__` is the installed
+version. `hangzhou-parks run|sweep|search|discover|dashboard` is the console command
+(sim.command).
 """
 
 from __future__ import annotations
@@ -34,7 +36,25 @@ if TYPE_CHECKING:
     from .config.validation import validate
 
 
+def _version() -> str:
+    """The installed distribution's version (importlib.metadata); from a checkout that is not
+    installed, its pyproject.toml's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hangzhou-parks-abm")
+    except PackageNotFoundError:
+        import os.path
+        import tomllib
+
+        with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "pyproject.toml"), "rb") as f:
+            return tomllib.load(f)["project"]["version"]
+
+
 def __getattr__(name: str) -> object:
+    if name == "__version__":  # read when asked: importlib.metadata is not imported with `import sim`
+        globals()[name] = value = _version()
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         import os.path
@@ -49,4 +69,4 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    return sorted({*globals(), *_EXPORTS, "__version__"})

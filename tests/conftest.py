@@ -7,6 +7,8 @@ import copy
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,15 @@ def with_value(cfg, key, value):
     else:
         setattr(obj, name, value)
     return cfg
+
+
+def sweep(out: Path, *overrides: str, tiny=("replications=2", "firms_scale=0.05", "progress=false")) -> Path:
+    """A tiny sweep through the command line (run.py -m) into `out`, named after it; its summary written."""
+    p = subprocess.run([sys.executable, "run.py", "-m", f"sweep_name={out.name}", f"hydra.sweep.dir={out}", *overrides, *tiny],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert (out / "summary.parquet").exists()
+    return out
 
 
 def composed(*overrides: str) -> Config:

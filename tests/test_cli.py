@@ -9,6 +9,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import one_error_line
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["firms_scale=0.05", "progress=false"]
 TARGET_NAMES = ["parks_output", "leading_share", "fai_growth", "clusters_1000yi", "clusters_10000yi", "leading_share_gain", "st_coverage"]
@@ -56,7 +58,11 @@ def test_results_contract(baseline_dir):
     assert t["uncertainty"] == "posterior" and [x["name"] for x in t["targets_seeds"]] == TARGET_NAMES
     for x in t["targets"]:
         assert len(x["margin"]) == 2 and x["reading"] is not None and "year_met" not in x  # horizon = target year
-    assert "P(met), posterior+seeds" in stdout and "P(met), seeds only" in stdout and "short by" in stdout
+    head = next(line for line in stdout.splitlines() if line.startswith("target "))
+    assert head.split()[-3:] == ["P(met)", "seeds", "only"] and "posterior: a particle of the posterior" in " ".join(stdout.split())
+    # the header names what the command line set beside the scenario, not Hydra's settings nor those it states
+    assert stdout.splitlines()[0] == "scenario baseline, with firms_scale=0.05: 2 replications from seed 3, uncertainty=posterior"
+    assert stdout.splitlines()[2].startswith("  Parks' output of 30,000亿元 a year: met with probability ")  # the verdicts first
     assert str(out) in stdout
     draws = pd.read_parquet(out / "parameters.parquet")
     assert list(draws["replication"]) == [0, 1] and "params.macro_sd" in draws and "calibration.zipf_exponent" in draws
@@ -169,11 +175,32 @@ def test_hydra_errors_name_the_key_without_traceback(tmp_path, override, expect)
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    "args, key, close",
+    [
+        (["policy.factory_space=1"], "policy.factory_space", "policy.factory_space_m2_per_year"),  # misspelt
+        (["factory_space_m2_per_year=8e6"], "factory_space_m2_per_year", "policy.factory_space_m2_per_year"),  # without its group
+        (["params.macro_sdd=0.1"], "params.macro_sdd", "params.macro_sd"),
+        (["-m", "seed=0,1", "polcy.fund_yi_per_year=1,2"], "polcy.fund_yi_per_year", "policy.fund_yi_per_year"),  # a sweep's axis
+    ],
+)
+def test_a_mistyped_key_is_one_line_naming_the_close_keys(tmp_path, args, key, close):
+    """As sim.run names the close names of a mistyped setting, run.py does (not Hydra's
+    `Key 'factory_space' not in 'Policy'`), before anything is written."""
+    out = tmp_path / "run"
+    line = one_error_line(run(*TINY, *args, f"hydra.run.dir={out}", f"hydra.sweep.dir={out}"))
+    assert line.startswith("error: ") and key in line.partition("did you mean")[0] and "allowed" in line
+    assert close in line.partition("did you mean: ")[2].partition("?")[0].split(", ")
+    assert not out.exists()
+
+
 def test_reading_sets_are_selectable_and_year_met_past_the_target_year(tmp_path):
     p = run(*TINY, "replications=1", "uncertainty=seeds", "targets=industrial_real", "horizon_year=2026", f"hydra.run.dir={tmp_path}")
     assert p.returncode == 0, p.stderr
     t = json.loads((tmp_path / "targets.json").read_text(encoding="utf-8"))
-    assert "targets_seeds" not in t and "P(met), seeds only" not in p.stdout
+    assert "targets_seeds" not in t and "seeds only" not in p.stdout
+    head = " ".join(p.stdout[:p.stdout.index("The plan's targets")].split())  # the header, wrapped at 100 columns
+    assert head == "scenario baseline, with firms_scale=0.05, targets=industrial_real, horizon_year=2026: 1 replication from seed 0, uncertainty=seeds"
     by = {x["name"]: x for x in t["targets"]}
     assert by["parks_output"]["reading"] == "output_scope=industrial, prices=real"
     assert by["leading_share"]["reading"] == "leading_set=declared"

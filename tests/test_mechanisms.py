@@ -14,10 +14,12 @@ from sim.rules.space import land_of
 
 
 def model(cfg, **changes):
+    """A Model of a copy of `cfg` with `section__name=value` changes (`config__name` for a
+    top-level setting)."""
     c = copy.deepcopy(cfg)
     for key, value in changes.items():
         section, name = key.split("__")
-        setattr(getattr(c, section), name, value)
+        setattr(c if section == "config" else getattr(c, section), name, value)
     return Model(c)
 
 
@@ -50,6 +52,56 @@ def test_expansion_grows_an_incumbent_of_its_sector_and_park(small):
     assert m.firms.live().size == live.size  # no new firm
     added = 20.0 / m.params.project_capital_output
     assert m.firms.capital_yi[here].sum() - capital == pytest.approx(m.params.capital_output * added)
+
+
+def test_a_completed_plant_brings_its_recruits_and_hires_the_rest(small):
+    """A new plant's skilled workers: project_recruits_share of its need arrive with it from
+    outside the city (the talent balance), the rest are hired from the job-seekers."""
+    for share in (0.0, 0.5, 0.9):
+        m = model(small, params__project_rate=0.0, params__project_recruits_share=share)
+        m.investment.projects.drop(np.ones(len(m.investment.projects), dtype=bool))
+        m.labour.pool[:] = 1e9  # no shortage: every request is filled
+        m.investment.projects.add(sector=[0], location=[0], size_yi=[30.0], months=[1], left=[1], pick=[-1.0])
+        pool, arrived, before = m.labour.pool.sum(), m.labour.arrived, m.firms.live()
+        m.build_projects()
+        plant = np.setdiff1d(m.firms.live(), before)
+        need = m.skilled_need(np.array([0]))[0] * 30.0 / m.params.project_capital_output
+        assert m.firms.skilled[plant].sum() == pytest.approx(need)
+        assert m.labour.arrived - arrived == pytest.approx(m.weight * share * need)
+        assert pool - m.labour.pool.sum() == pytest.approx(m.weight * (1.0 - share) * need)
+
+
+def test_attraction_adds_output_where_land_and_talent_are_scarce_paired(small):
+    """Twice the plan's attraction gain raises the parks' output once its projects complete,
+    paired (same draws): the plants bring their land, their plant and half their workers."""
+    def parks_2028(**changes):
+        m = model(small, config__horizon_year=2028, **changes).run()
+        live = m.firms.live()
+        return m.weight * m.firms.output_yi[live][m.locations.is_park[m.firms.location[live]]].sum()
+
+    gain = parks_2028(policy__attraction_intensity=1.4) / parks_2028() - 1.0
+    assert gain > 0.005
+
+
+def test_the_recruits_of_the_2022_attraction_rate_are_in_the_published_inflow(small):
+    """A plant's recruits divided by the attraction intensity (those the 2022 rate would have
+    brought) are netted out of the next months' natural inflow, which counts them; the ones
+    more attraction brings are added. The talent balance still holds."""
+    m = model(small, params__project_rate=0.0, policy__attraction_intensity=1.25)
+    m.investment.projects.drop(np.ones(len(m.investment.projects), dtype=bool))
+    m.investment.projects.add(sector=[0], location=[0], size_yi=[30.0], months=[1], left=[1], pick=[-1.0])
+    m.build_projects()
+    need = m.skilled_need(np.array([0]))[0] * 30.0 / m.params.project_capital_output
+    recruited = m.weight * m.params.project_recruits_share * need
+    assert m.labour.in_inflow == pytest.approx(recruited / 1.25)
+    live = m.firms.live()
+    skilled = m.totals.location_total(m.firms.skilled, live)
+    natural = m.params.talent_natural_inflow * (skilled.sum() + m.labour.pool.sum()) * m.dt
+    owed, arrived = m.labour.in_inflow, m.labour.arrived
+    m.government.supply_talent(live, skilled)
+    netted = min(owed, natural)
+    assert m.labour.arrived - arrived == pytest.approx(natural - netted + m.policy.talent_inflow_per_year * m.dt)
+    assert m.labour.in_inflow == pytest.approx(owed - netted)
 
 
 def test_attraction_raises_project_starts_paired(small):
@@ -85,7 +137,7 @@ def test_land_cleared_before_the_plan_is_rebuilt_or_built_on(small):
 
 
 def test_making_room_moves_firms_out_and_frees_their_land(small):
-    m = model(small)
+    m = model(small, params__upgrade_share=0.0)
     f, parks = m.firms, m.locations.is_park
     before = f.location[f.live()].copy(), f.live().copy()
     stock = m.locations.stock_m2.copy()
@@ -102,6 +154,40 @@ def test_making_room_moves_firms_out_and_frees_their_land(small):
     assert cleared.size > 0 and np.all(parks[before[0][np.searchsorted(before[1], cleared)]])
     assert freed.sum() == pytest.approx(m.weight * land_of(f.floor_m2[cleared], m.cal.plot_ratio_2022).sum())
     assert stock[parks].sum() - m.locations.stock_m2[parks].sum() == pytest.approx(m.weight * f.floor_m2[cleared].sum())
+
+
+def test_a_firm_that_upgrades_in_place_keeps_its_output_and_hands_back_land(small):
+    """亩均: with upgrade_share 1 every firm the programme takes stays, with its output, on
+    1/upgrade_density_gain of its floor space; the land of the rest is freed and its floor
+    demolished. The firms taken are those of the lowest output per m², below the cutoff."""
+    m = model(small, params__upgrade_share=1.0)
+    f, loc = m.firms, m.locations
+    live = f.live().copy()
+    floor, output, stock = f.floor_m2.copy(), f.output_yi.copy(), loc.stock_m2.copy()
+    freed = m.government.make_room(2000.0)
+    assert np.array_equal(f.live(), live) and np.array_equal(f.output_yi, output)  # nobody leaves, output kept
+    up = live[f.floor_m2[live] < floor[live]]
+    assert up.size > 0
+    where = f.location[up]
+    assert np.all(output[up] / floor[up] < loc.density_cutoff[where])  # they were in the D class
+    np.testing.assert_allclose(f.floor_m2[up], floor[up] / m.params.upgrade_density_gain)  # output per m² x gain
+    demolished = floor[up] - f.floor_m2[up]
+    assert freed.sum() == pytest.approx(m.weight * land_of(demolished, m.cal.plot_ratio_2022).sum())
+    assert stock.sum() - loc.stock_m2.sum() == pytest.approx(m.weight * demolished.sum())
+    assert m.flows["upgraded"] == m.weight * up.size and m.flows["cleared"] == 0
+
+
+def test_cleared_land_goes_to_plants_of_higher_output_per_mu(small):
+    """The land the programme frees is re-let at a higher plot ratio to plants at the mean
+    floor space per 亿: more output per 亩 than the firms cleared from it had."""
+    m = model(small, params__upgrade_share=0.0, params__project_rate=0.0)
+    f = m.firms
+    live, where = f.live().copy(), f.location.copy()
+    m.government.make_room(2000.0)
+    cleared = live[~f.alive[live] | (f.location[live] != where[live])]  # closed or moved away
+    per_mu_cleared = f.output_yi[cleared].sum() / land_of(f.floor_m2[cleared], m.cal.plot_ratio_2022).sum()
+    per_mu_new = 1.0 / land_of(m.params.floor_m2_per_yi * m.space_trend(), m.params.new_plot_ratio)  # a plant, 亿 per 亩
+    assert cleared.size > 0 and per_mu_new > 2.0 * per_mu_cleared
 
 
 def test_renovation_stops_when_the_inefficient_land_is_used_up(small):
@@ -146,3 +232,31 @@ def test_exit_rises_in_bad_years(small):
     bad = model(small, params__macro_sd=0.0, params__zone_premium=0.0, **flat)
     rates = [m.run().recorder.flows["exits"][1:].sum() for m in (good, bad)]
     assert rates[1] > 1.05 * rates[0]  # more firms decline, more exit: the rate is not imposed
+
+
+def test_young_firms_grow_faster_by_age():
+    """The young firm's premium: young_growth at birth, 1/e of it at young_growth_years, and
+    nothing for an old firm; a firm's drift carries it."""
+    from sim.config.params import Params
+    from sim.rules import growth
+
+    par = Params()
+    age = np.array([0, 12 * par.young_growth_years, 12 * 40])
+    premium = growth.young(par, age)
+    assert premium[0] == pytest.approx(par.young_growth)
+    assert premium[1] == pytest.approx(par.young_growth / np.e)
+    assert premium[2] < 1e-4 * par.young_growth
+    assert np.all(np.diff(growth.drift(par, 0.05, 0.0, age)) < 0)
+
+
+def test_entrants_grow_faster_with_the_young_premium_paired(small):
+    """Paired runs (same draws): with the premium, the firms born in 2023 produce more by
+    2027 than without it, where skilled workers do not bind (a large talent programme); an
+    incumbent's age is drawn at the start, so the old firms are hardly touched."""
+    def cohort(premium):
+        m = model(small, config__horizon_year=2027, params__young_growth=premium, policy__talent_inflow_per_year=1e6).run()
+        live = m.firms.live()
+        born = m.firms.born_step[live]
+        return m.firms.output_yi[live][(born > 0) & (born <= 12)].sum()
+
+    assert cohort(0.25) > 1.1 * cohort(0.0) > 0

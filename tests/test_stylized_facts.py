@@ -6,6 +6,7 @@ Ellison-Glaeser index needs one simulated firm per real firm; three full runs ta
 10 s on 2 cores.
 """
 
+import numpy as np
 import pytest
 
 from experiments.facts import facts_of_run, simulate
@@ -91,3 +92,15 @@ def test_movers_are_smaller_and_younger_than_stayers(facts, seed):
     assert f["movers"] >= 500, f["movers"]  # enough moves over 2023-25 to compare
     assert f["movers_minus_stayers_log_output"] < 0.0, f["movers_minus_stayers_log_output"]
     assert f["movers_minus_stayers_age_years"] < 0.0, f["movers_minus_stayers_age_years"]
+
+
+def test_net_entry_share_is_entrants_less_exiters_over_the_change():
+    """Firms 0-2 at the start (output 1, 2, 3); firm 1 exits; firm 3 enters with 4; firm 0
+    grows to 2: the total goes from 6 to 9, net entry 4 - 2 = 2 of the change of 3."""
+    from experiments.facts import net_entry_share
+
+    first_alive, first_output = np.array([True, True, True]), np.array([1.0, 2.0, 3.0])
+    end_alive, end_output = np.array([True, False, True, True]), np.array([2.0, 2.0, 3.0, 4.0])
+    assert net_entry_share(first_alive, first_output, end_alive, end_output) == pytest.approx(2.0 / 3.0)
+    # no entry and no exit: continuers carry all of it
+    assert net_entry_share(first_alive, first_output, np.array([True, True, True]), np.array([2.0, 2.0, 3.0])) == 0.0

@@ -182,3 +182,23 @@ def test_year_met_is_the_first_full_year_the_target_holds():
     years = [first, dict(first, parks_output=None)]
     entry = next(e for e in summarize([evaluate(rec, T, 2022)] * 2, years) if e["name"] == "parks_output")
     assert entry["year_met"] == [2024, None]
+
+
+def test_services_are_counted_the_same_way_in_output_and_clusters(small):
+    """Under output_scope=all_enterprises the parks' services revenue is in parks_output and,
+    park by park in its main leading industry, in the clusters: the added amounts agree;
+    under industrial it is in neither."""
+    from sim import Model
+    from sim.runs.targets import annual, parks_output_series, services_by_sector
+
+    rec = Model(small).run().recorder
+    t_all = dataclasses.replace(small.targets, output_scope="all_enterprises", cluster_scope="parks")
+    t_ind = dataclasses.replace(t_all, output_scope="industrial")
+    Y = t_all.year
+    added_output = annual(parks_output_series(rec, t_all), rec.years, Y) - annual(parks_output_series(rec, t_ind), rec.years, Y)
+    added_clusters = services_by_sector(rec, t_all, Y).sum()
+    parks_with_leading = rec.is_park & rec.leading.any(axis=1)
+    services_y = annual(rec.services_yi * (rec.price_index if t_all.prices == "nominal" else 1.0)[:, None], rec.years, Y)
+    assert added_output == pytest.approx(services_y[rec.is_park].sum())
+    assert added_clusters == pytest.approx(services_y[parks_with_leading].sum()) and added_clusters > 0
+    assert not services_by_sector(rec, t_ind, Y).any()

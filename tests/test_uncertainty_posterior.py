@@ -119,7 +119,7 @@ def test_simulate_records_particles_and_the_sample_and_gives_the_same_bytes(post
     from sim.runs.table import format_table
 
     text = " ".join(format_table(t).split())
-    assert "P(met), posterior+seeds" in text and f"data/posterior/{NAME}.csv, 4 particles over 3 parameters" in text
+    assert "seeds only" in text and f"data/posterior/{NAME}.csv, 4 particles over 3 parameters" in text
     from experiments.discover import read_run
 
     met, x = read_run(a)  # PRIM's dimensions: the particle's values, not its index
@@ -174,5 +174,5 @@ def test_summary_report_and_dashboard_say_which_posterior_and_what_was_held(post
     assert "params.macro_sd = 0.05 (baseline)" in score and score.count("<li>uncertainty=posterior") == 2  # a line per case, with its jobs
     r = sim.run(replications=2, firms_scale=0.02, uncertainty="posterior", posterior=NAME, seed=1,
                 fixed_parameters=["params.zone_premium"])
-    summary = dashboard.view(r).summary
+    summary = dashboard.of_result(r).summary
     assert "uncertainty=posterior" in summary and f"{NAME}.csv, 4 particles" in summary and "params.zone_premium = 0.006" in summary

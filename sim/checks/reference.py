@@ -43,7 +43,7 @@ class ReferenceFirm(Firm):
         m, f, i, par, b = self.model, self.model.firms, self.slot, self.model.params, self.model.board
         y, loc, sec = float(f.output_yi[i]), f.location[i], f.sector[i]
         place = growth.place_drift(par, m.sector_drift[sec], m.locations.is_park[loc], m.locations.platforms[loc])
-        mu = growth.drift(par, place, f.subsidy_yi[i] / y)
+        mu = growth.drift(par, place, f.subsidy_yi[i] / y, f.age_months[i])
         d = m.draws
         shock = growth.shock(par, y, d.jump[i], d.sign[i], d.noise[i], m.dt) + d.common
         agglomeration = growth.agglomeration(par, m.totals.dln_ls[loc, sec], m.totals.dln_l[loc])

@@ -38,8 +38,8 @@ import io
 
 import yaml
 
-from .fields import NAME_RULE, is_name
-from .schema import Config, ConfigError
+from .fields import NAME_RULE, close_matches, is_name
+from .schema import Config, ConfigError, schema_keys
 
 CODE_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_", "()")
 PROJECT_CONFIGS = ("config", "config_schema")  # the primary config and the schema: code, not data
@@ -138,7 +138,7 @@ def axis_problem(key: str) -> str | None:
         return f"the axis {key} sets Hydra's own config (hydra.*)"
     first = k.split(".")[0]
     if "." in k and first not in _fields():
-        return f"the axis {key} is not a key of the schema"
+        return f"the axis {key} is not a key of the schema{close_matches(k, schema_keys())}"
     return None
 
 

@@ -7,7 +7,9 @@ plausible range a sweep, a sensitivity analysis or a policy search should vary).
 declares an uncertain number, drawn under `uncertainty=parameters` from its prior, a PERT
 distribution on its range with its mode at its default (priors.py);
 `number` declares any other (policy levers, targets, calibration values, run settings),
-with the same keys. A string with a fixed set of values is declared with `choice`.
+with the same keys. A string with a fixed set of values is declared with `choice`. A policy
+lever also carries `label` (plain words and the unit, "Land renovation, 亩 a year") and `help`
+(a sentence or two on what it does), which the dashboard shows on its control.
 Integer fields are those annotated `int`.
 """
 
@@ -28,12 +30,13 @@ PER_STEP_MAX = 1.0 / DT
 
 def number(default: float, unit: str = "-", lo: float | None = None, hi: float | None = None, source: str = "",
            hard: tuple[float, float] | None = None, *, per_step: bool = False, share: bool = False,
-           open_hi: bool = False, drawn: bool = False, schedule: bool = False) -> Any:
+           open_hi: bool = False, drawn: bool = False, schedule: bool = False, label: str = "", help: str = "") -> Any:
     """A number a user can set: default, unit, plausible range [lo, hi] (if given), source
     and `hard` limits (default: [0, inf), or [lo, inf) when lo < 0; [0, 1] for a `share`
     or probability; the top capped at 1 / DT for a `per_step` rate). `open_hi`: the top
     limit is excluded. `drawn`: uncertain, drawn from [lo, hi] (use `param`). `schedule`: a
-    lever, a number or a schedule {year: number} (use `lever`; sim/config/schedules.py)."""
+    lever, a number or a schedule {year: number} (use `lever`; sim/config/schedules.py).
+    `label` and `help`, if given: the plain-words name with its unit, and what it does."""
     if hard is None:
         hard = (0.0, 1.0) if share else (lo if lo is not None and lo < 0 else 0.0, math.inf)
     if per_step:
@@ -44,7 +47,12 @@ def number(default: float, unit: str = "-", lo: float | None = None, hi: float |
     for key, flag in (("per_step", per_step), ("share", share), ("open_hi", open_hi), ("drawn", drawn), ("schedule", schedule)):
         if flag:
             meta[key] = True
+    meta.update(_words(label, help))
     return field(default=default, metadata=meta)
+
+
+def _words(label: str, help: str) -> dict[str, str]:
+    return {k: v for k, v in (("label", label), ("help", help)) if v}
 
 
 def param(default: float, unit: str, lo: float, hi: float, source: str, hard: tuple[float, float] | None = None, **flags: bool) -> Any:
@@ -59,17 +67,21 @@ def param(default: float, unit: str, lo: float, hi: float, source: str, hard: tu
 Schedule = Any
 
 
-def lever(default: float, unit: str, lo: float, hi: float, source: str, hard: tuple[float, float] | None = None, **flags: bool) -> Any:
+def lever(default: float, unit: str, lo: float, hi: float, source: str, hard: tuple[float, float] | None = None, *, label: str, help: str,
+          **flags: bool) -> Any:
     """A numeric policy lever: a number, or a schedule {year: number} (sim/config/schedules.py);
-    plausible range [lo, hi] (what a sweep or a policy search varies), not drawn."""
-    return number(default, unit, lo, hi, source, hard, schedule=True, **flags)
+    plausible range [lo, hi] (what a sweep or a policy search varies), not drawn. `label`
+    (plain words and the unit) and `help` (what it does) are what the dashboard shows."""
+    return number(default, unit, lo, hi, source, hard, schedule=True, label=label, help=help, **flags)
 
 
-def choice(default: Any, choices: tuple[str, ...]) -> Any:
-    """A string (or, with a list default, a list of strings) from a fixed set of values."""
+def choice(default: Any, choices: tuple[str, ...], *, label: str = "", help: str = "") -> Any:
+    """A string (or, with a list default, a list of strings) from a fixed set of values;
+    `label` and `help` as for `number` (a policy lever's choice has both)."""
+    meta = {"choices": choices, **_words(label, help)}
     if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata={"choices": choices})
-    return field(default=default, metadata={"choices": choices})
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 # A name of a file or a directory, never a path: what a sweep_name, a scenario label and the

@@ -18,7 +18,7 @@ from typing import Any
 from .fields import NAME_RULE, close_matches, is_name
 from .held import explicit_keys, hold
 from .params import Params
-from .schema import CONFIG_DIR, Calibration, Config, ConfigError, Costs, Policy, Targets
+from .schema import CONFIG_DIR, Calibration, Config, ConfigError, Costs, Policy, Targets, schema_keys
 from .validation import validate
 
 GROUPS: tuple[str, ...] = ("policy", "params", "calibration", "targets", "costs")
@@ -61,6 +61,17 @@ def _all_keys() -> list[str]:
 def _unknown(key: str) -> ConfigError:
     return ConfigError(f"Unknown setting {key!r}{close_matches(key, dict.fromkeys(_all_keys()))} (allowed: a field of sim.config.Config or of "
                        f"its groups {', '.join(GROUPS)}, by name or dotted, e.g. factory_space_m2_per_year or policy.factory_space_m2_per_year)")
+
+
+def unknown_key_line(key: str) -> str:
+    """One line for a key the schema lacks, naming the close keys: those whose last name is
+    the key's (a field given at the wrong place: factory_space_m2_per_year=... for
+    policy.factory_space_m2_per_year=...), else the close spellings (difflib, as sim.run's)."""
+    keys = schema_keys()
+    last = key.rpartition(".")[2]
+    placed = [k for k in keys if k.rpartition(".")[2] == last and k != key]
+    close = f"; did you mean: {', '.join(placed[:3])}?" if placed else close_matches(key, keys)
+    return f"Unknown config key {key}{close} (allowed: the keys of sim.config.Config, dotted, as python run.py --cfg job prints them)"
 
 
 def setting_path(key: str) -> tuple[str, ...]:

@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from .fields import close_matches
-from .schema import CONFIG_DIR, ConfigError, hard_range, uncertain_keys
+from .schema import DATA_DIR, ConfigError, hard_range, uncertain_keys
 
-POSTERIOR_DIR = CONFIG_DIR.parent / "data" / "posterior"  # where NAME.csv is looked up: not in configs/, where Hydra would take the directory for a config group (tests point it at their own fixtures)
+POSTERIOR_DIR = DATA_DIR / "posterior"  # where NAME.csv is looked up: not in configs/, where Hydra would take the directory for a config group (tests point it at their own fixtures)
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 WEIGHT = "weight"
 MAKER = "python -m experiments.posterior"  # the command that makes a posterior sample
@@ -92,7 +92,7 @@ def read_posterior(name: str) -> Posterior:
 
 def _shown(path: Path) -> str:
     try:
-        return str(Path(path).resolve().relative_to(CONFIG_DIR.parent))
+        return str(Path(path).resolve().relative_to(DATA_DIR.parent))
     except ValueError:
         return str(path)
 

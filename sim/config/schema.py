@@ -20,6 +20,7 @@ The behavioural parameters (`Params`) live in params.py.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,27 @@ OUTPUTS = ("parks", "cells")
 PARK_STATUSES = ("confirmed", "assumed")
 MAX_YEAR = 2035  # the latest target or horizon year
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+
+def project_dir(name: str) -> Path:
+    """The project's `configs` or `data` directory. An installed wheel ships the checkout's
+    top-level configs/ and data/ inside the package, as sim/configs and sim/data (pyproject's
+    package-dir maps them: a mapping, not a move, so the checkout's paths, which run.py, the
+    experiments, the tests and the docs name, stay as they are); it is found through
+    importlib.resources. Without that copy, sim is imported from a checkout (an editable
+    install or the checkout on sys.path) and the checkout's own directory is used, so edits
+    there are what runs. A user's own config files are added on the command line with
+    `--config-dir DIR` (read as data, sim.config.datafiles), where they win over these."""
+    from importlib.resources import files
+
+    shipped = files("sim") / name
+    if shipped.is_dir():  # a wheel installs unzipped: a directory on disk, which Hydra needs
+        return Path(str(shipped)).resolve()
+    return Path(__file__).resolve().parents[2] / name
+
+
+CONFIG_DIR = project_dir("configs")
+DATA_DIR = project_dir("data")
 
 
 class ConfigError(Exception):
@@ -72,6 +93,23 @@ def uncertain_keys() -> list[tuple[str, dataclasses.Field]]:
     return [(f"{group}.{f.name}", f) for group, cls in (("params", Params), ("calibration", Calibration)) for f in uncertain_fields(cls)]
 
 
+@functools.cache
+def schema_keys() -> tuple[str, ...]:
+    """Every dotted key of the schema a command line can set ("seed", "policy.fund_yi_per_year",
+    "calibration.outside.vacancy_2022", ...), the nested dataclasses walked (for the close
+    names of a mistyped key)."""
+    import typing
+
+    def walk(cls: type, prefix: str):
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            yield prefix + f.name
+            if dataclasses.is_dataclass(hints[f.name]):
+                yield from walk(hints[f.name], f"{prefix}{f.name}.")
+
+    return tuple(walk(Config, ""))
+
+
 def hard_range(f: dataclasses.Field) -> tuple[float, float]:
     """The values `validate` accepts for a number field (see `number`)."""
     return f.metadata["hard"]
@@ -86,19 +124,29 @@ class Policy:
     number or a schedule by year, {2023: 2e6, 2024: 4e6} (schedules.py); the Model
     applies the value of each month's year."""
 
-    fund_yi_per_year: Schedule = lever(2.0, "亿/yr", 0.0, 10.0, "杭政函〔2023〕13号 names a 2亿 special fund without saying over what period; ASSUMPTION: 2亿 per year (the generous reading). Range for sweeps: 0-10", hard=(0.0, 1e5))
-    fund_allocation: str = choice("uniform", FUND_ALLOCATIONS)
+    fund_yi_per_year: Schedule = lever(2.0, "亿/yr", 0.0, 10.0, "杭政函〔2023〕13号 names a 2亿 special fund without saying over what period; ASSUMPTION: 2亿 per year (the generous reading). Range for sweeps: 0-10", hard=(0.0, 1e5),
+        label="Special fund, 亿元 a year", help="What the city's special fund spends each year, on S&T platforms and as R&D subsidies to park firms (split by the platform share). The plan names a 2亿 fund without a period; the baseline reads it as 2亿 a year.")
+    fund_allocation: str = choice("uniform", FUND_ALLOCATIONS,
+        label="Fund subsidies go to", help="Which park firms share the fund's R&D subsidies: uniform (every park firm, by output), leading (firms in their park's leading industries, by output), performance (growing firms, by output times growth).")
     # share of the fund spent on S&T platforms (the rest subsidises firms' R&D)
-    fund_platform_share: Schedule = lever(0.5, "share", 0.0, 1.0, "ASSUMPTION 0.5, range 0-1: the plan names both uses, not the split", share=True)
-    factory_space_m2_per_year: Schedule = lever(4.0e6, "m²/yr", 0.0, 8.0e6, "plan: >= 400万 m² standard factory space a year; ASSUMPTION: range 0-8e6 (up to twice the plan, as experiments/sensitivity.py and the space_talent_grid experiment)", hard=(0.0, 1e9))
-    land_renovation_mu_per_year: Schedule = lever(1.0e4, "亩/yr", 0.0, 2.0e4, "plan: >= 10,000 亩 inefficient land a year; ASSUMPTION: range 0-2e4 (up to twice the plan, as experiments/sensitivity.py)", hard=(0.0, 1e7))
-    space_allocation: str = choice("demand", SPACE_ALLOCATIONS)  # demand (to unmet floor-space demand) | stock
+    fund_platform_share: Schedule = lever(0.5, "share", 0.0, 1.0, "ASSUMPTION 0.5, range 0-1: the plan names both uses, not the split", share=True,
+        label="Fund share for S&T platforms, 0-1", help="The share of the fund spent on building S&T platforms, first in the parks without one; the rest subsidises park firms' R&D. The plan names both uses, not the split.")
+    factory_space_m2_per_year: Schedule = lever(4.0e6, "m²/yr", 0.0, 8.0e6, "plan: >= 400万 m² standard factory space a year; ASSUMPTION: range 0-8e6 (up to twice the plan, as experiments/sensitivity.py and the space_talent_grid experiment)", hard=(0.0, 1e9),
+        label="Standard factory space, m² a year", help="New standard factory floor space built for the parks each year. The plan: at least 400万 m² a year.")
+    land_renovation_mu_per_year: Schedule = lever(1.0e4, "亩/yr", 0.0, 2.0e4, "plan: >= 10,000 亩 inefficient land a year; ASSUMPTION: range 0-2e4 (up to twice the plan, as experiments/sensitivity.py)", hard=(0.0, 1e7),
+        label="Land renovation, 亩 a year", help="Inefficiently used industrial land (the parks' least productive firms' plots) cleared each year, then rebuilt as factory space or taken by new projects. The plan: at least 10,000 亩 a year.")
+    space_allocation: str = choice("demand", SPACE_ALLOCATIONS,
+        label="New factory space goes to", help="How the new factory space is shared among the parks: demand (in proportion to each park's unmet demand for floor space), stock (in proportion to its existing floor space).")
     # skilled workers recruited by the talent programme, on top of the natural inflow
-    talent_inflow_per_year: Schedule = lever(10_000.0, "workers/yr", 0.0, 50_000.0, "ASSUMPTION: the plan names global recruitment without a number. Range 0-50,000", hard=(0.0, 1e8))
+    talent_inflow_per_year: Schedule = lever(10_000.0, "workers/yr", 0.0, 50_000.0, "ASSUMPTION: the plan names global recruitment without a number. Range 0-50,000", hard=(0.0, 1e8),
+        label="Talent programme, recruits a year", help="Skilled workers the talent programme recruits each year, on top of those who come anyway. The plan names global recruitment without a number.")
     # entry rate relative to today's (1 = today's)
-    attraction_intensity: Schedule = lever(1.2, "x today's entry rate", 1.0, 2.0, "ASSUMPTION: the city-wide attraction map and joint attraction raise it by 20% in the baseline. Range 1-2", hard=(0.0, 10.0))
-    attraction_steering: Schedule = lever(1.0, "share", 0.0, 1.0, "weight of the plan's \"one park, one leading industry\" steering of entrants (0 = none, 1 = full)", share=True)
-    relocation_rule: str = choice("coordinated", RELOCATION_RULES)
+    attraction_intensity: Schedule = lever(1.2, "x today's entry rate", 1.0, 2.0, "ASSUMPTION: the city-wide attraction map and joint attraction raise it by 20% in the baseline. Range 1-2", hard=(0.0, 10.0),
+        label="Investment attraction, × today's entry rate", help="How many new firms and projects arrive, relative to today's rate: 1 is today's, 1.2 is 20% more (the baseline's reading of the city-wide attraction map).")
+    attraction_steering: Schedule = lever(1.0, "share", 0.0, 1.0, "weight of the plan's \"one park, one leading industry\" steering of entrants (0 = none, 1 = full)", share=True,
+        label="Steering of entrants to leading industries, 0-1", help='How strongly new firms are steered to parks whose leading industry is theirs ("one park, one leading industry"): 0 not at all, 1 fully.')
+    relocation_rule: str = choice("coordinated", RELOCATION_RULES,
+        label="Moves between districts", help="Where a firm may move: free (anywhere), coordinated (within its district, to a park that leads in its industry, or out of a park whose land it uses inefficiently), restricted (within its district only).")
 
     def __post_init__(self) -> None:
         # a number as a float, a schedule as {int year: float} (OmegaConf and YAML give ints

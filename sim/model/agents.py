@@ -159,9 +159,12 @@ class Government(mesa.Agent):
     def make_room(self, mu: float) -> np.ndarray:
         """The renovation programme's `mu` 亩 this step (sim/rules/renovation.py), shared among
         the parks in proportion to their inefficient land: the firms there with the lowest
-        output per m² relative to their park's cutoff are cleared, the lowest first; each
-        moves elsewhere if it can (`displace`) or closes.
-        Their floor space is demolished and their land (亩) is freed. Returns the land
+        output per m² relative to their park's cutoff are taken, the lowest first (亩均论英雄:
+        the D class of Zhejiang's 亩均 evaluation); each upgrades in place with probability
+        `upgrade_share` (its output per m² rises `upgrade_density_gain` times, and the land of
+        the floor space it no longer needs is freed), or gives up its plot and moves elsewhere if it can
+        (`displace`) or closes (for the city, leaving it is closing).
+        The floor space given up is demolished and its land (亩) is freed. Returns the land
         freed per location."""
         m = self.model
         f, loc = m.firms, m.locations
@@ -178,18 +181,30 @@ class Government(mesa.Agent):
             return np.zeros(m.locations.n)
         loc.renovation_due = np.where(stock > 0, loc.renovation_due + mu * stock / stock.sum(), owed)
         ratio = f.output_yi[firms] / f.floor_m2[firms] / loc.density_cutoff[where]
+        # a firm upgrades in place with probability upgrade_share (its own draw, the same
+        # every month): it keeps its output on less floor space and hands back the land of
+        # the rest; the others give up their whole plot
+        upgrade = m.streams.uniform_at("renovation", 0, f.n, firms, 3) < m.params.upgrade_share
+        kept = renovation.upgraded_floor(f.floor_m2[firms], m.params.upgrade_density_gain)
+        demolished = np.where(upgrade, f.floor_m2[firms] - kept, f.floor_m2[firms])
+        land = np.where(upgrade, space.land_of(demolished, m.cal.plot_ratio_2022), land)
         # the plot straddling what is owed is cleared once what is owed passes u x its area,
         # u the firm's own draw, the same every month (step key 0): the land cleared is what
         # was owed in expectation at any firms_scale, even as the stock runs out
         u = m.streams.uniform_at("renovation", 0, f.n, firms, 2)
         chosen = renovation.select(ratio, land, where, loc.renovation_due, m.weight, u)
-        firms, where, land = firms[chosen], where[chosen], land[chosen]
+        firms, where, land, upgrade, kept, demolished = firms[chosen], where[chosen], land[chosen], upgrade[chosen], kept[chosen], demolished[chosen]
         freed = m.weight * np.bincount(where, weights=land, minlength=m.locations.n)
         loc.renovation_due -= freed
-        loc.stock_m2 -= m.weight * np.bincount(where, weights=f.floor_m2[firms], minlength=m.locations.n)
-        out = self.displace(firms)
-        m.remove_firms(firms[~out])
-        m.flows["cleared"] += m.weight * firms.size
+        loc.stock_m2 -= m.weight * np.bincount(where, weights=demolished, minlength=m.locations.n)
+        up = firms[upgrade]
+        f.floor_m2[up] = kept[upgrade]
+        f.space_intensity[up] = kept[upgrade] / np.maximum(f.productivity[up], 1e-9) / m.space_trend()
+        m.flows["upgraded"] += m.weight * up.size
+        gone = firms[~upgrade]
+        out = self.displace(gone)
+        m.remove_firms(gone[~out])
+        m.flows["cleared"] += m.weight * gone.size
         return freed
 
     def displace(self, firms: np.ndarray) -> np.ndarray:
@@ -216,10 +231,17 @@ class Government(mesa.Agent):
 
     def supply_talent(self, live: np.ndarray, skilled: np.ndarray) -> None:
         """The net natural inflow of skilled workers and the talent programme's recruits
-        join the job-seekers where the jobs are (one count: the published inflow is net)."""
-        m, pol, par = self.model, self.policy, self.model.params
-        workforce = skilled.sum() + m.labour.pool.sum()  # skilled workers employed or seeking
-        arriving = (par.talent_natural_inflow * workforce + pol.talent_inflow_per_year) * m.dt
+        join the job-seekers where the jobs are (one count: the published inflow is net). The
+        published inflow counts the workers new plants bring with them at the 2022 rate of
+        attraction (`labour.in_inflow`, added by Investment._complete): they came with their
+        plants, so they are netted out of it here, as far as this month's inflow goes (the rest
+        next month)."""
+        m, pol, par, labour = self.model, self.policy, self.model.params, self.model.labour
+        workforce = skilled.sum() + labour.pool.sum()  # skilled workers employed or seeking
+        natural = par.talent_natural_inflow * workforce * m.dt
+        netted = min(labour.in_inflow, natural)
+        labour.in_inflow -= netted
+        arriving = natural - netted + pol.talent_inflow_per_year * m.dt
         m.flows["recruits"] += pol.talent_inflow_per_year * m.dt
         m.labour.pool = m.labour.pool + talent.settle(arriving, skilled)
         m.labour.arrived += arriving

@@ -144,7 +144,7 @@ class Investment:
         np.add.at(fai, (book.location, book.sector), self.weight * projects.spending(book, self.dt))
         book.rows["left"] = book.left - 1
         done = book.drop(book.left <= 0)
-        plants = self._complete(done, trend, skilled_need) if done["sector"].size else None
+        plants = self._complete(done, trend, skilled_need, attraction) if done["sector"].size else None
         return fai, plants
 
     def _start(self, t: int, attraction: float, trend: float, utility: Callable[[], np.ndarray]) -> None:
@@ -175,11 +175,13 @@ class Investment:
         self.flows["large_projects"] += self.weight * np.sum(size[ok] >= 10.0)
         self.flows["attracted_investment_yi"] += costs.attracted_share(attraction) * self.weight * size[ok].sum()
 
-    def _complete(self, done: dict, trend: float, skilled_need: Callable[[np.ndarray], np.ndarray]) -> dict:
+    def _complete(self, done: dict, trend: float, skilled_need: Callable[[np.ndarray], np.ndarray], attraction: float) -> dict:
         """Completed projects produce: an expansion adds its capacity, plant and equipment to
         an incumbent of its sector and location (picked in proportion to output; a new plant
-        if there is none); a new plant is a new firm (returned). Both hire their skilled
-        workers from the market. The plant's floor space joins the stock (its cost was the
+        if there is none); a new plant is a new firm (returned). Both bring
+        `project_recruits_share` of their skilled workers from outside the city (they join
+        the talent balance, `labour.arrived`; those of the 2022 attraction rate are part of
+        the published net inflow, `labour.in_inflow`) and hire the rest from the market. The plant's floor space joins the stock (its cost was the
         project's)."""
         f, par = self.firms, self.params
         cap = projects.capacity(par, done["size_yi"])
@@ -187,7 +189,14 @@ class Investment:
         sec, dest = done["sector"], done["location"].astype(np.intp)
         self.locations.stock_m2 += self.weight * np.bincount(dest, weights=floor, minlength=self.locations.n)
         per_worker = skilled_need(sec)
-        skilled = self.labour.hire(per_worker * cap, dest)
+        need = per_worker * cap
+        recruited = par.project_recruits_share * need  # from outside the city: they arrive with the plant
+        skilled = recruited + self.labour.hire(need - recruited, dest)
+        self.labour.arrived += self.weight * recruited.sum()
+        # the published net inflow (talent_natural_inflow) counts the recruits plants brought at
+        # the 2022 rate of attraction: those come out of it (Government.supply_talent), the
+        # ones more attraction brings are added
+        self.labour.in_inflow += self.weight * recruited.sum() / attraction if attraction > 0 else 0.0
         made = production.output(cap, floor, floor, skilled, per_worker * cap, par.input_substitution)
         live = f.live()
         firm = np.full(cap.size, -1)

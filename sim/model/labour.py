@@ -15,10 +15,12 @@ from ..rules.markets import commute_weights, match
 class LabourMarket:
     """`pool`: skilled workers looking for a job, by location (weighted: real workers);
     `skilled_share`: skilled workers per worker, by sector; `arrived`: skilled workers
-    arrived since the start (the talent flows' balance). Requests are per simulated firm,
+    arrived since the start (the talent flows' balance); `in_inflow`: the recruits the new
+    plants brought at the 2022 attraction rate, not yet netted out of the published net inflow
+    (which counts them). Requests are per simulated firm,
     so the market weighs them by `weight` real firms."""
 
-    __slots__ = ("pool", "commute", "skilled_share", "arrived", "weight", "n")
+    __slots__ = ("pool", "commute", "skilled_share", "arrived", "in_inflow", "weight", "n")
 
     def __init__(self, district: np.ndarray, skilled_share: dict[str, float], commute_cost: float, weight: float) -> None:
         self.commute = commute_weights(district, commute_cost)
@@ -27,6 +29,7 @@ class LabourMarket:
         self.n = district.size
         self.pool = np.zeros(self.n)  # set by the end-2022 state
         self.arrived = 0.0
+        self.in_inflow = 0.0  # plants' recruits still to be counted in the net inflow (Government.supply_talent)
 
     def ratio(self, demand_l: np.ndarray) -> np.ndarray:
         """The share of their requests the firms of each location are granted, given the

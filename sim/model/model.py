@@ -205,7 +205,7 @@ class Model(mesa.Model):
         cell = totals.index(live)[1]  # the rules of a cell's firms on [location, sector], gathered by cell
         y, is_park = f.output_yi[live], self.locations.is_park[:, None]
         place = growth.place_drift(par, self.sector_drift, is_park, self.locations.platforms[:, None]).ravel()[cell]
-        mu = growth.drift(par, place, f.subsidy_yi[live] / y)
+        mu = growth.drift(par, place, f.subsidy_yi[live] / y, f.age_months[live])
         u_jump, u_sign = self.streams.uniform_at("growth", t, n, live, 0), self.streams.uniform_at("growth", t, n, live, 1)
         shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()
         agglomeration = growth.agglomeration(par, totals.dln_ls, totals.dln_l[:, None]).ravel()[cell]

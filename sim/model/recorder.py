@@ -14,8 +14,8 @@ CELL_VARS = ("output_yi", "output_all_yi", "firms", "above_scale_firms", "employ
 LOCATION_VARS = ("floor_space_m2", "vacant_space_m2", "st_platforms", "talent_pool", "construction_fai_yi", "rent_index", "land_for_projects_mu", "inefficient_land_mu")
 # model.flows keys (FLOW_KEYS) recorded as FLOW_VARS; the quantities the public cost reads
 # (sim/rules/costs.py) under their own names
-FLOW_VARS = ("entries", "exits", "moves", "crossed_up", "crossed_down", "projects_started", "projects_started_10yi", "projects_completed", "firms_cleared", *QUANTITIES)
-FLOW_KEYS = ("entries", "exits", "moves", "up", "down", "projects", "large_projects", "completed", "cleared", *QUANTITIES)
+FLOW_VARS = ("entries", "exits", "moves", "crossed_up", "crossed_down", "projects_started", "projects_started_10yi", "projects_completed", "firms_cleared", "firms_upgraded", *QUANTITIES)
+FLOW_KEYS = ("entries", "exits", "moves", "up", "down", "projects", "large_projects", "completed", "cleared", "upgraded", *QUANTITIES)
 
 
 class Flows(dict):

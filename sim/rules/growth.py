@@ -22,10 +22,17 @@ def sector_drift(params: Params) -> np.ndarray:
     return np.array([getattr(params, name) for name in DRIFT_FIELDS]) + params.growth_shift
 
 
-def drift(params: Params, place_rate, subsidy_rate):
+def drift(params: Params, place_rate, subsidy_rate, age_months):
     """Yearly expected log growth: that of the firm's sector and location (`place_drift`),
-    and subsidies. subsidy_rate: subsidy / output."""
-    return place_rate + params.subsidy_return * subsidy_rate
+    subsidies (subsidy_rate: subsidy / output), and the young firm's premium (`young`)."""
+    return place_rate + params.subsidy_return * subsidy_rate + young(params, age_months)
+
+
+def young(params: Params, age_months):
+    """The young firm's extra yearly log drift: `young_growth` at birth, falling with age as
+    exp(-age / young_growth_years) (up or out: the young grow fast, and the small among them
+    exit often, demography.exit_hazard)."""
+    return params.young_growth * exp(-age_months / (12.0 * params.young_growth_years))
 
 
 def place_drift(params: Params, sector_rate, in_park, platforms):

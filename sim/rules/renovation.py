@@ -33,6 +33,13 @@ def inefficient(output: np.ndarray, floor: np.ndarray, location: np.ndarray, cut
     return is_park[location] & (output / floor < cutoff[location])
 
 
+def upgraded_floor(floor: np.ndarray, gain: float) -> np.ndarray:
+    """The floor space (m²) a firm that upgrades in place keeps for the same output: its
+    output per m² rises `gain` times (`upgrade_density_gain`). One still below its park's
+    cutoff stays in the D class and can be taken again."""
+    return floor / gain
+
+
 def select(ratio: np.ndarray, land: np.ndarray, location: np.ndarray, due_mu: np.ndarray, weight: float, u: np.ndarray) -> np.ndarray:
     """Which of the inefficient firms the programme clears this step: in each location, the
     firms with the lowest density relative to the cutoff (`ratio`) first, whole plots (亩;

@@ -24,10 +24,10 @@ import sys
 import typing
 
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
-from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from ..config.schema import CONFIG_DIR, Config, ConfigError, register_configs
-from ..config.loading import omegaconf_line
+from ..config.loading import omegaconf_line, unknown_key_line
 from ..config.validation import check_fields, validate
 from . import sweepdir
 from .lifetime import Terminated, terminated
@@ -84,7 +84,7 @@ def to_config(cfg: DictConfig, check=validate) -> Config:
     try:  # `+key=value` adds keys Hydra does not check against the schema: refuse them
         merged = OmegaConf.merge(_schema(), OmegaConf.to_container(cfg))
     except ConfigKeyError as e:
-        raise ConfigError(f"Unknown config key {e.full_key}; allowed: the keys of sim.config.Config (see configs/)") from None
+        raise ConfigError(unknown_key_line(e.full_key)) from None
     return check(OmegaConf.to_object(merged))
 
 
@@ -119,6 +119,8 @@ def user_error(e: BaseException) -> str | None:
     if isinstance(e, MissingConfigException):
         first = str(e).splitlines()[0]
         return f"{first}; allowed: {' | '.join(e.options)}" if e.options else first
+    if isinstance(e, (ConfigKeyError, ConfigAttributeError)) and getattr(e, "full_key", None) and " not in " in str(e).partition("\n")[0]:
+        return unknown_key_line(e.full_key)  # Hydra's `Key 'x' not in 'Policy'`, with the close keys
     if isinstance(e, OmegaConfBaseException):
         return omegaconf_line(e)
     if isinstance(e, HydraException):

@@ -44,8 +44,8 @@ READING_KEYS = {
     "parks_output": ("output_scope", "prices"),
     "leading_share": ("leading_set",),
     "fai_growth": ("fai_base", "prices"),
-    "clusters_1000yi": ("cluster_scope", "clusters_1000yi_ecosystems", "prices"),
-    "clusters_10000yi": ("cluster_scope", "clusters_10000yi_ecosystems", "clusters_10000yi_count", "prices"),
+    "clusters_1000yi": ("cluster_scope", "clusters_1000yi_ecosystems", "output_scope", "prices"),
+    "clusters_10000yi": ("cluster_scope", "clusters_10000yi_ecosystems", "clusters_10000yi_count", "output_scope", "prices"),
     "leading_share_gain": ("leading_set", "leading_share_gain_mode"),
     "st_coverage": (),
 }
@@ -89,6 +89,22 @@ def parks_output_series(rec, t: Targets) -> np.ndarray:
     return total * money(rec, t)
 
 
+def services_by_sector(rec, t: Targets, year: int) -> np.ndarray:
+    """The parks' services revenue in `year` by sector, counted in the clusters as in
+    parks_output: under output_scope=all_enterprises each park's services go to its main
+    leading industry (ASSUMPTION: a park's services serve its main industry, as 滨江's software
+    and information services its smart IoT); none under industrial, and none for a park
+    without a leading industry (`outside` has none, and no services revenue)."""
+    out = np.zeros(len(SECTORS))
+    if t.output_scope != "all_enterprises":
+        return out
+    services = annual(rec.services_yi * money(rec, t)[:, None], rec.years, year)
+    main = main_leading(rec.leading, rec.cells["output_yi"][0])
+    for j in np.flatnonzero(rec.is_park & main.any(axis=1)):
+        out[main[j].argmax()] += services[j]
+    return out
+
+
 def evaluate(rec, t: Targets, base_year: int) -> list[TargetValue]:
     """Every target as (value, threshold, met) at `t.year`, under the reading `t`."""
     Y, parks, m = t.year, rec.is_park, money(rec, t)
@@ -104,7 +120,7 @@ def evaluate(rec, t: Targets, base_year: int) -> list[TargetValue]:
     fai_growth = (annual(fai, rec.years, Y) / fai_base) ** (1.0 / (Y - base_year)) - 1.0
 
     scope = parks if t.cluster_scope == "parks" else np.ones_like(parks)
-    clusters = dict(zip(SECTORS, out_y[scope].sum(axis=0)))
+    clusters = dict(zip(SECTORS, out_y[scope].sum(axis=0) + services_by_sector(rec, t, Y)))
 
     def count(threshold: float, eligible: list[str]) -> int:
         return sum(clusters[s] >= threshold for s in (eligible or ECOSYSTEMS))
@@ -123,6 +139,7 @@ def evaluate(rec, t: Targets, base_year: int) -> list[TargetValue]:
     gain_word = f"x{1 + t.leading_share_gain:g}" if t.leading_share_gain_mode == "relative" else f"+{t.leading_share_gain * 100:g} points"
     prices = "current prices" if t.prices == "nominal" else f"{base_year} prices"
     scope_word = "above-scale enterprises'" if t.output_scope == "all_enterprises" else "above-scale industrial"
+    with_services = ", services in the park's main industry" if t.output_scope == "all_enterprises" else ""
     lead_word = "main leading industry's (一园一主业)" if t.leading_set == "main" else "leading industries'"
 
     def eco_word(eligible: list[str]) -> str:
@@ -132,8 +149,8 @@ def evaluate(rec, t: Targets, base_year: int) -> list[TargetValue]:
         ("parks_output", f"parks' {scope_word} output in {Y}, {prices}", t.parks_output_yi, "亿元", parks_out),
         ("leading_share", f"{lead_word} share of parks' output in {Y}", t.leading_share, "share", lead_y[parks].sum() / out_y[parks].sum()),
         ("fai_growth", f"parks' FAI growth a year {base_year}-{Y} on the {t.fai_base} {base_year} base, {prices}", t.fai_growth, "1/yr", fai_growth),
-        ("clusters_1000yi", f"{eco_word(t.clusters_1000yi_ecosystems)} ({t.cluster_scope}) with output >= {t.cluster_1000yi:g}亿 in {Y}", t.clusters_1000yi_count, "count", count(t.cluster_1000yi, t.clusters_1000yi_ecosystems)),
-        ("clusters_10000yi", f"{eco_word(t.clusters_10000yi_ecosystems)} ({t.cluster_scope}) with output >= {t.cluster_10000yi:g}亿 in {Y}", t.clusters_10000yi_count, "count", count(t.cluster_10000yi, t.clusters_10000yi_ecosystems)),
+        ("clusters_1000yi", f"{eco_word(t.clusters_1000yi_ecosystems)} ({t.cluster_scope}) with output >= {t.cluster_1000yi:g}亿 in {Y}{with_services}", t.clusters_1000yi_count, "count", count(t.cluster_1000yi, t.clusters_1000yi_ecosystems)),
+        ("clusters_10000yi", f"{eco_word(t.clusters_10000yi_ecosystems)} ({t.cluster_scope}) with output >= {t.cluster_10000yi:g}亿 in {Y}{with_services}", t.clusters_10000yi_count, "count", count(t.cluster_10000yi, t.clusters_10000yi_ecosystems)),
         ("leading_share_gain", f"share of parks whose {lead_word} share rose {gain_word} on {base_year} (or reached {t.leading_share_cap:g}) by {Y}", 1.0, "share of parks", gained.mean()),
         ("st_coverage", f"share of parks with a provincial S&T platform at end-{Y}", t.st_coverage, "share of parks", coverage),
     ]

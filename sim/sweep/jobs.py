@@ -154,14 +154,15 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     return "complete"
 
 
-def sweep_job(make_config, hc, report: bool = True) -> str:
-    """run.py's task in a multirun: run_job into Hydra's output directory, then, unless it
+def sweep_job(make_config, hc, report: bool = True, program: list[str] | None = None) -> str:
+    """run.py's task in a multirun: run_job into Hydra's output directory (the job's command
+    recorded as `program` and its overrides, by default python run.py), then, unless it
     failed, its share of the sweep's report (an older sweep's too, when skipped; not with
     report=false). Returns the job's line ("DIR: complete"), which the sweep's process
     prints above the sweep's bar (sim.sweep.progress)."""
     out = Path(hc.runtime.output_dir)
     overrides = list(hc.overrides.task)
-    status = run_job(make_config, out, overrides, shlex.join(["python", "run.py", *overrides]))
+    status = run_job(make_config, out, overrides, shlex.join([*(program or ["python", "run.py"]), *overrides]))
     if status != "failed" and report:
         from . import report_cache
 

@@ -4,12 +4,16 @@
 
 Writes SWEEP_DIR/report.html (figures embedded as PNG data URIs, the bundled CJK font as a
 @font-face data URL; no external resource, opens offline) and SWEEP_DIR/figures/NAME.png and
-.svg. Sections: parks' output fan charts against the target, the scorecard (job x target,
-probability met with its 95% interval), a heatmap for a two-lever grid (`--target`; by
-default the target whose P(met) varies most across the cells), cluster sizes per ecosystem,
-output by park (Chinese names), what it would take (each job's public cost; the policy
-search and the PRIM boxes when search.json or discover.json is in the directory), failed jobs, and provenance (the commit and command each job
-recorded in its job.json, resolved configs, seeds, the builder's package versions). Reads
+.svg. Sections, the answer first: the verdict (a line per target in plain words, what the plan
+asks and the lowest and highest P(met) across the jobs, and the cost), the scorecard (job x
+target, probability met with its 95% interval), what it would take (each job's public cost;
+the policy search and the PRIM boxes when search.json or discover.json is in the directory),
+then the charts: parks' output fan charts against the target, a heatmap for a two-lever grid
+(`--target`; by default the target whose P(met) varies most across the cells), cluster sizes
+per ecosystem, output by park (Chinese names; its table paged, PARK_COLUMNS jobs a table);
+failed jobs, and provenance (the commit and command each job recorded in its job.json,
+resolved configs, seeds, the builder's package versions). Job labels wrap only at their
+separators, never inside a number, and no table is wider than the page. Reads
 summary.parquet and, one job at a time, the few series it needs: those the job stored as it
 ended (report_cache), else from its timeseries.parquet, so memory stays flat in the number of
 jobs. With `--processes N` (the sweep's end uses every core) the first sections' figures are
@@ -51,6 +55,7 @@ from sim.sweep.report_sections import (
     scorecard_section, section, target_info,
 )
 from sim.sweep import report_cache
+from sim.sweep.report_verdict import verdict_section
 from sim.sweep import report_whatittakes as whatittakes
 from sim.runs.targets import NAMES as TARGETS
 
@@ -81,18 +86,20 @@ def build(sweep_dir: Path, target: str | None = None, processes: int = 1) -> Pat
     name = sweep_dir.resolve().name  # the directory's name only: the page holds no absolute path
 
     notes = ([summary_note] if summary_note else []) + [f"{j.name}: {n}" for j in jobs for n in j.notes]
-    parts = in_parallel([  # the fan chart first: the largest figure (one panel a job)
-        lambda: fan_section(jobs, info, figures_dir),
-        lambda: scorecard_section(jobs, info, figures_dir),
-        lambda: grid_section(jobs, keys, target, info, figures_dir),
-        lambda: clusters_section(jobs, figures_dir),
-        lambda: parks_section(jobs, figures_dir),
-        lambda: section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs, inputs)),
-        lambda: failed_section(jobs, sweep_dir),
-        lambda: provenance_section(jobs, sweep_dir),
-    ], processes)
+    drawn = {  # drawn in this order, the fan chart first: the largest figure (one panel a job); shown in SECTIONS' order
+        "fan": lambda: fan_section(jobs, info, figures_dir),
+        "scorecard": lambda: scorecard_section(jobs, info, figures_dir),
+        "grid": lambda: grid_section(jobs, keys, target, info, figures_dir),
+        "clusters": lambda: clusters_section(jobs, figures_dir),
+        "parks": lambda: parks_section(jobs, figures_dir),
+        "whatittakes": lambda: section("whatittakes", whatittakes.body(sweep_dir, figures_dir, jobs, inputs)),
+        "verdict": lambda: verdict_section(jobs, section),
+        "failed": lambda: failed_section(jobs, sweep_dir),
+        "provenance": lambda: provenance_section(jobs, sweep_dir),
+    }
+    parts = dict(zip(drawn, in_parallel(list(drawn.values()), processes)))
     page = render(TEMPLATE, name=name, n_jobs=len(jobs), n_done=sum(j.complete for j in jobs), keys=keys, notes=notes,
-                  sections=SECTIONS, parts=[safe(p) for p in parts], css=safe(CSS), font_face=safe(font_face()))
+                  sections=SECTIONS, parts=[safe(parts[key]) for key in SECTIONS], css=safe(CSS), font_face=safe(font_face()))
     out = sweep_dir / REPORT
     data = page.encode("utf-8")
     atomic_write(out, lambda p: p.write_bytes(data))

@@ -30,7 +30,8 @@ h1{{font-size:1.6em}}h2{{margin-top:2em;border-bottom:1px solid #ccc;padding-bot
 table{{border-collapse:collapse;margin:.6em 0;font-size:.88em}}
 th,td{{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}}
 th{{background:#f4f4f4}}td.num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}
-td.name{{white-space:nowrap}}div.wide{{overflow-x:auto}}
+td.name{{white-space:nowrap}}div.wide{{overflow-x:auto}}.nobr{{white-space:nowrap}}
+ul.verdict{{font-size:1.05em;padding-left:1.2em}}ul.verdict li{{margin:.25em 0}}td.job{{min-width:11em}}nav ol{{columns:2;max-width:52em}}
 table.scorecard{{table-layout:fixed;width:100%;font-size:.84em}}table.scorecard th{{font-weight:600;overflow-wrap:anywhere;hyphens:auto}}
 table.scorecard th:first-child{{width:22%}}table.scorecard td{{overflow-wrap:break-word}}
 table.scorecard td.num{{white-space:normal;padding:.25em .35em}}
@@ -73,9 +74,53 @@ def table(header: list[str], rows: list[list[str]], raw: bool = False, cls: str 
     return f'<div class="wide"><table{f' class="{cls}"' if cls else ""}>\n<tr>{head}</tr>\n{body}\n</table></div>'
 
 
+def is_number(text: str) -> bool:
+    """'2,000,000', '4e6', '0.05', 'inf': a number as a label shows it."""
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def in_number(text: str, i: int) -> bool:
+    """Whether text[i] is a number's decimal point ('0.05') or thousands separator
+    ('2,000,000': a comma after a digit and before three digits and no fourth)."""
+    if i == 0 or not text[i - 1].isdigit():
+        return False
+    if text[i] == ".":
+        return text[i + 1:i + 2].isdigit()
+    group = text[i + 1:i + 4]
+    return text[i] == "," and len(group) == 3 and group.isdigit() and not text[i + 4:i + 5].isdigit()
+
+
+def breakable(text: str, after: str = "_.,") -> str:
+    """`text` escaped, with a line-break opportunity (<wbr>) after each separator in `after`
+    but inside a number (`in_number`), and nowhere else: a long key, directory name or
+    command wraps at its separators, never inside '2,000,000' or '0.05'."""
+    out = []
+    for i, c in enumerate(text):
+        out.append(E(c))
+        if c in after and not in_number(text, i):
+            out.append("<wbr>")
+    return "".join(out)
+
+
+def label_part(part: str) -> str:
+    """One override of a job's label, 'key=value', as HTML that wraps only at separators: the
+    key after its '_' and '.', after '=', and a value that is a number ('2,000,000') never (a
+    list or schedule after its commas)."""
+    key, eq, value = part.partition("=")
+    if not eq:
+        return breakable(key, "_.")
+    shown = f'<span class="nobr">{E(value)}</span>' if is_number(value) else breakable(value, ",")
+    return f"{breakable(key, '_.')}=<wbr>{shown}"
+
+
 def job_header(job) -> str:
-    """A job as a table header: one override a line."""
-    return "<br>".join(E(p) for p in job.parts)
+    """A job as a table cell or header: one override a line, each wrapping only at its
+    separators (`label_part`)."""
+    return "<br>".join(label_part(p) for p in job.parts)
 
 
 def td(text: str, cls: str = "", style: str = "", title: str = "") -> str:

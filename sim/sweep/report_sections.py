@@ -10,24 +10,26 @@ import numpy as np
 
 from sim.config.schema import ECOSYSTEMS
 from sim.runs.simulate import margin_words
-from sim.runs.table import uncertainty_words
+from sim.runs.table import asked, uncertainty_words
 from sim.sweep import figures
 from sim.sweep.provenance import DIRTY, commit_counts, is_dirty, job_command, last_invocation_axes, package_versions, read_multirun, recorded_commit
-from sim.sweep.report_html import E, figure_html, job_header, note, table, td, yi
+from sim.sweep.report_html import E, breakable, figure_html, job_header, note, table, td, yi
 from sim.sweep.report_jobs import Job, cluster_labels, park_names, pretty, relative_paths, sort_key, target_settings
 from sim.runs.targets import NAMES as TARGETS
 from sim.runs.targets import wilson
 
-SECTIONS = {
-    "fan": "Parks' total output against the target",
+SECTIONS = {  # in the page's order: the answer first, then what it costs, then the charts behind it
+    "verdict": "What was asked, and the answer",
     "scorecard": "Scorecard: probability of meeting each target",
+    "whatittakes": "What it would take",
+    "fan": "Parks' total output against the target",
     "grid": "Two-lever grid",
     "clusters": "Cluster sizes by ecosystem",
     "parks": "Output by park",
-    "whatittakes": "What it would take",
     "failed": "Failed jobs",
     "provenance": "Provenance",
 }
+PARK_COLUMNS = 6  # jobs in one table of the parks' output: more are paged into further tables, none scrolls
 FIGURES = ("fan_chart", "scorecard", "grid_heatmap", "clusters", "parks")  # and frontier, with a search.json
 
 
@@ -43,28 +45,11 @@ def target_info(jobs: list[Job]) -> dict[str, dict]:
     return {}
 
 
-def short_label(name: str, t: dict | None, settings: dict) -> str:
-    """A target in plain words with its threshold: 'Parks' output of 30,000亿元 a year'. The
-    full definition (and the reading) is in the scorecard's 'Target definitions'."""
-    if not t:
-        return name
-    th = float(t["threshold"])
-    every = th >= 1.0 - 1e-12
-    words = {
-        "parks_output": f"Parks' output of {th:,.0f}亿元 a year",
-        "leading_share": f"Leading industries' share of {th:.0%}",
-        "fai_growth": f"Investment (FAI) growing {th:.0%} a year",
-        "clusters_1000yi": f"{th:g} clusters above {settings['c1000']:,.0f}亿 (千亿级)",
-        "clusters_10000yi": f"{th:g} clusters above {settings['c10000']:,.0f}亿 (万亿级)",
-        "leading_share_gain": "Leading share up in every park" if every else f"Leading share up in {th:.0%} of parks",
-        "st_coverage": "S&T platform in every park" if every else f"S&T platform in {th:.0%} of parks",
-    }
-    return words.get(name, str(t.get("description") or name))
-
-
-def short_labels(jobs: list[Job], info: dict[str, dict]) -> dict[str, str]:
-    settings = target_settings(next((j.config for j in jobs if j.config), None))
-    return {n: short_label(n, info.get(n), settings) for n in TARGETS}
+def short_labels(info: dict[str, dict]) -> dict[str, str]:
+    """Each target in plain words with its threshold (sim.runs.table.asked, the words of the
+    verdict lines): 'Parks' output of 30,000亿元 a year'. The full definition (and the reading)
+    is in the scorecard's 'Target definitions'."""
+    return {n: asked(info[n]) if n in info else n for n in TARGETS}
 
 
 def fan_section(jobs, info, figures_dir) -> str:
@@ -78,10 +63,10 @@ def fan_section(jobs, info, figures_dir) -> str:
     text = (f"Parks' output as the target reads it ({t['description']}), {span}, monthly and annualised: median and "
             f"10–90% band across replications, one panel per job, against the target of {threshold:,.0f} {unit} "
             f"(the target compares the mean of the target year's months).")
-    rows = [[j.label, yi(j.row.get("parks_output_median")), f"{yi(j.row.get('parks_output_p10'))} – {yi(j.row.get('parks_output_p90'))}"]
-            for j in jobs if j.complete]
+    rows = [[f"<td>{job_header(j)}</td>", td(yi(j.row.get("parks_output_median")), "num"),
+             td(f"{yi(j.row.get('parks_output_p10'))} – {yi(j.row.get('parks_output_p90'))}", "num")] for j in jobs if j.complete]
     return section("fan", [f"<p>{E(text)}</p>", figure_html(png, "fan_chart", "fan chart of parks' output", "Parks' output by job."),
-                           table(["job", f"target-year value, median ({unit})", "10–90% of replications"], rows)])
+                           table(["job", f"target-year value, median ({unit})", "10–90% of replications"], rows, raw=True)])
 
 
 def scorecard_section(jobs, info, figures_dir) -> str:
@@ -103,7 +88,7 @@ def scorecard_section(jobs, info, figures_dir) -> str:
             else:
                 cells.append(td(str(j.row.get("status") or "no result"), "", "background:#dddddd"))
         rows.append(cells)
-    labels = short_labels(jobs, info)
+    labels = short_labels(info)
     png = figures.scorecard_heatmap([j.title for j in jobs], [labels[n] for n in names], p, lo, hi, figures_dir)
     header = ["job"] + [f'<span title="{E(info[n]["description"])}">{E(labels[n])}</span>' if n in info else E(n) for n in names]
     defs = table(["target", "name", "description", "reading", "threshold", "unit"],
@@ -114,8 +99,9 @@ def scorecard_section(jobs, info, figures_dir) -> str:
             "parameter draws and seeds, and 'seeds only' is the same replications at the configured parameters; "
             "red 0, yellow 0.5, green 1; grey: the job has no result.")
     return section("scorecard", [f"<p>{E(text)}</p>", uncertainty_note(jobs), table(header, rows, raw=True, cls="scorecard"),
-                                 figure_html(png, "scorecard", "scorecard heatmap", "Scorecard."),
-                                 "<details><summary>Target definitions</summary>" + defs + "</details>"])
+                                 "<details><summary>Target definitions</summary>" + defs + "</details>",
+                                 "<details><summary>The scorecard as a figure</summary>"  # the table's numbers: kept out of the way
+                                 + figure_html(png, "scorecard", "scorecard heatmap", "Scorecard.") + "</details>"])
 
 
 MODES = {
@@ -200,7 +186,7 @@ def grid_section(jobs, keys, target, info, figures_dir) -> str:
             p[i, k] = met[i, k] / m
             lo[i, k], hi[i, k] = wilson(int(met[i, k]), int(m))
     t = info.get(target, {})
-    label = short_labels(jobs, info)[target]
+    label = short_labels(info)[target]
     what = f"{label} ({target}: {t['description']})" if t else target
     png = figures.grid_heatmap(xkey, [pretty(v) for v in xs], ykey, [pretty(v) for v in ys], p, lo, hi, n,
                                f"P(met): {label}", figures_dir)
@@ -229,7 +215,7 @@ def clusters_section(jobs, figures_dir) -> str:
     rows = []
     for j in done:
         c = j.clusters.reindex(ecos)
-        cells = [td(j.label)]
+        cells = [f"<td>{job_header(j)}</td>"]
         for e in ecos:
             v = c.loc[e, "p50"]
             mark = " ★★" if v >= s["c10000"] else (" ★" if v >= s["c1000"] else "")
@@ -263,12 +249,14 @@ def parks_section(jobs, figures_dir) -> str:
     png = figures.park_dots(labels, base.to_numpy(), f"end-{base_year} (calibrated)",
                             [(j.label, j.parks.reindex(ids).to_numpy()) for j in done],
                             f"above-scale output in {year} (亿元/yr, median across replications; log scale)", figures_dir)
-    rows = [[td(f"{names.get(i) or ''} ({i})", "name"), td(yi(base[i]), "num")] + [td(yi(j.parks.get(i, np.nan)), "num") for j in done]
-            for i in ids]
+    pages = [done[k:k + PARK_COLUMNS] for k in range(0, len(done), PARK_COLUMNS)]
+    tables = [table(["park", f"end-{base_year}"] + [job_header(j) for j in page],
+                    [[td(f"{names.get(i) or ''} ({i})", "name"), td(yi(base[i]), "num")] + [td(yi(j.parks.get(i, np.nan)), "num") for j in page]
+                     for i in ids], raw=True) for page in pages]
     text = (f"Each park's above-scale output in {year} (mean of the year's months, median across replications) by job; "
-            f"the grey bar is the calibrated end-{base_year} value. 园区外 (outside) is the rest of the city.")
-    return section("parks", [f"<p>{E(text)}</p>", figure_html(png, "parks", "output by park", "Output by park."),
-                             table(["park", f"end-{base_year}"] + [job_header(j) for j in done], rows, raw=True)])
+            f"the grey bar is the calibrated end-{base_year} value. 园区外 (outside) is the rest of the city."
+            + (f" The table shows {PARK_COLUMNS} jobs at a time, in {len(pages)} tables." if len(pages) > 1 else ""))
+    return section("parks", [f"<p>{E(text)}</p>", figure_html(png, "parks", "output by park", "Output by park."), *tables])
 
 
 def error_line(job: Job, sweep_dir: Path) -> str:
@@ -286,10 +274,10 @@ def failed_section(jobs, sweep_dir) -> str:
     bad = [j for j in jobs if not j.complete]
     if not bad:
         return section("failed", [f"<p>None: all {len(jobs)} jobs completed.</p>"])
-    rows = [[j.name, str(j.row.get("status")), error_line(j, sweep_dir)] for j in bad]
+    rows = [[f"<td>{breakable(j.name, '_.,=')}</td>", td(str(j.row.get("status"))), td(error_line(j, sweep_dir))] for j in bad]
     return section("failed", [f"<p>{len(bad)} of {len(jobs)} jobs did not complete; they are left out of the charts "
                               "and grey in the scorecard. Re-running the same sweep command runs them again and skips the complete ones.</p>",
-                              table(["job directory", "status", "error"], rows)])
+                              table(["job directory", "status", "error"], rows, raw=True)])
 
 
 def jobs_counted(n: int) -> str:
@@ -321,10 +309,10 @@ def code_html(jobs: list[Job]) -> str:
 def command_cell(job: Job) -> str:
     text, recorded = job_command(job.record, job.hydra_overrides)
     if recorded:
-        return f"<td><code>{E(text)}</code></td>"
+        return f"<td><code>{breakable(text, '_.,=')}</code></td>"
     if not job.hydra_overrides:
         return "<td><small>none recorded (no job.json command, no .hydra/overrides.yaml)</small></td>"
-    return (f"<td><code>{E(text)}</code><br><small>overrides from .hydra/overrides.yaml "
+    return (f"<td><code>{breakable(text, '_.,=')}</code><br><small>overrides from .hydra/overrides.yaml "
             "(job.json records no command)</small></td>")
 
 
@@ -336,7 +324,7 @@ def provenance_section(jobs: list[Job], sweep_dir: Path) -> str:
     rows = []
     for j in jobs:
         r = j.row
-        cells = [td(j.label), td(j.name), td(str(r.get("scenario") or "")),
+        cells = [f'<td class="job">{job_header(j)}</td>', f"<td>{breakable(j.name, '_.,=')}</td>", td(str(r.get("scenario") or "")),
                  td(str(r.get("seed") if r.get("seed") is not None else "")), td(str(r.get("replications") or "")),
                  td(str(r.get("status"))), td(str(r.get("config_hash") or "")[:12])]
         if varied:
