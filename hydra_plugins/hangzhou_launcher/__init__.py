@@ -14,6 +14,9 @@ the old way. Workers are joblib's (loky, persistent), with the joblib launcher's
 needs besides its config (Hydra's context and singletons, the task function) is pickled once
 and unpickled once a worker (`Shared`), where the joblib launcher pickles it for every job and
 its worker, given new singletons each job, scans for Hydra's plugins again (about 50 ms a job).
+Jobs come back as they end (joblib's generator_unordered), and this process, the sweep's,
+writes each job's line and moves the sweep's one bar on (sim.sweep.progress): the workers
+print nothing of their own but a job's bars under job_progress=true.
 
 configs/hydra/launcher/parallel.yaml selects it (configs/config.yaml makes it the default);
 `hydra/launcher=joblib` runs the unmodified joblib launcher.
@@ -28,13 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.singleton import Singleton
-from hydra.core.utils import JobReturn, configure_log, filter_overrides, setup_globals
+from hydra.core.utils import JobReturn, JobStatus, configure_log, filter_overrides, setup_globals
 from hydra_plugins.hangzhou_sweeper.jobs import JobConfigs
 from hydra_plugins.hydra_joblib_launcher import _core
 from hydra_plugins.hydra_joblib_launcher.joblib_launcher import JoblibLauncher
 from joblib import Parallel, delayed
 
-from ._worker import Shared, execute_job
+from sim.sweep import progress
+
+from ._worker import Shared, execute_indexed
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +73,23 @@ class ParallelLauncher(JoblibLauncher):
 
         shared = Shared(self.hydra_context, self.config, self.task_function, Singleton.get_state())
         parent = os.getpid()  # each worker ends when this process does (_worker.worker_setup)
-        runs = Parallel(**joblib_cfg)(
-            delayed(execute_job)(initial_job_idx + idx, overrides, self.job_configs.config(overrides), shared, parent)
-            for idx, overrides in enumerate(job_overrides)
-        )
-        assert isinstance(runs, list) and all(isinstance(run, JobReturn) for run in runs)
+        progress.LAUNCHER_REPORTS = True  # the jobs' lines and the sweep's bar: here, as each job comes back
+        runs: list[JobReturn | None] = [None] * len(job_overrides)
+        ended = False
+        try:  # in the order they end, each put in its place
+            for pos, run in Parallel(**joblib_cfg, return_as="generator_unordered")(
+                delayed(execute_indexed)(pos, initial_job_idx + pos, overrides, self.job_configs.config(overrides), shared, parent)
+                for pos, overrides in enumerate(job_overrides)
+            ):
+                runs[pos] = run
+                if run.status == JobStatus.COMPLETED:
+                    line = run.return_value
+                    progress.job_done(line if isinstance(line, str) else None, progress.status_of(line))
+                else:  # the task raised: Hydra's sweeper raises it once the launch returns
+                    progress.job_done(None, "failed")
+            ended = True
+        finally:
+            if not ended or any(run.status != JobStatus.COMPLETED for run in runs if run is not None):
+                progress.close()  # the sweep ends here, without on_multirun_end: the error below the bar
+        assert all(isinstance(run, JobReturn) for run in runs)
         return runs

@@ -75,6 +75,11 @@ def worker_setup(parent: int) -> None:
 _SET_UP = False
 
 
+def execute_indexed(pos: int, *args) -> tuple[int, JobReturn]:
+    """execute_job(*args), with the job's place in the launch (jobs come back as they end)."""
+    return pos, execute_job(*args)
+
+
 def execute_job(idx: int, overrides: Sequence[str], config: DictConfig | None, shared: Shared | tuple,
                 parent: int | None = None) -> JobReturn:
     """In a worker: run one job with its config built by the launcher, as the joblib
@@ -84,6 +89,9 @@ def execute_job(idx: int, overrides: Sequence[str], config: DictConfig | None, s
     and run_job restores what it changes). `parent`: the sweep's pid (worker_setup)."""
     if parent is not None:  # the sweep's process: a worker ends with it
         worker_setup(parent)
+    from sim.sweep import progress
+
+    progress.LAUNCHER_REPORTS = True  # the job's line goes back to the launcher, which prints it
     hydra_context, master, task_function, singleton_state = shared.objects if isinstance(shared, Shared) else shared
     if config is None:
         return _core.execute_job(idx, overrides, hydra_context, master, task_function, singleton_state)

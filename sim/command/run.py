@@ -23,8 +23,7 @@ from ..config import register_configs
 from ..config.schema import CONFIG_DIR
 from ..runs.cli import exit_on_user_error, to_config
 from ..runs.held import hold_explicit
-from ..runs.simulate import format_table, simulate
-from ..sweep.jobs import run_job
+from ..sweep.jobs import sweep_job
 
 PROGRAM = "HANGZHOU_PARKS_PROGRAM"  # how the command was started, for a job's recorded command (the sweep's workers inherit it)
 
@@ -45,15 +44,10 @@ def main(cfg: DictConfig) -> None:
     def config():  # the parameters set explicitly held at their values, in .hydra/config.yaml too
         return hold_explicit(to_config(cfg), hc, out)
 
-    if hc.mode == RunMode.MULTIRUN:  # one job of a sweep: resumable, records its failure
-        overrides = list(hc.overrides.task)
-        status = run_job(config, out, overrides, shlex.join([*program(), *overrides]))
-        if status != "failed":  # its share of the sweep's report (an older sweep's too, when skipped)
-            from ..sweep import report_cache
+    if hc.mode == RunMode.MULTIRUN:  # one job of a sweep: resumable, records its failure; returns its line
+        return sweep_job(config, hc, report=bool(cfg.get("report", True)), program=program())
+    from ..runs.simulate import format_table, simulate  # the model: not imported by a sweep's own process
 
-            report_cache.prepare(out)
-        print(f"{hc.job.override_dirname or '.'}: {status}")
-        return
     try:
         print(format_table(simulate(config(), out), out, list(hc.overrides.task)))
     except Exception as e:

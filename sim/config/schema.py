@@ -287,7 +287,9 @@ class Config:
     replications: int = number(10, "runs", hard=(1, 1_000_000))
     horizon_year: int = number(2025, "year", hard=(2001, MAX_YEAR))
     firms_scale: float = number(1.0, "simulated firms per real firm", source="each agent weighs 1/firms_scale", hard=(1e-3, 10.0))
-    progress: bool = True
+    progress: bool = True  # a run's bar of its replications; a sweep's (-m) one bar of its jobs
+    job_progress: bool = False  # a sweep's jobs' own bars of their replications as well (-m; they interleave)
+    report: bool = True  # a sweep's report.html at its end (-m); false: the summary alone (python -m sim.sweep.report DIR draws it later)
     # seeds: P(met) over seed noise, parameters at their values; parameters: replication k
     # also draws every uncertain parameter from its prior (sim/config/priors.py,
     # sim/runs/uncertainty.py), and targets.json holds both; posterior (the default): as

@@ -17,16 +17,16 @@ import functools
 import hashlib
 import json
 import os
+import shlex
 import time
 import traceback
 from pathlib import Path
 
 from ..config.schema import Config
 from ..runs.results import RESULT_FILES, file_digest, remove_stale_temporaries, write_json
-from ..runs.simulate import simulate
 
 # keys that do not change what a job computes
-IGNORED_KEYS = ("progress", "sweep_name", "extend")
+IGNORED_KEYS = ("progress", "job_progress", "report", "sweep_name", "extend")
 IGNORED_OVERRIDES = {*IGNORED_KEYS, "experiment"}  # and every hydra.* override: not part of a job's directory name
 
 
@@ -124,10 +124,14 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     raises for a failure of the job itself: it is recorded in job.json and error.txt. Returns
     the status ('skipped', 'complete' or 'failed'; 'kept' under extend=true for a finished
     job of another config, which extend never redoes). `command` reproduces the job."""
+    from ..runs.simulate import simulate  # the model (Mesa, numba, scipy): in the job's process only, not the sweep's
+
     job_dir = Path(job_dir)
     base = dict(overrides=list(overrides), command=command, commit=git_commit())
     try:
         cfg = make_config()
+        if not cfg.job_progress:  # the sweep's process shows one bar for the sweep (sim.sweep.progress)
+            cfg.progress = False
         digest = config_hash(cfg)
     except Exception as e:  # a bad value for this job: record it like any failure
         return _failed(job_dir, dict(base, config_hash=None), e)
@@ -148,6 +152,22 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     write_json(job_dir / "job.json", dict(info, status="complete", files=files, seconds=round(time.perf_counter() - start, 3),
                                          cpu_seconds=round(time.process_time() - cpu, 3)))
     return "complete"
+
+
+def sweep_job(make_config, hc, report: bool = True, program: list[str] | None = None) -> str:
+    """run.py's task in a multirun: run_job into Hydra's output directory (the job's command
+    recorded as `program` and its overrides, by default python run.py), then, unless it
+    failed, its share of the sweep's report (an older sweep's too, when skipped; not with
+    report=false). Returns the job's line ("DIR: complete"), which the sweep's process
+    prints above the sweep's bar (sim.sweep.progress)."""
+    out = Path(hc.runtime.output_dir)
+    overrides = list(hc.overrides.task)
+    status = run_job(make_config, out, overrides, shlex.join([*(program or ["python", "run.py"]), *overrides]))
+    if status != "failed" and report:
+        from . import report_cache
+
+        report_cache.prepare(out)
+    return f"{hc.job.override_dirname or '.'}: {status}"
 
 
 def _failed(job_dir: Path, info: dict, e: Exception) -> str:

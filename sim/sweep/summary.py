@@ -159,6 +159,46 @@ def summarize(sweep_dir: Path) -> pd.DataFrame:
     return df
 
 
+SHOWN_ROWS = 30  # the most jobs the terminal table lists; summary.csv has them all
+
+
+def table(df: pd.DataFrame, rows: int = SHOWN_ROWS) -> str:
+    """The summary as a terminal table, one row per job (the first `rows`): the values of the
+    keys its overrides set that differ between jobs, its status, P(met) of each target over
+    its replications, and the policy's cost."""
+    from sim.runs.table import pad, width
+
+    keys = []
+    for overrides in df["overrides"].dropna() if "overrides" in df else []:
+        keys += [k for k, _ in map(parse_override, str(overrides).split()) if k not in keys and k in df]
+    keys = [k for k in keys if df[k].astype(str).nunique() > 1] or keys[:1]
+    targets = [c.removesuffix("_met_fraction") for c in df.columns if c.endswith("_met_fraction")]
+    header = [*keys, "status", *targets, *(["cost 亿元"] if "cost_yi" in df else [])]
+    body = []
+    for _, r in df.head(rows).iterrows():
+        cells = [_cell(r.get(k)) for k in keys] + [str(r["status"])]
+        cells += [_cell(r.get(f"{t}_met_fraction"), "{:.0%}") for t in targets]
+        cells += [_cell(r.get("cost_yi"), "{:,.0f}")] if "cost_yi" in df else []
+        body.append(cells)
+    widths = [max(width(h), *(width(b[i]) for b in body)) for i, h in enumerate(header)]
+    lines = ["P(met) of each target over a job's replications:" if targets else "Jobs:",
+             "  ".join(pad(h, w) for h, w in zip(header, widths)).rstrip()]
+    lines += ["  ".join(pad(c, w, right=_numeric(c)) for c, w in zip(b, widths)).rstrip() for b in body]
+    if len(df) > rows:
+        lines.append(f"... and {len(df) - rows} more jobs in summary.csv")
+    return "\n".join(lines)
+
+
+def _cell(value, form: str = "{}") -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return "–"
+    return form.format(value) if isinstance(value, (int, float, np.number)) else str(value)
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(",", "").replace("%", "").replace(".", "", 1).lstrip("-").isdigit()
+
+
 def describe(df: pd.DataFrame) -> str:
     """A few lines for the terminal: job counts and failures."""
     counts = df["status"].value_counts().to_dict()
@@ -179,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    print(table(df))
     print(describe(df))
     print(f"wrote {args.sweep_dir / 'summary.parquet'} and summary.csv")
     return 0 if (df["status"] == "complete").all() else 1

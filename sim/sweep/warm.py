@@ -1,0 +1,61 @@
+"""numba's cache warm before a sweep's first job.
+
+The model's compiled code (sim.model.compiled) is cached on disk in a directory named by the
+digest of its sources. When that directory is empty (a new checkout, an edited kernel or
+rule), every worker of a sweep compiles the same code side by side as its first job starts,
+several seconds each. `warm` compiles it once in the sweep's process before the jobs start,
+and the workers load it. Finding out whether the cache is warm must not cost what it saves:
+the digest is computed here from the same files, without importing numba or the model.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+SIM = Path(__file__).resolve().parents[1]
+
+
+def _sources() -> tuple[str, ...] | None:
+    """sim.model.compiled.SOURCES, read from its source text (None if it cannot be)."""
+    try:
+        tree = ast.parse((SIM / "model" / "compiled.py").read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SOURCES" for t in node.targets):
+                return tuple(ast.literal_eval(node.value))
+    except (OSError, SyntaxError, ValueError):
+        pass
+    return None
+
+
+def cache_dir() -> Path | None:
+    """The directory sim.model.compiled.cache_dir() names, or None if it cannot be told."""
+    sources = _sources()
+    if sources is None:
+        return None
+    try:
+        digest = hashlib.sha256(b"".join((SIM / name).read_bytes() for name in sources)).hexdigest()[:16]
+    except OSError:
+        return None
+    return Path(os.environ.get("NUMBA_CACHE_DIR") or SIM / "__pycache__") / f"numba-{digest}"
+
+
+def is_cold() -> bool:
+    """The model's compiled code is not in the cache (False when that cannot be told)."""
+    path = cache_dir()
+    return path is not None and not any(path.rglob("*.nbi"))  # numba keeps them in a directory per module
+
+
+def warm() -> bool:
+    """Compile the model's code once here if the cache is cold (a tiny run); True if it did."""
+    if not is_cold():
+        return False
+    print("compiling the model's code once before the jobs (its cache is empty: a new checkout or an edited kernel)",
+          file=sys.stderr, flush=True)
+    from sim import Model, load_config
+
+    Model(load_config(firms_scale=0.005, replications=1, progress=False, uncertainty="seeds"), 0).run()
+    return True
