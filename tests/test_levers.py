@@ -44,9 +44,10 @@ def test_more_factory_space_more_investment_where_space_binds(small, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_more_talent_faster_employment_growth(small, seed):
-    # without the natural inflow, talent binds and the programme is the only source
-    low = run(small, seed, params__talent_natural_inflow=0.0, policy__talent_inflow_per_year=0.0, params__macro_sd=0.0)
-    high = run(small, seed, params__talent_natural_inflow=0.0, policy__talent_inflow_per_year=50_000.0, params__macro_sd=0.0)
+    # without the natural inflow and the plants' own recruits, talent binds and the programme is the only source
+    off = dict(params__talent_natural_inflow=0.0, params__project_recruits_share=0.0, params__macro_sd=0.0)
+    low = run(small, seed, policy__talent_inflow_per_year=0.0, **off)
+    high = run(small, seed, policy__talent_inflow_per_year=50_000.0, **off)
     emp_low = low.recorder.cells["employment"].sum(axis=(1, 2))
     emp_high = high.recorder.cells["employment"].sum(axis=(1, 2))
     assert emp_low[0] == emp_high[0]

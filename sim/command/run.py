@@ -23,7 +23,7 @@ from ..config import register_configs
 from ..config.schema import CONFIG_DIR
 from ..runs.cli import exit_on_user_error, to_config
 from ..runs.held import hold_explicit
-from ..sweep.jobs import sweep_job
+from ..sweep.task import sweep_job
 
 PROGRAM = "HANGZHOU_PARKS_PROGRAM"  # how the command was started, for a job's recorded command (the sweep's workers inherit it)
 

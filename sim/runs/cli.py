@@ -30,7 +30,7 @@ from ..config.schema import CONFIG_DIR, Config, ConfigError, register_configs
 from ..config.loading import omegaconf_line, unknown_key_line
 from ..config.validation import check_fields, validate
 from . import sweepdir
-from .lifetime import Terminated, terminated
+from .lifetime import Terminated, raise_if_terminated, terminated
 
 
 @functools.cache
@@ -175,7 +175,7 @@ def entry(hydra_main, argv: list[str] | None = None) -> int:
     sys.argv[1:] = argv  # what Hydra's own parser reads
     os.environ["HYDRA_FULL_ERROR"] = "1"  # errors reach the handler below instead of Hydra's printer
     sweep_dir = None
-    previous = {s: signal.signal(s, terminated) for s in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {s: signal.signal(s, terminated) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
     try:
         sweep = precheck(argv)
         if sweep is not None:
@@ -184,6 +184,7 @@ def entry(hydra_main, argv: list[str] | None = None) -> int:
         if sweep_dir is not None:  # held until the sweep ends (and by the kernel until this process does)
             sweepdir.hold(sweep_dir, f"hydra.sweep.dir={sweep_dir}")
         hydra_main()
+        raise_if_terminated()  # a signal whose exception Hydra caught (a callback's become warnings) still ends it so
     except (Terminated, KeyboardInterrupt) as e:
         name = str(e) if isinstance(e, Terminated) else "SIGINT"
         again = "; the same command resumes the sweep" if sweep_dir is not None else ""

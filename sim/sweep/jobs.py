@@ -17,7 +17,6 @@ import functools
 import hashlib
 import json
 import os
-import shlex
 import time
 import traceback
 from pathlib import Path
@@ -152,22 +151,6 @@ def run_job(make_config, job_dir: Path, overrides: list[str], command: str) -> s
     write_json(job_dir / "job.json", dict(info, status="complete", files=files, seconds=round(time.perf_counter() - start, 3),
                                          cpu_seconds=round(time.process_time() - cpu, 3)))
     return "complete"
-
-
-def sweep_job(make_config, hc, report: bool = True, program: list[str] | None = None) -> str:
-    """run.py's task in a multirun: run_job into Hydra's output directory (the job's command
-    recorded as `program` and its overrides, by default python run.py), then, unless it
-    failed, its share of the sweep's report (an older sweep's too, when skipped; not with
-    report=false). Returns the job's line ("DIR: complete"), which the sweep's process
-    prints above the sweep's bar (sim.sweep.progress)."""
-    out = Path(hc.runtime.output_dir)
-    overrides = list(hc.overrides.task)
-    status = run_job(make_config, out, overrides, shlex.join([*(program or ["python", "run.py"]), *overrides]))
-    if status != "failed" and report:
-        from . import report_cache
-
-        report_cache.prepare(out)
-    return f"{hc.job.override_dirname or '.'}: {status}"
 
 
 def _failed(job_dir: Path, info: dict, e: Exception) -> str:

@@ -55,7 +55,8 @@ def warm() -> bool:
         return False
     print("compiling the model's code once before the jobs (its cache is empty: a new checkout or an edited kernel)",
           file=sys.stderr, flush=True)
-    from sim import Model, load_config
+    from ..config.loading import load_config
+    from ..model.model import Model
 
     Model(load_config(firms_scale=0.005, replications=1, progress=False, uncertainty="seeds"), 0).run()
     return True
