@@ -13,25 +13,20 @@ removed (or $NUMBA_CACHE_DIR/numba-<digest>, where nothing is removed).
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import shutil
-from pathlib import Path
 
 import numba
 
-HERE = Path(__file__).resolve().parents[1]  # sim/
-# the modules compiled code is compiled from: the kernels, the rules they inline (space,
-# talent, ops), the constants they read (the schema: SECTORS), the streams' seeding
-SOURCES = ("model/compiled.py", "model/kernels.py", "model/streams.py", "rules/space.py", "rules/talent.py", "rules/ops.py", "config/schema.py")
+from . import cachedir
+
+HERE, SOURCES = cachedir.HERE, cachedir.SOURCES  # sim/, and the sources the directory's digest reads
 
 
 @functools.cache
 def cache_dir() -> str:
-    digest = hashlib.sha256(b"".join((HERE / name).read_bytes() for name in SOURCES)).hexdigest()[:16]
-    user = os.environ.get("NUMBA_CACHE_DIR")
-    path = Path(user or HERE / "__pycache__") / f"numba-{digest}"
-    if not user:  # the code compiled from earlier sources of this checkout is not needed again
+    path = cachedir.path(HERE)
+    if not os.environ.get("NUMBA_CACHE_DIR"):  # the code compiled from earlier sources of this checkout is not needed again
         for old in path.parent.glob("numba-*"):
             if old != path:
                 shutil.rmtree(old, ignore_errors=True)

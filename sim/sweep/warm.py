@@ -5,42 +5,24 @@ digest of its sources. When that directory is empty (a new checkout, an edited k
 rule), every worker of a sweep compiles the same code side by side as its first job starts,
 several seconds each. `warm` compiles it once in the sweep's process before the jobs start,
 and the workers load it. Finding out whether the cache is warm must not cost what it saves:
-the digest is computed here from the same files, without importing numba or the model.
+sim.model.cachedir computes the digest without importing numba or the model.
 """
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import os
 import sys
 from pathlib import Path
 
-SIM = Path(__file__).resolve().parents[1]
-
-
-def _sources() -> tuple[str, ...] | None:
-    """sim.model.compiled.SOURCES, read from its source text (None if it cannot be)."""
-    try:
-        tree = ast.parse((SIM / "model" / "compiled.py").read_text(encoding="utf-8"))
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SOURCES" for t in node.targets):
-                return tuple(ast.literal_eval(node.value))
-    except (OSError, SyntaxError, ValueError):
-        pass
-    return None
+from ..model import cachedir
 
 
 def cache_dir() -> Path | None:
-    """The directory sim.model.compiled.cache_dir() names, or None if it cannot be told."""
-    sources = _sources()
-    if sources is None:
-        return None
+    """The directory sim.model.compiled.cache_dir() names (sim.model.cachedir, which imports
+    neither numba nor the model), or None if its sources cannot be read."""
     try:
-        digest = hashlib.sha256(b"".join((SIM / name).read_bytes() for name in sources)).hexdigest()[:16]
+        return cachedir.path()
     except OSError:
         return None
-    return Path(os.environ.get("NUMBA_CACHE_DIR") or SIM / "__pycache__") / f"numba-{digest}"
 
 
 def is_cold() -> bool:
