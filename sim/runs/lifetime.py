@@ -42,15 +42,15 @@ def end_with(parent: int, interval: float = 0.5) -> None:
 
 
 class Terminated(BaseException):
-    """SIGTERM or SIGHUP, raised in the main thread wherever it is (not an Exception, so that
-    nothing on the way swallows it, as for KeyboardInterrupt)."""
+    """SIGTERM, SIGHUP or SIGINT, raised in the main thread wherever it is (not an Exception,
+    so that nothing on the way swallows it, as for KeyboardInterrupt)."""
 
 
 _pending: str | None = None  # the signal received, until the process ends
 
 
 def terminated(signum, frame) -> None:
-    """The handler run.py installs for SIGTERM and SIGHUP: raises Terminated. Python runs a
+    """The handler run.py installs for SIGTERM, SIGHUP and SIGINT: raises Terminated. Python runs a
     handler between bytecodes, and one that runs inside a C callback (numba's compiler calls
     back into Python through ctypes, and finalizers run anywhere) has its exception printed
     and ignored: there the handler only keeps the signal, and `raise_if_terminated` (called
