@@ -58,7 +58,7 @@ def test_simulate_records_draws_and_both_probabilities(cfg, tmp_path):
     result = simulate(cfg, tmp_path)
     recorded = pd.read_parquet(tmp_path / "parameters.parquet")
     assert list(recorded["replication"]) == [0, 1, 2]
-    pd.testing.assert_frame_equal(recorded.set_index("replication"), uncertainty.draws(cfg))
+    pd.testing.assert_frame_equal(recorded.set_index("replication"), uncertainty.values(cfg))
     assert json.loads((tmp_path / "targets.json").read_text(encoding="utf-8")) == json.loads(json.dumps(result))
     seeds_only = simulate(dataclasses.replace(cfg, uncertainty="seeds"))
     assert result["targets_seeds"] == seeds_only["targets"]  # the same replications at the configured values

@@ -40,10 +40,14 @@ def pert_shape(key: str) -> tuple[float, float, float, float]:
     """(a, b, lo, hi) of the PERT prior of `key`: beta(a, b) on [lo, hi], mode at the schema default."""
     f = uncertain_field(key)
     lo, hi = (float(v) for v in f.metadata["range"])
-    d = float(f.default)
-    if not lo < hi or not lo <= d <= hi:  # a schema error, caught by tests/test_priors.py
-        raise ConfigError(f"{key}: default {d} and range [{lo}, {hi}] make no PERT prior (needs lo < hi and lo <= default <= hi)")
-    return 1.0 + 4.0 * (d - lo) / (hi - lo), 1.0 + 4.0 * (hi - d) / (hi - lo), lo, hi
+    return (*pert(key, float(f.default), lo, hi), lo, hi)
+
+
+def pert(key: str, mode: float, lo: float, hi: float) -> tuple[float, float]:
+    """(a, b) of the PERT distribution on [lo, hi] with its mode at `mode` (a beta(a, b) there)."""
+    if not lo < hi or not lo <= mode <= hi:  # a schema error, caught by tests/test_priors.py
+        raise ConfigError(f"{key}: default {mode} and range [{lo}, {hi}] make no PERT prior (needs lo < hi and lo <= default <= hi)")
+    return 1.0 + 4.0 * (mode - lo) / (hi - lo), 1.0 + 4.0 * (hi - mode) / (hi - lo)
 
 
 def prior(key: str):

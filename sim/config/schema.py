@@ -24,6 +24,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .fields import Schedule, choice, lever, locked, name, number, param
 from .params import Params
@@ -51,6 +52,9 @@ FAI_BASES = ("simulated", "published")
 UNCERTAINTIES = ("seeds", "parameters", "posterior")
 OUTPUTS = ("parks", "cells")
 PARK_STATUSES = ("confirmed", "assumed")
+# the fields of a park row that may have a plausible range (ParkSpec.ranges): uncertain data,
+# drawn for each replication under uncertainty=parameters and posterior (sim/runs/uncertainty.py)
+PARK_RANGED = ("leading_share_2022", "st_platforms_2022")
 MAX_YEAR = 2035  # the latest target or horizon year
 
 
@@ -91,6 +95,14 @@ def uncertain_keys() -> list[tuple[str, dataclasses.Field]]:
     """("params.macro_sd", field), ... for every uncertain number of Params and Calibration
     (what `uncertainty=parameters` draws), in schema order."""
     return [(f"{group}.{f.name}", f) for group, cls in (("params", Params), ("calibration", Calibration)) for f in uncertain_fields(cls)]
+
+
+def ranged_data(cal: "Calibration") -> list[tuple[str, int, str, float, float]]:
+    """(key, row, field, lo, hi) of every park row's datum with a plausible range
+    (ParkSpec.ranges), keys such as "calibration.parks.tonglu.st_platforms_2022", in table
+    order: uncertain data, drawn beside the uncertain parameters."""
+    return [(f"calibration.parks.{p.id}.{name}", i, name, float(p.ranges[name][0]), float(p.ranges[name][1]))
+            for i, p in enumerate(cal.parks) for name in PARK_RANGED if name in p.ranges]
 
 
 @functools.cache
@@ -184,6 +196,10 @@ class ParkSpec:
     # above-scale services enterprises' revenue in the park (2022): not simulated, an
     # exogenous input of the targets.output_scope=all_enterprises reading
     services_revenue_2022_yi: float = number(0.0, "亿/yr")
+    # plausible ranges [lo, hi] of this row's uncertain data, {field: [lo, hi]} for fields of
+    # PARK_RANGED: each replication draws them (PERT, mode at the row's value) under
+    # uncertainty=parameters and posterior; a field without a range is held at its value
+    ranges: dict[str, Any] = field(default_factory=dict, metadata={"ranged": PARK_RANGED})  # Any: OmegaConf types no list of int or float
 
 
 @locked

@@ -13,7 +13,7 @@ from typing import Any
 from .fields import NAME_RULE, is_name
 from .posterior import check_setting as check_posterior
 from . import budget
-from .schema import ECOSYSTEMS, MAX_YEAR, OUTSIDE, Calibration, Config, ConfigError, numeric_levers, uncertain_keys
+from .schema import ECOSYSTEMS, MAX_YEAR, OUTSIDE, PARK_RANGED, Calibration, Config, ConfigError, ParkSpec, numeric_levers, ranged_data, uncertain_keys
 
 
 def _fail(key: str, value: Any, allowed: str) -> None:
@@ -84,11 +84,13 @@ def check_fields(cfg: Config) -> Config:
 def validate(cfg: Config) -> Config:
     """Check every value; raise ConfigError naming the first bad key. Returns cfg."""
     check_fields(cfg)
-    # fixed_parameters names uncertain fields
-    drawable = {key for key, _ in uncertain_keys()}
+    _validate_calibration(cfg.calibration)
+    # fixed_parameters names uncertain fields, or park data with a range
+    drawable = {key for key, _ in uncertain_keys()} | {key for key, *_ in ranged_data(cfg.calibration)}
     for key in cfg.fixed_parameters:
         if key not in drawable:
-            _fail("fixed_parameters", key, "keys of uncertain fields, e.g. params.macro_sd or calibration.zipf_exponent (sim/config/schema.py, `param` fields)")
+            _fail("fixed_parameters", key, "keys of uncertain fields, e.g. params.macro_sd or calibration.zipf_exponent (sim/config/schema.py, `param` fields), "
+                  "or of park data with a range, e.g. calibration.parks.tonglu.st_platforms_2022")
     # the posterior's name; under uncertainty=posterior its file, read and checked
     check_posterior(cfg)
     # the horizon reaches the target year, which is after the base year
@@ -116,7 +118,6 @@ def validate(cfg: Config) -> Config:
     for small, large in (("entrant_min_yi", "entrant_max_yi"), ("project_min_yi", "project_max_yi")):
         if getattr(p, small) >= getattr(p, large):
             _fail(f"params.{small}", getattr(p, small), f"a number below params.{large} ({getattr(p, large):g}): the smallest of a size distribution")
-    _validate_calibration(cfg.calibration)
     budget.check(cfg)  # the memory it needs, before anything is allocated
     return cfg
 
@@ -142,6 +143,7 @@ def _validate_calibration(c: Calibration) -> None:
                 _fail(f"{key}.{name}", getattr(p, name), "a value (required, no default)")
         if i < len(c.parks) and not p.leading:
             _fail(f"{key}.leading", p.leading, f"a non-empty list of {' | '.join(ECOSYSTEMS)} (every park has a leading industry)")
+        _check_ranges(key, p, i < len(c.parks))
     # the largest firm is well above the above-scale threshold (the Zipf draw needs room)
     _check_range("calibration.max_firm_yi", c.max_firm_yi, 10.0 * c.above_scale_threshold_yi)
     # the above-scale firms share the calibration's output (sim.rules.population.synthesize):
@@ -159,3 +161,22 @@ def _validate_calibration(c: Calibration) -> None:
         _fail("calibration.above_scale_firms", c.above_scale_firms,
               f"an integer in [{lo:.6g}, {hi:.6g}] for this calibration: its output_2022_yi, {total:,.6g}亿 in all, over at most half of "
               f"max_firm_yi ({c.max_firm_yi:g}) and at least 3 x above_scale_threshold_yi ({c.above_scale_threshold_yi:g}) a firm")
+
+
+def _check_ranges(key: str, p: ParkSpec, is_park: bool) -> None:
+    """A row's plausible ranges: fields of PARK_RANGED (none for the rest of the city), each
+    [lo, hi] with lo < hi inside the field's limits (integers for an integer field) and the
+    row's value in it."""
+    fields = {f.name: f for f in dataclasses.fields(ParkSpec)}
+    for name, bounds in p.ranges.items():
+        where = f"{key}.ranges.{name}"
+        if not is_park or name not in PARK_RANGED:
+            _fail(f"{key}.ranges key", name, " | ".join(PARK_RANGED) if is_park else "none (the rest of the city's data are not drawn)")
+        f, value = fields[name], getattr(p, name)
+        integer = f.type in (int, "int")
+        if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
+            _fail(where, bounds, "[lo, hi]: two numbers")
+        for v in bounds:
+            _check_range(where, v, *f.metadata["hard"], integer=integer)
+        if not bounds[0] <= value <= bounds[1] or not bounds[0] < bounds[1]:
+            _fail(where, list(bounds), f"[lo, hi] with lo < hi and the row's {name} ({value:g}) in it")

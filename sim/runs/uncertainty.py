@@ -11,7 +11,9 @@ scenario differences stay paired. The design always spans every uncertain key, s
 one does not change the draws of the others.
 
 Under `uncertainty=posterior` the same draws are made, then the keys the posterior sample
-holds are set from replication k's particle (sim/runs/posterior.py). `values(cfg)` gives
+holds are set from replication k's particle (sim/runs/posterior.py). Under both, the park
+data with a plausible range (ParkSpec.ranges: the 2022 platform stock, the leading shares)
+are drawn too (`data_draws`, a stream of their own). `values(cfg)` gives
 each replication's values under the config's uncertainty (the configured values under seeds).
 """
 
@@ -22,12 +24,13 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..config.priors import prior
-from ..config.schema import Config, uncertain_keys
+from ..config.priors import pert, prior
+from ..config.schema import Config, ranged_data, uncertain_keys
 from ..model.streams import Streams
 from . import posterior
 
 DRAWN = ("parameters", "posterior")  # the uncertainties under which replication k draws its parameters
+DATA_STEP = 2  # the `parameters` stream's step of the park data draws (0: the parameters' Latin hypercube; 1: the posterior's particles)
 
 
 def is_drawn(cfg: Config) -> bool:
@@ -38,15 +41,18 @@ def is_drawn(cfg: Config) -> bool:
 def values(cfg: Config) -> pd.DataFrame:
     """One row per replication: its parameter values under `cfg.uncertainty` (the configured
     values under seeds; the priors' draws under parameters; under posterior, those with the
-    posterior's keys from each replication's particle, and a `particle` column)."""
+    posterior's keys from each replication's particle, and a `particle` column), then the
+    park data with a range (`data_draws`, drawn under both; the posterior does not hold them)."""
     if cfg.uncertainty == "posterior":
-        return posterior.overlay(cfg, draws(cfg))
-    return draws(cfg) if cfg.uncertainty == "parameters" else point(cfg)
+        return posterior.overlay(cfg, draws(cfg)).join(data_draws(cfg))
+    return draws(cfg).join(data_draws(cfg)) if cfg.uncertainty == "parameters" else point(cfg)
 
 
 def current(cfg: Config, key: str) -> float:
-    group, name = key.split(".")
-    return getattr(getattr(cfg, group), name)
+    parts = key.split(".")
+    if len(parts) == 4:  # calibration.parks.<id>.<field>
+        return getattr(next(p for p in cfg.calibration.parks if p.id == parts[2]), parts[3])
+    return getattr(getattr(cfg, parts[0]), parts[1])
 
 
 def draws(cfg: Config) -> pd.DataFrame:
@@ -65,9 +71,38 @@ def draws(cfg: Config) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.RangeIndex(cfg.replications, name="replication"))
 
 
+def data_draws(cfg: Config) -> pd.DataFrame:
+    """One row per replication, one column per park datum with a plausible range
+    (`ranged_data`): a Latin hypercube through the PERT distribution on the range with its
+    mode at the row's value, from a stream of its own (`parameters`, step DATA_STEP), so that adding or
+    changing a range leaves the parameters' draws as they were. An integer datum (a count of
+    platforms) is drawn on [lo - 0.5, hi + 0.5] and rounded: each count in the range keeps
+    the probability of its unit interval. Data in `fixed_parameters` keep their values."""
+    from scipy.stats import beta, qmc  # here: scipy.stats costs about a second to import
+
+    ranged = ranged_data(cfg.calibration)
+    index = pd.RangeIndex(cfg.replications, name="replication")
+    if not ranged:
+        return pd.DataFrame(index=index)
+    u = qmc.LatinHypercube(d=len(ranged), rng=Streams((int(cfg.seed),)).get("parameters", DATA_STEP)).random(cfg.replications)
+    columns = {}
+    for j, (key, row, name, lo, hi) in enumerate(ranged):
+        value = float(getattr(cfg.calibration.parks[row], name))
+        if key in cfg.fixed_parameters:
+            columns[key] = np.full(cfg.replications, value)
+            continue
+        integer = isinstance(getattr(cfg.calibration.parks[row], name), int)
+        a_, b_ = (lo - 0.5, hi + 0.5) if integer else (lo, hi)
+        a, b = pert(key, value, a_, b_)
+        x = beta(a, b, loc=a_, scale=b_ - a_).ppf(u[:, j])
+        columns[key] = np.clip(np.round(x) if integer else x, lo, hi)
+    return pd.DataFrame(columns, index=index)
+
+
 def point(cfg: Config) -> pd.DataFrame:
     """The configured values, one identical row per replication (uncertainty=seeds)."""
     row = {key: float(current(cfg, key)) for key, _ in uncertain_keys()}
+    row |= {key: float(current(cfg, key)) for key, *_ in ranged_data(cfg.calibration)}
     return pd.DataFrame([row] * cfg.replications, index=pd.RangeIndex(cfg.replications, name="replication"))
 
 
@@ -75,15 +110,22 @@ def apply(cfg: Config, row: pd.Series) -> Config:
     """A copy of `cfg` with the values of one row of `values` set (its dotted keys; the
     `particle` column is a record, not a parameter)."""
     values = {"params": {}, "calibration": {}}
+    rows: dict[str, dict] = {}
     for key, value in row.items():
         if "." not in key:
             continue
-        group, name = key.split(".")
-        values[group][name] = float(value)
+        parts = key.split(".")
+        if len(parts) == 4:  # calibration.parks.<id>.<field>: a park's datum
+            rows.setdefault(parts[2], {})[parts[3]] = value
+        else:
+            values[parts[0]][parts[1]] = float(value)
+    parks = cfg.calibration.parks
+    if rows:
+        parks = [dataclasses.replace(p, **{k: type(getattr(p, k))(v) for k, v in rows[p.id].items()}) if p.id in rows else p for p in parks]
     return dataclasses.replace(  # the Model validates it
         cfg,
         params=dataclasses.replace(cfg.params, **values["params"]),
-        calibration=dataclasses.replace(cfg.calibration, **values["calibration"]),
+        calibration=dataclasses.replace(cfg.calibration, parks=parks, **values["calibration"]),
     )
 
 
@@ -91,7 +133,8 @@ def held(cfg: Config) -> dict[str, float]:
     """{key: value} of the uncertain keys held at their configured values (`fixed_parameters`:
     listed there, or set explicitly; sim.config.held), in schema order."""
     listed = set(cfg.fixed_parameters)
-    return {key: float(current(cfg, key)) for key, _ in uncertain_keys() if key in listed}
+    keys = [key for key, _ in uncertain_keys()] + [key for key, *_ in ranged_data(cfg.calibration)]
+    return {key: float(current(cfg, key)) for key in keys if key in listed}
 
 
 def recorded(cfg: Config) -> dict:
