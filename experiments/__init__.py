@@ -5,7 +5,7 @@ import pandas as pd
 # The model a result describes, written into every part of docs/validation/ (its `model`
 # key): a part made with another model is marked stale on the page. Change it with a
 # mechanism that changes the results.
-MODEL = "before_plan+posterior+issue28"  # issue 28: plants' recruits, young firms, upgrades in place, services in clusters
+MODEL = "before_plan+posterior+issue28+land_labour"
 
 
 def markdown_table(header: list[str], rows: list[list[str]], colalign: list[str] | None = None) -> str:

@@ -93,8 +93,9 @@ def _stale(part: dict | None, command: str) -> list[str]:
     if part is None or part.get("model") == MODEL:
         return []
     return [f"> **Stale:** measured with an earlier model (`{(part or {}).get('model', 'before the posterior')}`; the current one is "
-            f"`{MODEL}`: issue 28's plants that bring their recruits, young firms that grow, upgrades in place and services counted "
-            f"in the clusters); its numbers describe the model of an earlier commit. Re-run `{command}` to refresh it.", ""]
+            f"`{MODEL}`: issue 28's plants that bring their recruits, young firms that grow, upgrades in place, services counted "
+            f"in the clusters, skilled workers per 亿 that follow floor space per 亿, and the park data drawn from their ranges); "
+            f"its numbers describe the model of an earlier commit. Re-run `{command}` to refresh it.", ""]
 
 
 def _earlier_forecasts(quick: bool) -> list[str]:

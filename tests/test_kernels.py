@@ -110,10 +110,10 @@ def test_space_and_talent_passes_are_the_numpy_rules(firms):
     assert np.array_equal(unmet, np.bincount(where, weights=demand - granted, minlength=N_LOC))
     assert np.array_equal(feasible, space.feasible(target, kept + granted, per_yi))
 
-    skilled, share = rng.random(n) * 20, rng.random(S)
-    per_worker = share[sector[live]] * 3.5
+    skilled, share, factor = rng.random(n) * 20, rng.random(S), 0.5 + rng.random(n)
+    per_worker = share[sector[live]] * 3.5 * factor[live]
     release, asked = talent.request(skilled[live], feasible, per_worker)
-    got = kernels.request_talent(live, location, sector, skilled, feasible, share, 3.5, N_LOC)
+    got = kernels.request_talent(live, location, sector, skilled, factor, feasible, share, 3.5, N_LOC)
     for a, b in zip(got, (per_worker, release, asked, np.bincount(where, weights=release, minlength=N_LOC), np.bincount(where, weights=asked, minlength=N_LOC))):
         assert np.array_equal(a, b)
 

@@ -104,16 +104,17 @@ def test_every_wing_says_what_it_offers():
 # (params.project_recruits_share) and the upgrade in place of firms the renovation
 # programme takes (params.upgrade_share), and the services counted in the clusters; and with
 # the park data drawn from their ranges (the platform stock, the leading shares): the run
-# under seeds kept its results, its parameters.parquet has their columns.
+# under seeds kept its results, its parameters.parquet has their columns; and with a firm's
+# skilled workers per 亿 following its floor space per 亿 (params.land_labour_link).
 BEFORE = {
-    "targets.json": "90274907ad9d8cfedfc5dbf3acff54683c1b42ebc3fd239dec1dd9bbf2a0e365",
-    "timeseries.parquet": "fee507064d7047eba82cf25e9a5e823c1db5a5b9f915e937ea43b08c96fb182f",
-    "parameters.parquet": "2022310be763468306b9d19d41a0a982c4b95be6e0ca08eea38740bb56828aff",
+    "targets.json": "8182892db6f4dcc08bb313817aa7fc48b864e5c9b4403953868dc1bb5ff4cce8",
+    "timeseries.parquet": "777fbca5c5ed4e5bce13dd9074ce14c420913628374cc78f47917e8847960a06",
+    "parameters.parquet": "593bcaf9ee9871928f6a46629cfa8bd71b80532bf70155bf5d0872adee259c57",
 }
 SEEDS = {
-    "targets.json": "7edf67b8c4d028c1599bc1460c556981225e99eaa3da1448838cd3136ce7d7d9",
-    "timeseries.parquet": "1a14da9ec3ec6798422f94b4e009afeaf0cb9636f1f9c035bf266484b15e7eb6",
-    "parameters.parquet": "03a25a71960442515ee3475e59c35536527357044c717bd05e50441871678254",
+    "targets.json": "3027fde8e767bac57a54ba44a65be2e720d5ed6e24942df9a0e380332e230afd",
+    "timeseries.parquet": "c2de3e5bd6a63193a318afd114ee78df2cf22e9cd74c64aaa60ac8d5b1749877",
+    "parameters.parquet": "b03f5631b719a263ffe488886c4f7937db85cc21bea3738bffb19d34ebcd135b",
 }
 
 

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from sim.config.schema import Calibration, Config, ConfigError, Costs, ParkSpec, Policy, Targets, uncertain_keys
+from sim.config.schema import Calibration, Config, ConfigError, Costs, PARK_RANGED, ParkSpec, Policy, Targets, uncertain_keys
 from sim.config.params import Params
 from sim.config.loading import load_config
 from sim import Model
@@ -111,8 +111,13 @@ DEFAULTS = [pytest.param(prefix + f.name, f.default, id=prefix + f.name) for cls
 def test_the_default_passes(base, key, value):
     if key == "calibration.parks[3].output_2022_yi":  # a park row must give its output: 0 is "not given"
         refused(with_value(base, key, value), key)
-    else:
-        validate(with_value(base, key, value))
+        return
+    cfg = with_value(base, key, value)
+    name = key.rsplit(".", 1)[-1]
+    if key.startswith("calibration.parks[3].") and name in PARK_RANGED:  # the row's range must hold its value:
+        refused(cfg, f"calibration.parks[3].ranges.{name}")  # a value outside it is refused, naming the range
+        cfg.calibration.parks[3].ranges.pop(name)  # without the range the value is held, not drawn
+    validate(cfg)
 
 
 @pytest.mark.parametrize(

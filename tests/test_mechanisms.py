@@ -65,7 +65,7 @@ def test_a_completed_plant_brings_its_recruits_and_hires_the_rest(small):
         pool, arrived, before = m.labour.pool.sum(), m.labour.arrived, m.firms.live()
         m.build_projects()
         plant = np.setdiff1d(m.firms.live(), before)
-        need = m.skilled_need(np.array([0]))[0] * 30.0 / m.params.project_capital_output
+        need = m.skilled_need(np.array([0]), np.array([m.params.floor_m2_per_yi]))[0] * 30.0 / m.params.project_capital_output
         assert m.firms.skilled[plant].sum() == pytest.approx(need)
         assert m.labour.arrived - arrived == pytest.approx(m.weight * share * need)
         assert pool - m.labour.pool.sum() == pytest.approx(m.weight * (1.0 - share) * need)
@@ -91,7 +91,7 @@ def test_the_recruits_of_the_2022_attraction_rate_are_in_the_published_inflow(sm
     m.investment.projects.drop(np.ones(len(m.investment.projects), dtype=bool))
     m.investment.projects.add(sector=[0], location=[0], size_yi=[30.0], months=[1], left=[1], pick=[-1.0])
     m.build_projects()
-    need = m.skilled_need(np.array([0]))[0] * 30.0 / m.params.project_capital_output
+    need = m.skilled_need(np.array([0]), np.array([m.params.floor_m2_per_yi]))[0] * 30.0 / m.params.project_capital_output
     recruited = m.weight * m.params.project_recruits_share * need
     assert m.labour.in_inflow == pytest.approx(recruited / 1.25)
     live = m.firms.live()

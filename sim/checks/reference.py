@@ -63,7 +63,7 @@ class ReferenceFirm(Firm):
         f.floor_m2[i] = floor
         b.space_granted[i] = granted
         feasible = space.feasible(b.target[i], floor, b.per_yi[i])
-        per_worker = m.labour.skilled_share[f.sector[i]] * b.workers_per_yi
+        per_worker = m.labour.skilled_share[f.sector[i]] * b.workers_per_yi * f.skill_factor[i]
         release, demand = talent.request(f.skilled[i], feasible, per_worker)
         b.feasible[i], b.skilled[i], b.release[i], b.talent_demand[i] = feasible, f.skilled[i], release, demand
 
@@ -75,7 +75,7 @@ class ReferenceFirm(Firm):
         skilled = b.skilled[i] - b.release[i] + granted
         f.skilled[i] = skilled
         b.talent_granted[i] = granted
-        per_worker = m.labour.skilled_share[f.sector[i]] * b.workers_per_yi
+        per_worker = m.labour.skilled_share[f.sector[i]] * b.workers_per_yi * f.skill_factor[i]
         output = production.output(b.target[i], f.floor_m2[i], b.per_yi[i] * b.target[i], skilled, per_worker * b.target[i], par.input_substitution)
         capital, kept = growth.invest(par, f.capital_yi[i], output, f.trend[i], m.dt)
         trend = growth.trend(f.trend[i], output, f.output_yi[i], m.dt)

@@ -200,6 +200,7 @@ class Government(mesa.Agent):
         up = firms[upgrade]
         f.floor_m2[up] = kept[upgrade]
         f.space_intensity[up] = kept[upgrade] / np.maximum(f.productivity[up], 1e-9) / m.space_trend()
+        f.skill_factor[up] = talent.skill_factor(m.params, f.space_intensity[up])  # the upgrade lifts both (ODD 7.7)
         m.flows["upgraded"] += m.weight * up.size
         gone = firms[~upgrade]
         out = self.displace(gone)

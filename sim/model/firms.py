@@ -26,6 +26,7 @@ FIELDS: dict[str, type] = {
     "skilled": np.float64,
     "floor_m2": np.float64,
     "space_intensity": np.float64,  # m² per 亿 of output the firm needs at base-year technology
+    "skill_factor": np.float64,  # its skilled workers per 亿 relative to its sector's mean (talent.skill_factor of space_intensity)
     "age_months": np.int32,
     "above_scale": np.bool_,
     "trend": np.float64,  # smoothed yearly log growth (exponential moving average)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config.schema import Config
-from ..rules import demography, renovation, space
+from ..rules import demography, renovation, space, talent
 from ..rules.population import capital_prehistory, mean_by_size, synthesize
 from .firms import FirmStore
 from .labour import LabourMarket
@@ -46,6 +46,7 @@ def end_2022(config: Config, streams: Streams, locations: Locations) -> Start:
     overhang, invest, trend = capital_prehistory(par, y, [cal.growth_2019, cal.growth_2020, cal.growth_2021, cal.growth_2022], streams.get("population", 1))
     invest_prior = np.array([mean_by_size(v, y) for v in invest])  # expected rates, not one draw's luck
     intensity = space.intensity(par, streams.get("population", 2).random(y.size))
+    factor = talent.skill_factor(par, intensity)
     firms = FirmStore(capacity=int(y.size * 1.5))
     labour = LabourMarket(locations.district, cal.skilled_share, par.commute_cost, weight)
     employees = cal.workers_per_yi * y
@@ -56,9 +57,10 @@ def end_2022(config: Config, streams: Streams, locations: Locations) -> Start:
         productivity=y,
         capital_yi=par.capital_output * y * overhang,
         employees=employees,
-        skilled=labour.skilled_share[pop.sector] * employees,
+        skilled=labour.skilled_share[pop.sector] * employees * factor,
         floor_m2=intensity * y,
         space_intensity=intensity,
+        skill_factor=factor,
         age_months=pop.age_months,
         above_scale=y >= cal.above_scale_threshold_yi,
         trend=trend,

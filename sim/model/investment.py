@@ -16,7 +16,7 @@ import numpy as np
 
 from ..config.params import Params
 from ..config.schema import SECTORS, Policy
-from ..rules import costs, production, projects, relocation, space
+from ..rules import costs, production, projects, relocation, space, talent
 from ..rules.markets import fill_in_order
 from ..rules.projects import ProjectBook
 from . import kernels
@@ -131,11 +131,11 @@ class Investment:
 
     # ------------------------------------------------------------------ the pipeline
     def build(self, t: int, attraction: float, trend: float, utility: Callable[[], np.ndarray],
-              skilled_need: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, dict]:
+              skilled_need: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[np.ndarray, dict]:
         """9. Projects: new starts, this month's spending of every project being built (its
         FAI, buildings and equipment), and completion of those finished. `attraction`: this
         year's attraction intensity; `trend`: floor space per 亿 now relative to 2022;
-        `utility()`: the steered location utility; `skilled_need(sector)`: skilled workers
+        `utility()`: the steered location utility; `skilled_need(sector, intensity)`: skilled workers
         per 亿 of output. Returns the spending by cell (亿/yr) and the new plants, for the
         model to add as firms (`Model.add_firms`'s arguments)."""
         book = self.projects
@@ -175,7 +175,7 @@ class Investment:
         self.flows["large_projects"] += self.weight * np.sum(size[ok] >= 10.0)
         self.flows["attracted_investment_yi"] += costs.attracted_share(attraction) * self.weight * size[ok].sum()
 
-    def _complete(self, done: dict, trend: float, skilled_need: Callable[[np.ndarray], np.ndarray], attraction: float) -> dict:
+    def _complete(self, done: dict, trend: float, skilled_need: Callable[[np.ndarray, np.ndarray], np.ndarray], attraction: float) -> dict:
         """Completed projects produce: an expansion adds its capacity, plant and equipment to
         an incumbent of its sector and location (picked in proportion to output; a new plant
         if there is none); a new plant is a new firm (returned). Both bring
@@ -188,7 +188,7 @@ class Investment:
         floor = par.floor_m2_per_yi * trend * cap
         sec, dest = done["sector"], done["location"].astype(np.intp)
         self.locations.stock_m2 += self.weight * np.bincount(dest, weights=floor, minlength=self.locations.n)
-        per_worker = skilled_need(sec)
+        per_worker = skilled_need(sec, np.full(sec.size, par.floor_m2_per_yi))  # plants at the mean floor space per 亿
         need = per_worker * cap
         recruited = par.project_recruits_share * need  # from outside the city: they arrive with the plant
         skilled = recruited + self.labour.hire(need - recruited, dest)
@@ -211,6 +211,7 @@ class Investment:
         np.add.at(f.floor_m2, i, floor[grow])
         np.add.at(f.skilled, i, skilled[grow])
         f.space_intensity[i] = f.floor_m2[i] / np.maximum(f.productivity[i], 1e-9) / trend
+        f.skill_factor[i] = talent.skill_factor(par, f.space_intensity[i])  # the expanded firm's (ODD 7.7)
         new = ~grow
         self.flows["completed"] += self.weight * cap.size
         return dict(sector=sec[new], location=dest[new], output=made[new], floor=floor[new], intensity=np.full(new.sum(), par.floor_m2_per_yi),

@@ -85,14 +85,14 @@ def grant_space(live, location, floor, demand, ratio, target, per_yi, n_loc):
 
 
 @njit
-def request_talent(live, location, sector, skilled, feasible, share, workers_per_yi, n_loc):
+def request_talent(live, location, sector, skilled, skill_factor, feasible, share, workers_per_yi, n_loc):
     """4. Skilled workers for the feasible output: released and requested. share: the
-    skilled share by sector. Returns (skilled per 亿, released, demanded, and the two by
-    location)."""
+    skilled share by sector; skill_factor: each firm's skilled workers per 亿 relative to
+    its sector's. Returns (skilled per 亿, released, demanded, and the two by location)."""
     per_worker, release, demand = np.empty(live.size), np.empty(live.size), np.empty(live.size)
     for k in range(live.size):
         i = live[k]
-        p = share[sector[i]] * workers_per_yi
+        p = share[sector[i]] * workers_per_yi * skill_factor[i]
         r, d = talent.request(skilled[i], feasible[k], p)
         per_worker[k], release[k], demand[k] = p, r, d
     return per_worker, release, demand, total_by_location_aligned(live, location, release, n_loc), total_by_location_aligned(live, location, demand, n_loc)

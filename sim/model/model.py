@@ -21,7 +21,7 @@ from ..config.loading import apply_settings, load_config
 from ..config.schedules import by_year
 from ..config.schema import SECTORS, Config, ConfigError
 from ..config.validation import validate
-from ..rules import costs, demography, growth, production, relocation, renovation, space
+from ..rules import costs, demography, growth, production, relocation, renovation, space, talent
 from ..rules.markets import fill_in_order, ration_ratio
 from . import initial, kernels
 from .agents import FirmAgents, Firm, Government, Park
@@ -181,9 +181,10 @@ class Model(mesa.Model):
         """Workers per 亿 of output now: falls with labour productivity growth."""
         return self.cal.workers_per_yi * np.exp(-self.params.labour_productivity_growth * self.steps * self.dt)
 
-    def skilled_need(self, sector: np.ndarray) -> np.ndarray:
-        """Skilled workers per 亿 of output now, by firm sector."""
-        return self.labour.skilled_share[sector] * self.workers_per_yi()
+    def skilled_need(self, sector: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+        """Skilled workers per 亿 of output now of firms of `sector` with floor space per 亿
+        `intensity` at base-year technology (their `skill_factor`)."""
+        return self.labour.skilled_share[sector] * self.workers_per_yi() * talent.skill_factor(self.params, intensity)
 
     def common_shock(self) -> float:
         """This step's city-wide log shock, shared by all firms (one draw per step)."""
@@ -232,7 +233,7 @@ class Model(mesa.Model):
         job-seekers, the requests go to the market. Returns (skilled per 亿, released,
         requested, each location's share granted)."""
         f = self.firms
-        per_worker, release, demand, release_l, demand_l = kernels.request_talent(live, f.location, f.sector, f.skilled, feasible, self.labour.skilled_share, self.workers_per_yi(), self.locations.n)
+        per_worker, release, demand, release_l, demand_l = kernels.request_talent(live, f.location, f.sector, f.skilled, f.skill_factor, feasible, self.labour.skilled_share, self.workers_per_yi(), self.locations.n)
         self.labour.pool += self.weight * release_l
         return per_worker, release, demand, self.labour.ratio(demand_l)
 
@@ -320,7 +321,8 @@ class Model(mesa.Model):
             sector=sector, location=location, output_yi=output,
             productivity=output if pick_productivity is None else pick_productivity,
             capital_yi=capital, employees=self.workers_per_yi() * output, skilled=skilled,
-            floor_m2=floor, space_intensity=intensity, above_scale=output >= self.cal.above_scale_threshold_yi,
+            floor_m2=floor, space_intensity=intensity, skill_factor=talent.skill_factor(self.params, intensity),
+            above_scale=output >= self.cal.above_scale_threshold_yi,
             trend=np.zeros(output.size), born_step=np.full(output.size, self.steps),
         )  # fmt: skip
         self.flows["entries"] += self.weight * slots.size
@@ -350,7 +352,7 @@ class Model(mesa.Model):
         ok = dest >= 0
         ok[ok] = fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
         sec, y, dest, intensity = sec[ok], y[ok], dest[ok], intensity[ok]
-        per_worker = self.skilled_need(sec)
+        per_worker = self.skilled_need(sec, intensity)
         skilled = self.labour.hire(per_worker * y, dest)
         y = np.minimum(y, skilled / per_worker)
         staffed = y >= 0.5 * par.entrant_min_yi  # an entrant that cannot hire does not enter
