@@ -1,7 +1,7 @@
 """亩均论英雄 with productivity behind it (issue 28): a firm's skilled workers per 亿 follow its
 floor space per 亿 (`land_labour_link`), so the firms the renovation programme takes are low
 in output per worker as well as per 亩, and their land and workers go to firms that make more
-of both."""
+of both. And skilled labour rationed without a price does not decide the plan's verdicts."""
 
 import dataclasses
 
@@ -72,3 +72,17 @@ def test_an_upgrade_lifts_output_per_worker_with_output_per_mu():
     after = before / p.upgrade_density_gain
     assert (talent.skill_factor(p, after) < talent.skill_factor(p, before)).all()
     assert talent.skill_factor(p, after) / talent.skill_factor(p, before) == pytest.approx(np.full(2, p.upgrade_density_gain ** -0.5))
+
+
+def test_rationing_without_a_price_does_not_decide_the_plans_verdicts():
+    """The two ends a wage would lie between: skilled supply fixed and requests rationed (the
+    model), and skilled workers never scarce. Paired, the plan's verdicts are the same at
+    both ends (experiments/labour.py measures every scenario at full size), while the
+    parks' output is higher when skilled workers are never scarce."""
+    import sim
+
+    kw = dict(scenario="baseline", replications=6, firms_scale=0.1, uncertainty="seeds")
+    rationed, never = sim.run(**kw), sim.run(**kw, talent_inflow_per_year=1e7)
+    for name, t in rationed.targets.items():
+        assert (t.met_fraction >= 0.5) == (never.targets[name].met_fraction >= 0.5), name
+    assert never.targets["parks_output"].median > rationed.targets["parks_output"].median
