@@ -75,8 +75,13 @@ def measure(draws: int, scale: float, horizon: int) -> dict:
 
 
 def table(result: dict) -> str:
-    return markdown_table(["variant", "net entry's share of output growth, median [10-90%]", "entrants' share of the end's output", "output growth a year"],
-                          [[r["variant"], f"{r['net_entry_share_median']:.2f} [{r['net_entry_share_10']:.2f}, {r['net_entry_share_90']:.2f}]",
+    def at_least(r: dict, x: float = 0.2) -> str:
+        share = [run["net_entry_share"] for run in r["runs"]]
+        return f"{sum(v >= x for v in share)} of {len(share)}"
+
+    return markdown_table(["variant", "net entry's share of output growth, median [10-90%]", "draws at 0.2 or more", "entrants' share of the end's output",
+                           "output growth a year"],
+                          [[r["variant"], f"{r['net_entry_share_median']:.2f} [{r['net_entry_share_10']:.2f}, {r['net_entry_share_90']:.2f}]", at_least(r),
                             f"{r['entrants_share_of_end_median']:.2f}", f"{100 * r['growth_per_year_median']:.1f}%"] for r in result["variants"]])
 
 
