@@ -262,7 +262,7 @@ class Model(mesa.Model):
         subsidy_ls = totals.cell_total(self.firms.subsidy_yi, live)
         rate_ls = np.divide(subsidy_ls, totals.output_ls, out=np.zeros_like(subsidy_ls), where=totals.output_ls > 0)
         vacancy_share = (totals.vacancy() if vacancy is None else vacancy) / loc.stock_m2
-        return relocation.location_utility(self.params, totals.output_ls, loc.rent, vacancy_share, self.labour.pool, rate_ls, loc.is_park)
+        return relocation.location_utility(self.params, totals.output_ls, loc.rent, vacancy_share, self.labour.pool, rate_ls, loc.is_park, self._place_utility)
 
     def steered_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
         """Location utility [location, sector] of entrants and projects, with the steering of
@@ -381,8 +381,11 @@ class Model(mesa.Model):
         return self._refresh_aggregates()
 
     def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
-        """Output by cell and its log change, rents; returns the vacancy the rents are priced on."""
+        """Output by cell and its log change, rents (and the location utility's terms of
+        them); returns the vacancy the rents are priced on."""
         self.totals.refresh(first)
         vacancy = self.totals.vacancy()
         self.locations.reprice(vacancy, self.params.rent_elasticity)
+        # the utility's terms of output by cell and rents, which change only here (four uses a step)
+        self._place_utility = relocation.place_utility(self.params, self.totals.output_ls, self.locations.rent)
         return vacancy

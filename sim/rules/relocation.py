@@ -10,6 +10,14 @@ from ..config.params import Params
 from .ops import exp, maximum, power
 
 
+def place_utility(params: Params, output_ls: np.ndarray, rent_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The terms of `location_utility` that change only with output by cell and rents (once
+    a step): urbanization less rent by location, and localization [location, sector]."""
+    p = params
+    per_location = p.util_urbanization * np.log1p(output_ls.sum(axis=1)) - p.util_rent * rent_index / rent_index.mean()
+    return per_location, p.util_localization * np.log1p(output_ls)
+
+
 def location_utility(
     params: Params,
     output_ls: np.ndarray,
@@ -18,17 +26,20 @@ def location_utility(
     pool: np.ndarray,
     subsidy_rate_ls: np.ndarray,
     is_park: np.ndarray,
+    place: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Systematic utility V[l, s] of location l for a firm of sector s."""
+    """Systematic utility V[l, s] of location l for a firm of sector s. `place`:
+    `place_utility(params, output_ls, rent_index)` if the caller has it (the same terms,
+    added in the same order)."""
     p = params
+    per_location, localization = place_utility(p, output_ls, rent_index) if place is None else place
     per_location = (
-        p.util_urbanization * np.log1p(output_ls.sum(axis=1))
-        - p.util_rent * rent_index / rent_index.mean()
+        per_location
         + p.util_vacancy * np.log(vacancy_share + 0.005)
         + p.util_talent * np.log1p(pool)
         + p.util_park * is_park
     )
-    return p.util_localization * np.log1p(output_ls) + p.util_subsidy * subsidy_rate_ls + per_location[:, None]
+    return localization + p.util_subsidy * subsidy_rate_ls + per_location[:, None]
 
 
 REFERENCE_AGE_YEARS = 8.0  # the consider rate is `move_consider_rate` for a firm of 1亿 and this age
