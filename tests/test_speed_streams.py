@@ -20,3 +20,11 @@ def test_kept_draws_are_the_draws_of_step_zero_as_the_slots_grow():
         slots = np.flatnonzero(rng.random(n) < 0.3)
         assert s.fixed_uniform_at("renovation", n, slots, 3).tobytes() == _plain(s, "renovation", 0, n, slots, 3).tobytes()
         assert s.fixed_uniform_at("renovation", n, slots, 2).tobytes() == _plain(s, "renovation", 0, n, slots, 2).tobytes()
+
+
+@pytest.mark.parametrize("shape", [(0, 4), (1, 4), (7, 4), (256, 4), (300, 4)])
+def test_a_block_is_the_generators_draws(shape):
+    s = Streams((5, 0))
+    want = np.clip(s.get("entry", 3, 2, 1).random(shape), 1e-12, 1.0 - 1e-12)
+    got = s.uniform_block("entry", 3, shape, 2, 1)
+    assert got.shape == want.shape and got.tobytes() == want.tobytes()

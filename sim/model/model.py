@@ -336,7 +336,7 @@ class Model(mesa.Model):
         for s in range(S):
             lam = par.entry_rate * pol.attraction_intensity * count_s[s] * self.dt / self.weight
             k = self.streams.get("entry", t, s, 0).poisson(lam)
-            draws.append(np.clip(self.streams.get("entry", t, s, 1).random((k, 4)), 1e-12, 1 - 1e-12))
+            draws.append(self.streams.uniform_block("entry", t, (k, 4), s, 1))
             sectors.append(np.full(k, s, dtype=np.int8))
         sec, u = np.concatenate(sectors), np.concatenate(draws)
         fai = np.zeros((loc.n, S))

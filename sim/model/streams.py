@@ -42,6 +42,7 @@ def entropy_words(entropy: int | tuple[int, ...]) -> np.ndarray:
 # (tests/test_model.py checks the draws against SeedSequence's).
 INIT_A, MULT_A, INIT_B, MULT_B, MIX_L, MIX_R = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED, 0xCA01F9DD, 0x4973F715
 MASK32 = 0xFFFFFFFF
+BLOCK_READ = 1024  # `uniform_block` reads blocks of up to this many numbers
 READ_BELOW = 16  # `uniform_at` reads the slots' numbers (pcg.read_at, ~50 ns a slot) below one slot in this many (3.7 ns a number drawn)
 
 
@@ -142,6 +143,17 @@ class Streams:
             u = pcg.read_at(self._state(decision, step, *sub).words, slots)
         else:
             u = self.get(decision, step, *sub).random(n)[slots]
+        return np.clip(u, 1e-12, 1.0 - 1e-12, out=u)
+
+    def uniform_block(self, decision: str, step: int, shape: tuple[int, ...], *sub: int) -> np.ndarray:
+        """`get(decision, step, *sub).random(shape)`, clipped to (0, 1) as `uniform`: a small
+        block (entrants', projects' draws) read from the stream's words (sim.model.pcg)
+        without making a Generator, 6 -> 2 µs."""
+        size = int(np.prod(shape))
+        if size <= BLOCK_READ:
+            u = pcg.read_at(self._state(decision, step, *sub).words, np.arange(size)).reshape(shape)
+        else:
+            u = self.get(decision, step, *sub).random(shape)
         return np.clip(u, 1e-12, 1.0 - 1e-12, out=u)
 
     def fixed_uniform_at(self, decision: str, n: int, slots: np.ndarray, *sub: int) -> np.ndarray:
