@@ -10,6 +10,8 @@ numbers), and a lever's effect is a paired difference rather than seed noise.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
@@ -112,6 +114,14 @@ class _State(ISeedSequence):
         return getattr(self.sequence, name)
 
 
+def _clip(u: np.ndarray) -> np.ndarray:
+    """`np.clip(u, 1e-12, 1 - 1e-12, out=u)`: on a small array its ufuncs called directly
+    (clip is max then min: the same numbers), 4.2 -> 1.9 µs; numpy's SIMD clip on a large one."""
+    if u.size < 512:
+        return np.minimum(np.maximum(u, 1e-12, out=u), 1.0 - 1e-12, out=u)
+    return np.clip(u, 1e-12, 1.0 - 1e-12, out=u)
+
+
 class Streams:
     def __init__(self, entropy: int | tuple[int, ...]):
         self.entropy = entropy
@@ -143,18 +153,18 @@ class Streams:
             u = pcg.read_at(self._state(decision, step, *sub).words, slots)
         else:
             u = self.get(decision, step, *sub).random(n)[slots]
-        return np.clip(u, 1e-12, 1.0 - 1e-12, out=u)
+        return _clip(u)
 
     def uniform_block(self, decision: str, step: int, shape: tuple[int, ...], *sub: int) -> np.ndarray:
         """`get(decision, step, *sub).random(shape)`, clipped to (0, 1) as `uniform`: a small
         block (entrants', projects' draws) read from the stream's words (sim.model.pcg)
         without making a Generator, 6 -> 2 µs."""
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         if size <= BLOCK_READ:
             u = pcg.read_at(self._state(decision, step, *sub).words, np.arange(size)).reshape(shape)
         else:
             u = self.get(decision, step, *sub).random(shape)
-        return np.clip(u, 1e-12, 1.0 - 1e-12, out=u)
+        return _clip(u)
 
     def fixed_uniform_at(self, decision: str, n: int, slots: np.ndarray, *sub: int) -> np.ndarray:
         """`uniform_at(decision, 0, n, slots, *sub)` for a firm's own draw that is the same every
@@ -166,8 +176,7 @@ class Streams:
         if drawn.size < n:
             drawn = np.concatenate([drawn, generator.random(max(n - drawn.size, drawn.size // 2))])
             self._fixed[key] = (generator, drawn)
-        u = drawn[slots]
-        return np.clip(u, 1e-12, 1.0 - 1e-12, out=u)
+        return _clip(drawn[slots])
 
     def normal(self, decision: str, step: int, n: int, *sub: int) -> np.ndarray:
         """n standard normals, entry i for firm slot i."""
