@@ -14,6 +14,9 @@ rest, about a fifth of it, is what is saved. Here:
   up to a year, kept within the cache) are each one numpy call over [months, firms]:
   numpy's exp and the rule's power and log on the same values give the same bits wherever
   the values sit in the array;
+- a firm's output is held through the prehistory, so the scale of its jumps and their shift
+  (`growth.jump_scale`: a power and a log1p, the rule's own) are computed once, not for
+  every month a jump hits it;
 - the two recursions (the growth trend, and the capital ratio r with the month's
   investment) are exact IEEE operations (+, -, *, /, min, max) in the rule's order, compiled
   (`_trends`, `_capital`); exp(-investment_lag_years x trend) of `growth.planned` stays
@@ -29,7 +32,7 @@ import numpy as np
 
 from ..config.fields import DT, STEPS_PER_YEAR
 from ..config.params import Params
-from ..rules.growth import shock
+from ..rules.growth import jump_scale, shock
 from ..rules.population import BURN_IN_MONTHS
 from .compiled import njit
 
@@ -88,13 +91,15 @@ def capital_prehistory(params: Params, output: np.ndarray, growth_by_year: list[
     u = np.empty((c, 2, n))
     z = np.empty((c, n))
     tiled = np.tile(output, c)
+    scale = tuple(np.tile(v, c) for v in jump_scale(params, output))  # a jump's scale and shift: the output is held
     before = np.empty((c, n))
     for rate, m, first in chunks:
         for k in range(m):  # the rule's draws, month by month
             rng.random(out=u[k])
             rng.standard_normal(out=z[k])
         np.clip(u[:m], 1e-12, 1 - 1e-12, out=u[:m])
-        g = (rate * dt + shock(params, tiled[: m * n], u[:m, 0].ravel(), u[:m, 1].ravel(), z[:m].ravel(), dt)).reshape(m, n)
+        head = slice(0, m * n)
+        g = (rate * dt + shock(params, tiled[head], u[:m, 0].ravel(), u[:m, 1].ravel(), z[:m].ravel(), dt, (scale[0][head], scale[1][head]))).reshape(m, n)
         decay = np.exp(-g)
         _trends(trend, g, before[:m], dt)
         planned = np.exp(neg_lag * before[:m])
@@ -105,7 +110,7 @@ def capital_prehistory(params: Params, output: np.ndarray, growth_by_year: list[
             g_all[rows] = g
             grown = np.exp(g, out=monthly[rows])
             _capital(r, keep, decay, planned, grown, grown, dt, True)
-    del u, z, tiled, before, g, decay, planned
+    del u, z, tiled, scale, before, g, decay, planned
     # the rule's last lines: per unit of the END size, a month's start size is the end size
     # less the growth since
     since = np.cumsum(g_all[::-1], axis=0)[::-1]  # log growth from the start of month k to the end

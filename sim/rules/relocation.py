@@ -45,16 +45,23 @@ def location_utility(
 REFERENCE_AGE_YEARS = 8.0  # the consider rate is `move_consider_rate` for a firm of 1亿 and this age
 
 
-def consider_probability(params: Params, output, age_months, dt: float):
+def consider_probability(params: Params, output, age_months, dt: float, age_factor=None):
     """Chance a firm looks for a new site this step; smaller and younger firms look more
-    often. Arrays or one firm's scalars (sim.rules.ops)."""
-    age = (age_months / 12.0 + 1.0) / (REFERENCE_AGE_YEARS + 1.0)
+    often. Arrays or one firm's scalars (sim.rules.ops). `age_factor`:
+    `age_effect(params, age_months)` if the caller has it (the model looks it up by age)."""
     rate = (
         params.move_consider_rate
         * power(maximum(output, 1e-3), -params.move_size_elasticity)
-        * power(age, -params.move_age_elasticity)
+        * (age_effect(params, age_months) if age_factor is None else age_factor)
     )
     return 1.0 - exp(-rate * dt)
+
+
+def age_effect(params: Params, age_months):
+    """The consider rate's factor of age: (age / reference age) ^ -move_age_elasticity, the
+    ages counted from one year before birth."""
+    age = (age_months / 12.0 + 1.0) / (REFERENCE_AGE_YEARS + 1.0)
+    return power(age, -params.move_age_elasticity)
 
 
 def allowed_moves(rule: str, current: np.ndarray, sector: np.ndarray, district: np.ndarray, leading: np.ndarray, is_park: np.ndarray, making_room: np.ndarray) -> np.ndarray:
