@@ -274,6 +274,13 @@ ms. At 100k firms (min of 4, load 6-7): construction 963 -> 860 ms, the 36 steps
 1,659 ms (the same within the noise: what changed is fixed per step, or per slot drawn
 for few), the run 2,736 -> 2,519 ms (-8%).
 
+The tables above were measured on the last commit of this pass while the full test suite
+and three other jobs ran on the same 2 cores (the load average rose from 2.6 to about 7):
+their absolute times are higher than the previous page's, measured on a quieter machine
+and on an earlier model (591a7de, before issue 28's mechanisms), and are not a comparison
+with it; the before -> after figures here are, each measured
+interleaved under one load.
+
 Tried and dropped: reading a few slots with numpy's own `PCG64.advance` from Python (2.2 µs a
 slot: slower than drawing all 13.7k below about 20 slots); computing the prehistory's
 recursions a firm at a time over the months (strided: slower at 100k than the rule); chunks
