@@ -219,3 +219,90 @@ the tidy table and parquet rows, about 6% of the model's time. Not tried for lac
 writing only the two .hydra files the project reads (config.yaml, overrides.yaml), which
 needs a run_job of the launcher's own.
 """
+
+
+FIXED_COST_NOTES = """
+## The fixed cost of a step and construction at 10k firms (issue 30)
+
+Profiled at 10k firms (per-phase CPU timers, line_profiler, cProfile, callgrind's instruction
+counts) on this machine while three to four other jobs ran (load 2-7 on 2 cores): every time
+below is a minimum over repeats interleaved with the code before, most of them in one
+process (the commit before, 0d0d3ac, imported beside the branch). Before: construction 66-72
+ms, of it the capital prehistory 52 ms (its draws 15 ms, its shocks about 20, the rest 108
+months of some thirty numpy passes each); a step 4.5-5 ms: government 0.97 (the renovation
+programme and the displaced firms' choice), relocation 0.72, desired output 0.70, entry
+0.62, production and investment 0.55, exit 0.27, the projects and Mesa's collect about 0.7,
+the rest under 0.15 each. Random draws were about 0.55 ms of a step: ten streams drew a
+number for every slot (13.7k at the end of a run) and one drew normals, though four of them
+were then read for 22-90 slots and two were the same every month.
+
+Changed, each result the same bytes: 16 runs (10k and 100k firms, every scenario, the three
+relocation rules, the fund and space allocations, a 2030 horizon, parameter and posterior
+draws) hashed before and after each change, every float64 array of the recorder, every
+field of the firm store, the locations, the labour market, the project book and Mesa's
+datacollector rows; tests/test_layout.py's digests unchanged; each new compiled or shortcut
+path tested against the code it replaces, bit for bit (tests/test_speed_*.py):
+
+* the capital prehistory several months at a time (`sim/model/prehistory.py`; the rule,
+  `population.capital_prehistory`, stays the definition): the same draws into buffers,
+  shocks and exps of up to a year of months in one numpy call each, a jump's scale and shift
+  (`growth.jump_scale`, a power and a log1p) once a firm since its output is held, the trend
+  and capital recursions compiled in the rule's order. Construction 69.9 -> 63.4 ms at 10k
+  firms, 525 -> 482 ms at 100k; the prehistory 52 -> 44 ms, 536M -> 490M instructions;
+* the renovation programme's own draws per firm (step key 0, the same every month) drawn once
+  a run and continued as slots are added (`Streams.fixed_uniform_at`): 46 -> 3 µs a call,
+  two a step;
+* a few slots' numbers read where they lie in the stream (`sim/model/pcg.py`: numpy's PCG64
+  seeding, jump-ahead of its 128-bit LCG by the maps of 2^j steps, its XSL-RR output,
+  compiled) instead of drawing for every slot: the movers' destination and admission draws
+  and the displaced firms' (four a step): 90 slots of 13.7k 60 -> 5 µs. The entrants' and
+  new projects' small blocks (seven a step) read the same way without a Generator
+  (`Streams.uniform_block`), and small arrays of draws clipped by np.clip's own ufuncs:
+  4.2 -> 1.9 µs;
+* the location utility's terms of output by cell and rents (`relocation.place_utility`)
+  once a step, where output and rents change, not in each of its four uses: 18.9 -> 13.1 µs
+  a use;
+* the rules of a firm's age alone (the young firm's premium, an exp; the relocation rate's
+  factor of age, a power) looked up by age from a table the rules compute once
+  (`sim/model/ages.py`): 66 -> 15 and 156 -> 13 µs a step (timeit, loaded).
+
+Per step after (10k firms, min of 7, the same load): government 0.98 -> 0.74 ms,
+relocation 0.72 -> 0.60 ms, the others within the noise of the load. The whole 10k run,
+construction and 36 steps, in one process interleaved (min of 15 and 21 repeats at load 2-4
+and 6-7): 256 -> 228 and 281 -> 263 ms (-11%, -6%); the steps alone 186 -> 165 and 210 -> 186
+ms. At 100k firms (min of 4, load 6-7): construction 963 -> 860 ms, the 36 steps 1,649 ->
+1,659 ms (the same within the noise: what changed is fixed per step, or per slot drawn
+for few), the run 2,736 -> 2,519 ms (-8%).
+
+The tables above were measured on the last commit of this pass while the full test suite
+and three other jobs ran on the same 2 cores (the load average rose from 2.6 to about 7):
+their absolute times are higher than the previous page's, measured on a quieter machine
+and on an earlier model (591a7de, before issue 28's mechanisms), and are not a comparison
+with it; the before -> after figures here are, each measured
+interleaved under one load.
+
+Tried and dropped: reading a few slots with numpy's own `PCG64.advance` from Python (2.2 µs a
+slot: slower than drawing all 13.7k below about 20 slots); computing the prehistory's
+recursions a firm at a time over the months (strided: slower at 100k than the rule); chunks
+of a whole year there at 100k (12 months x 100k firms of temporaries: slower than a month at
+a time, so the chunk is sized to stay in cache).
+
+What the profile shows next, for a 10k run of about 0.19-0.23 CPU-s:
+* construction, about 63 ms, is two thirds the prehistory's draws and shocks (108 months of
+  3 numbers a firm; the jumps' log and the noise for the quarter of the firms a jump hits
+  each month), fixed while the draws stay numpy's: the end-2022 state does not depend on
+  the policy, so the scenarios of a sweep that share a replication could share it (a cache
+  of the built state by calibration, parameters, firms_scale, seed and replication): about
+  a quarter of a 10k run in a sweep over scenarios, no change of any number;
+* a step, about 4.2 ms: the draws for every slot (growth's two uniforms and normals, the
+  move and exit uniforms: about 0.3 ms, required for common random numbers), the rules'
+  transcendental passes (production's three powers, the exit hazard's two, the relocation
+  rate's power and exp, the shocks: about 0.5 ms), some 35 gathers and scatters of the live
+  rows (7.6-10.8 µs each at 10k), and the rest many small calls: about 30 stream seedings
+  (2-5 µs each), four logit choices with their room checks, Mesa's collect of 14 reporters
+  (33 µs), `validate` at construction (1 ms);
+* so 0.12 CPU-s a run is not reachable with the same bytes: the draws and transcendentals
+  alone are about 60 ms of a run. It needs what issue 30 proposes and this pass did not do:
+  draws keyed by firm for the live firms only, and a fused step with reformulated arithmetic,
+  each of which changes every number once.
+"""

@@ -184,14 +184,14 @@ class Government(mesa.Agent):
         # a firm upgrades in place with probability upgrade_share (its own draw, the same
         # every month): it keeps its output on less floor space and hands back the land of
         # the rest; the others give up their whole plot
-        upgrade = m.streams.uniform_at("renovation", 0, f.n, firms, 3) < m.params.upgrade_share
+        upgrade = m.streams.fixed_uniform_at("renovation", f.n, firms, 3) < m.params.upgrade_share
         kept = renovation.upgraded_floor(f.floor_m2[firms], m.params.upgrade_density_gain)
         demolished = np.where(upgrade, f.floor_m2[firms] - kept, f.floor_m2[firms])
         land = np.where(upgrade, space.land_of(demolished, m.cal.plot_ratio_2022), land)
         # the plot straddling what is owed is cleared once what is owed passes u x its area,
         # u the firm's own draw, the same every month (step key 0): the land cleared is what
         # was owed in expectation at any firms_scale, even as the stock runs out
-        u = m.streams.uniform_at("renovation", 0, f.n, firms, 2)
+        u = m.streams.fixed_uniform_at("renovation", f.n, firms, 2)
         chosen = renovation.select(ratio, land, where, loc.renovation_due, m.weight, u)
         firms, where, land, upgrade, kept, demolished = firms[chosen], where[chosen], land[chosen], upgrade[chosen], kept[chosen], demolished[chosen]
         freed = m.weight * np.bincount(where, weights=land, minlength=m.locations.n)

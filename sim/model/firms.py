@@ -73,9 +73,10 @@ class FirmStore:
         if self.n + k > self._capacity:
             self._grow(self.n + k)
         slots = np.arange(self.n, self.n + k)
+        rows = slice(self.n, self.n + k)  # the slots, as a slice: the same rows written, faster
         for name, v in values.items():
-            self._write(name, slots, v)
-        self._write("alive", slots, True)
+            self._write(name, rows, v)
+        self._write("alive", rows, True)
         self.n += k
         self.version += 1
         return slots

@@ -11,10 +11,11 @@ import numpy as np
 
 from ..config.schema import Config
 from ..rules import demography, renovation, space, talent
-from ..rules.population import capital_prehistory, mean_by_size, synthesize
+from ..rules.population import mean_by_size, synthesize
 from .firms import FirmStore
 from .labour import LabourMarket
 from .locations import Locations
+from .prehistory import capital_prehistory  # population.capital_prehistory's results, computed faster
 from .streams import Streams
 from .totals import Totals
 

@@ -157,7 +157,7 @@ class Investment:
         sec = np.repeat(np.arange(S), [self.streams.get("project", t, s, 0).poisson(lam[s]) for s in range(S)]).astype(np.int8)
         if sec.size == 0:
             return
-        u = np.clip(self.streams.get("project", t, S, 1).random((sec.size, 4)), 1e-12, 1 - 1e-12)
+        u = self.streams.uniform_block("project", t, (sec.size, 4), S, 1)
         size = projects.sizes(par, u[:, 0])
         land = space.land_of(projects.capacity(par, size) * par.floor_m2_per_yi * trend, par.new_plot_ratio)
         available = loc.land_mu + loc.cleared_mu

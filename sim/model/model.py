@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt_
+import functools
 import numbers
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..rules import costs, demography, growth, production, relocation, renovatio
 from ..rules.markets import fill_in_order, ration_ratio
 from . import initial, kernels
 from .agents import FirmAgents, Firm, Government, Park
+from .ages import AgeTable
 from .investment import Investment
 from .locations import Locations
 from .recorder import Flows, Recorder
@@ -112,6 +114,9 @@ class Model(mesa.Model):
         live = self.firms.live()  # the young firm's premium redistributes the sectors' growth by age (ODD 7.5)
         self.young_offset = growth.young_offset(self.params, self.firms.output_yi[live], self.firms.age_months[live])
         self.firm_agents = FirmAgents(self, self.firms, self.firm_class)  # made when first read
+        # the rules of a firm's age alone, looked up by age (sim/model/ages.py)
+        self._young = AgeTable(functools.partial(growth.young, self.params))
+        self._age_effect = AgeTable(functools.partial(relocation.age_effect, self.params))
         self.parks = [Park(self, j, spec) for j, spec in enumerate(self.cal.parks)]
         self.government = Government(self)
         self.flows = Flows(start=self.weight * self.firms.live().size)
@@ -208,7 +213,8 @@ class Model(mesa.Model):
         cell = totals.index(live)[1]  # the rules of a cell's firms on [location, sector], gathered by cell
         y, is_park = f.output_yi[live], self.locations.is_park[:, None]
         place = growth.place_drift(par, self.sector_drift, is_park, self.locations.platforms[:, None]).ravel()[cell] - self.young_offset
-        mu = growth.drift(par, place, f.subsidy_yi[live] / y, f.age_months[live])
+        age = f.age_months[live]
+        mu = growth.drift(par, place, f.subsidy_yi[live] / y, age, self._young(age))
         u_jump, u_sign = self.streams.uniform_at("growth", t, n, live, 0), self.streams.uniform_at("growth", t, n, live, 1)
         shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()
         agglomeration = growth.agglomeration(par, totals.dln_ls, totals.dln_l[:, None]).ravel()[cell]
@@ -263,7 +269,7 @@ class Model(mesa.Model):
         subsidy_ls = totals.cell_total(self.firms.subsidy_yi, live)
         rate_ls = np.divide(subsidy_ls, totals.output_ls, out=np.zeros_like(subsidy_ls), where=totals.output_ls > 0)
         vacancy_share = (totals.vacancy() if vacancy is None else vacancy) / loc.stock_m2
-        return relocation.location_utility(self.params, totals.output_ls, loc.rent, vacancy_share, self.labour.pool, rate_ls, loc.is_park)
+        return relocation.location_utility(self.params, totals.output_ls, loc.rent, vacancy_share, self.labour.pool, rate_ls, loc.is_park, self._place_utility)
 
     def steered_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
         """Location utility [location, sector] of entrants and projects, with the steering of
@@ -272,7 +278,8 @@ class Model(mesa.Model):
 
     def relocate(self, live: np.ndarray) -> None:
         f, par, loc, t, n = self.firms, self.params, self.locations, self.steps, self.firms.n
-        p = relocation.consider_probability(par, f.output_yi[live], f.age_months[live], self.dt)
+        age = f.age_months[live]
+        p = relocation.consider_probability(par, f.output_yi[live], age, self.dt, self._age_effect(age))
         movers = live[self.streams.uniform_at("move", t, n, live, 0) < p]
         if movers.size == 0:
             return
@@ -338,7 +345,7 @@ class Model(mesa.Model):
         for s in range(S):
             lam = par.entry_rate * pol.attraction_intensity * count_s[s] * self.dt / self.weight
             k = self.streams.get("entry", t, s, 0).poisson(lam)
-            draws.append(np.clip(self.streams.get("entry", t, s, 1).random((k, 4)), 1e-12, 1 - 1e-12))
+            draws.append(self.streams.uniform_block("entry", t, (k, 4), s, 1))
             sectors.append(np.full(k, s, dtype=np.int8))
         sec, u = np.concatenate(sectors), np.concatenate(draws)
         fai = np.zeros((loc.n, S))
@@ -383,8 +390,11 @@ class Model(mesa.Model):
         return self._refresh_aggregates()
 
     def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
-        """Output by cell and its log change, rents; returns the vacancy the rents are priced on."""
+        """Output by cell and its log change, rents (and the location utility's terms of
+        them); returns the vacancy the rents are priced on."""
         self.totals.refresh(first)
         vacancy = self.totals.vacancy()
         self.locations.reprice(vacancy, self.params.rent_elasticity)
+        # the utility's terms of output by cell and rents, which change only here (four uses a step)
+        self._place_utility = relocation.place_utility(self.params, self.totals.output_ls, self.locations.rent)
         return vacancy

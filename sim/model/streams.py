@@ -10,9 +10,12 @@ numbers), and a lever's effect is a paired difference rather than seed noise.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
+from . import pcg
 from .compiled import njit
 
 DECISIONS = ("population", "growth", "exit", "entry", "move", "platform", "macro", "parameters", "project", "renovation")
@@ -41,6 +44,8 @@ def entropy_words(entropy: int | tuple[int, ...]) -> np.ndarray:
 # (tests/test_model.py checks the draws against SeedSequence's).
 INIT_A, MULT_A, INIT_B, MULT_B, MIX_L, MIX_R = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED, 0xCA01F9DD, 0x4973F715
 MASK32 = 0xFFFFFFFF
+BLOCK_READ = 1024  # `uniform_block` reads blocks of up to this many numbers
+READ_BELOW = 16  # `uniform_at` reads the slots' numbers (pcg.read_at, ~50 ns a slot) below one slot in this many (3.7 ns a number drawn)
 
 
 @njit(inline="always")
@@ -109,18 +114,30 @@ class _State(ISeedSequence):
         return getattr(self.sequence, name)
 
 
+def _clip(u: np.ndarray) -> np.ndarray:
+    """`np.clip(u, 1e-12, 1 - 1e-12, out=u)`: on a small array its ufuncs called directly
+    (clip is max then min: the same numbers), 4.2 -> 1.9 µs; numpy's SIMD clip on a large one."""
+    if u.size < 512:
+        return np.minimum(np.maximum(u, 1e-12, out=u), 1.0 - 1e-12, out=u)
+    return np.clip(u, 1e-12, 1.0 - 1e-12, out=u)
+
+
 class Streams:
     def __init__(self, entropy: int | tuple[int, ...]):
         self.entropy = entropy
         self._words = entropy_words(entropy)
         self._run = np.concatenate([self._words, np.zeros(max(0, 4 - self._words.size), np.uint32)])
+        self._fixed: dict[tuple, tuple[np.random.Generator, np.ndarray]] = {}  # `fixed_uniform_at`'s draws so far
+
+    def _state(self, decision: str, step: int, *sub: int) -> _State:
+        key = (DECISIONS.index(decision), int(step), *map(int, sub))
+        words = np.array(key, dtype=np.uint32) if 0 <= min(key) and max(key) <= MASK32 else entropy_words(key)
+        return _State(_seed_state(self._run, words), self._words, key)
 
     def get(self, decision: str, step: int, *sub: int) -> np.random.Generator:
         """The generator for `decision` at `step` (and optional sub-keys, e.g. a sector):
         that of SeedSequence(entropy, spawn_key=(decision index, step, *sub))."""
-        key = (DECISIONS.index(decision), int(step), *map(int, sub))
-        words = np.array(key, dtype=np.uint32) if 0 <= min(key) and max(key) <= MASK32 else entropy_words(key)
-        return np.random.Generator(np.random.PCG64(_State(_seed_state(self._run, words), self._words, key)))
+        return np.random.Generator(np.random.PCG64(self._state(decision, step, *sub)))
 
     def uniform(self, decision: str, step: int, n: int, *sub: int) -> np.ndarray:
         """n uniforms in (0, 1), entry i for firm slot i."""
@@ -128,9 +145,38 @@ class Streams:
         return np.clip(u, 1e-12, 1.0 - 1e-12, out=u)
 
     def uniform_at(self, decision: str, step: int, n: int, slots: np.ndarray, *sub: int) -> np.ndarray:
-        """`uniform(decision, step, n, *sub)[slots]`, clipping only the draws of `slots`."""
-        u = self.get(decision, step, *sub).random(n)[slots]
-        return np.clip(u, 1e-12, 1.0 - 1e-12, out=u)
+        """`uniform(decision, step, n, *sub)[slots]`, clipping only the draws of `slots`. For
+        a few slots (one in READ_BELOW of n or fewer: the movers, the cleared firms) the
+        numbers are read where they lie in the stream (sim.model.pcg), not drawn for every
+        slot: at 10k firms 90 slots 60 -> 5 µs."""
+        if slots.size * READ_BELOW <= n:
+            u = pcg.read_at(self._state(decision, step, *sub).words, slots)
+        else:
+            u = self.get(decision, step, *sub).random(n)[slots]
+        return _clip(u)
+
+    def uniform_block(self, decision: str, step: int, shape: tuple[int, ...], *sub: int) -> np.ndarray:
+        """`get(decision, step, *sub).random(shape)`, clipped to (0, 1) as `uniform`: a small
+        block (entrants', projects' draws) read from the stream's words (sim.model.pcg)
+        without making a Generator, 6 -> 2 µs."""
+        size = math.prod(shape)
+        if size <= BLOCK_READ:
+            u = pcg.read_at(self._state(decision, step, *sub).words, np.arange(size)).reshape(shape)
+        else:
+            u = self.get(decision, step, *sub).random(shape)
+        return _clip(u)
+
+    def fixed_uniform_at(self, decision: str, n: int, slots: np.ndarray, *sub: int) -> np.ndarray:
+        """`uniform_at(decision, 0, n, slots, *sub)` for a firm's own draw that is the same every
+        step (step key 0): each slot's number is drawn once in the run, the generator kept and
+        continued for the slots added since (the same numbers: random(m) then random(k) from
+        one generator is random(m + k)). At 10k firms 46 -> 3 µs a call."""
+        key = (decision, *sub)
+        generator, drawn = self._fixed.get(key) or (self.get(decision, 0, *sub), np.empty(0))
+        if drawn.size < n:
+            drawn = np.concatenate([drawn, generator.random(max(n - drawn.size, drawn.size // 2))])
+            self._fixed[key] = (generator, drawn)
+        return _clip(drawn[slots])
 
     def normal(self, decision: str, step: int, n: int, *sub: int) -> np.ndarray:
         """n standard normals, entry i for firm slot i."""

@@ -22,10 +22,11 @@ def sector_drift(params: Params) -> np.ndarray:
     return np.array([getattr(params, name) for name in DRIFT_FIELDS]) + params.growth_shift
 
 
-def drift(params: Params, place_rate, subsidy_rate, age_months):
+def drift(params: Params, place_rate, subsidy_rate, age_months, young_rate=None):
     """Yearly expected log growth: that of the firm's sector and location (`place_drift`),
-    subsidies (subsidy_rate: subsidy / output), and the young firm's premium (`young`)."""
-    return place_rate + params.subsidy_return * subsidy_rate + young(params, age_months)
+    subsidies (subsidy_rate: subsidy / output), and the young firm's premium (`young`;
+    `young_rate`: its value if the caller has it, the model looks it up by age)."""
+    return place_rate + params.subsidy_return * subsidy_rate + (young(params, age_months) if young_rate is None else young_rate)
 
 
 def young_offset(params: Params, output: np.ndarray, age_months: np.ndarray) -> float:
@@ -58,34 +59,42 @@ def agglomeration(params: Params, dln_cluster, dln_location):
     return params.elasticity_localization * dln_cluster + params.elasticity_urbanization * dln_location
 
 
-def shock(params: Params, output, u_jump, u_sign, z, dt: float):
+def shock(params: Params, output, u_jump, u_sign, z, dt: float, scale=None):
     """Idiosyncratic log shock over one step.
 
     Jumps arrive at rate `jump_rate` a year (`jump`, for the firms a jump hits; the others'
     jump is 0). Small Gaussian noise is added.
     u_jump, u_sign: uniforms; z: standard normals (one per firm, from the step's stream).
     On arrays the jumps are computed for the firms hit only (the same values: each is
-    elementwise).
+    elementwise). `scale`: `jump_scale(params, output)` if the caller has it (a firm whose
+    output is held, as in the capital prehistory).
     """
     hit = u_jump < params.jump_rate * dt
     if isinstance(hit, np.ndarray):
         jumps, hit = np.zeros(hit.shape), np.flatnonzero(hit)  # indices: faster than a mask
-        jumps[hit] = jump(params, output[hit], u_sign[hit])
+        jumps[hit] = jump(params, output[hit], u_sign[hit], None if scale is None else (scale[0][hit], scale[1][hit]))
     else:
-        jumps = jump(params, output, u_sign) if hit else 0.0
+        jumps = jump(params, output, u_sign, scale) if hit else 0.0
     s = params.noise_sd
     return jumps + s * sqrt(dt) * z - 0.5 * s * s * dt
 
 
-def jump(params: Params, output, u_sign):
-    """The log change of a firm a jump hits: Laplace with scale
-    b = jump_scale * output^-beta (smaller firms are more volatile), shifted by ln(1 - b²)
-    so that it leaves expected output unchanged. u_sign: a uniform in (0, 1)."""
+def jump_scale(params: Params, output):
+    """The Laplace scale of a firm's jump, b = jump_scale * output^-beta (smaller firms are
+    more volatile, at most 0.45), and the shift ln(1 - b²) that leaves expected output
+    unchanged: (b, shift)."""
     b = minimum(params.jump_scale * power(output, -params.size_variance_beta), 0.45)
+    return b, log1p(-b * b)
+
+
+def jump(params: Params, output, u_sign, scale=None):
+    """The log change of a firm a jump hits: Laplace with scale b, shifted by ln(1 - b²)
+    (`jump_scale`; `scale`: its result if the caller has it). u_sign: a uniform in (0, 1)."""
+    b, shift = jump_scale(params, output) if scale is None else scale
     # Laplace by inverse CDF on u_sign: sign from the half, magnitude exponential (one log)
     low = u_sign < 0.5
     magnitude = b * log(where(low, 2.0 * u_sign, 2.0 * (1.0 - u_sign)))
-    return where(low, magnitude, -magnitude) + log1p(-b * b)
+    return where(low, magnitude, -magnitude) + shift
 
 
 def macro_shock(params: Params, z: float, dt: float) -> float:

@@ -10,6 +10,14 @@ from ..config.params import Params
 from .ops import exp, maximum, power
 
 
+def place_utility(params: Params, output_ls: np.ndarray, rent_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The terms of `location_utility` that change only with output by cell and rents (once
+    a step): urbanization less rent by location, and localization [location, sector]."""
+    p = params
+    per_location = p.util_urbanization * np.log1p(output_ls.sum(axis=1)) - p.util_rent * rent_index / rent_index.mean()
+    return per_location, p.util_localization * np.log1p(output_ls)
+
+
 def location_utility(
     params: Params,
     output_ls: np.ndarray,
@@ -18,32 +26,42 @@ def location_utility(
     pool: np.ndarray,
     subsidy_rate_ls: np.ndarray,
     is_park: np.ndarray,
+    place: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Systematic utility V[l, s] of location l for a firm of sector s."""
+    """Systematic utility V[l, s] of location l for a firm of sector s. `place`:
+    `place_utility(params, output_ls, rent_index)` if the caller has it (the same terms,
+    added in the same order)."""
     p = params
+    per_location, localization = place_utility(p, output_ls, rent_index) if place is None else place
     per_location = (
-        p.util_urbanization * np.log1p(output_ls.sum(axis=1))
-        - p.util_rent * rent_index / rent_index.mean()
+        per_location
         + p.util_vacancy * np.log(vacancy_share + 0.005)
         + p.util_talent * np.log1p(pool)
         + p.util_park * is_park
     )
-    return p.util_localization * np.log1p(output_ls) + p.util_subsidy * subsidy_rate_ls + per_location[:, None]
+    return localization + p.util_subsidy * subsidy_rate_ls + per_location[:, None]
 
 
 REFERENCE_AGE_YEARS = 8.0  # the consider rate is `move_consider_rate` for a firm of 1亿 and this age
 
 
-def consider_probability(params: Params, output, age_months, dt: float):
+def consider_probability(params: Params, output, age_months, dt: float, age_factor=None):
     """Chance a firm looks for a new site this step; smaller and younger firms look more
-    often. Arrays or one firm's scalars (sim.rules.ops)."""
-    age = (age_months / 12.0 + 1.0) / (REFERENCE_AGE_YEARS + 1.0)
+    often. Arrays or one firm's scalars (sim.rules.ops). `age_factor`:
+    `age_effect(params, age_months)` if the caller has it (the model looks it up by age)."""
     rate = (
         params.move_consider_rate
         * power(maximum(output, 1e-3), -params.move_size_elasticity)
-        * power(age, -params.move_age_elasticity)
+        * (age_effect(params, age_months) if age_factor is None else age_factor)
     )
     return 1.0 - exp(-rate * dt)
+
+
+def age_effect(params: Params, age_months):
+    """The consider rate's factor of age: (age / reference age) ^ -move_age_elasticity, the
+    ages counted from one year before birth."""
+    age = (age_months / 12.0 + 1.0) / (REFERENCE_AGE_YEARS + 1.0)
+    return power(age, -params.move_age_elasticity)
 
 
 def allowed_moves(rule: str, current: np.ndarray, sector: np.ndarray, district: np.ndarray, leading: np.ndarray, is_park: np.ndarray, making_room: np.ndarray) -> np.ndarray:
