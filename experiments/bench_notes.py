@@ -274,12 +274,12 @@ ms. At 100k firms (min of 4, load 6-7): construction 963 -> 860 ms, the 36 steps
 1,659 ms (the same within the noise: what changed is fixed per step, or per slot drawn
 for few), the run 2,736 -> 2,519 ms (-8%).
 
-The tables above were measured on the last commit of this pass while the full test suite
-and three other jobs ran on the same 2 cores (the load average rose from 2.6 to about 7):
-their absolute times are higher than the previous page's, measured on a quieter machine
-and on an earlier model (591a7de, before issue 28's mechanisms), and are not a comparison
-with it; the before -> after figures here are, each measured
-interleaved under one load.
+The tables above were measured after this pass was merged with the link of land and labour
+productivity (ODD 7.7, one more multiply a firm-step), on a quiet machine (load 0.7 at the
+start). The previous page measured an earlier model (591a7de, before issue 28's young firm's
+premium, recruits and upgrades, under load 6): the two pages' totals are not a before and
+after of this pass; the before -> after figures here are, each measured interleaved under
+one load.
 
 Tried and dropped: reading a few slots with numpy's own `PCG64.advance` from Python (2.2 µs a
 slot: slower than drawing all 13.7k below about 20 slots); computing the prehistory's
