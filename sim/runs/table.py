@@ -218,7 +218,7 @@ def uncertainty_words(result: dict) -> list[str]:
     if "posterior" in result:
         post = result["posterior"]
         lines.append(f"posterior: data/posterior/{post['name']}.csv, {post['particles']:,} particles over {len(post['keys'])} "
-                     "parameters (one particle a replication, by weight; the other parameters from their priors)")
+                     "parameters (one particle a replication, by weight; the other parameters from their priors, the park data from their ranges)")
     if result.get("held"):
         values = ", ".join(f"{k} = {v:g}" for k, v in result["held"].items())
         lines.append(f"held at their values in every replication (set explicitly, or fixed_parameters): {values}")
