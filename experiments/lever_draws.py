@@ -39,21 +39,23 @@ ROWS = {  # name: lever settings against baseline (the plan: attraction 1.2, ren
 YEARS = (2025, 2028, 2030)
 
 
-def parks_output(settings: dict, k: int, draws: int, scale: float, horizon: int) -> list[float]:
-    """The parks' above-scale output (亿元) in each of YEARS, replication k under `settings`."""
-    cfg = load_config(scenario="baseline", firms_scale=scale, horizon_year=horizon, replications=draws, **settings)
-    rec = Model(uncertainty.apply(cfg, uncertainty.values(cfg).iloc[k]), replication=k).run().recorder
-    series = rec.cells["output_yi"].sum(axis=2)[:, rec.is_park].sum(axis=1)
-    return [float(annual(series, rec.years, y)) for y in YEARS]
+def parks_output(settings: dict, draws: int, scale: float) -> np.ndarray:
+    """The parks' above-scale output (亿元) in each of YEARS [replication, year] under `settings`."""
+    cfg = load_config(scenario="baseline", firms_scale=scale, horizon_year=max(YEARS), replications=draws, **settings)
+    out = []
+    for k, row in uncertainty.values(cfg).iterrows():
+        rec = Model(uncertainty.apply(cfg, row), replication=k).run().recorder
+        series = rec.cells["output_yi"].sum(axis=2)[:, rec.is_park].sum(axis=1)
+        out.append([float(annual(series, rec.years, y)) for y in YEARS])
+    return np.array(out)
 
 
 def measure(draws: int, scale: float) -> dict:
     t0 = time.process_time()
-    horizon = max(YEARS)
-    plan = np.array([parks_output({}, k, draws, scale, horizon) for k in range(draws)])
+    plan = parks_output({}, draws, scale)
     rows = []
     for name, settings in ROWS.items():
-        change = np.array([parks_output(settings, k, draws, scale, horizon) for k in range(draws)]) / plan - 1.0
+        change = parks_output(settings, draws, scale) / plan - 1.0
         rows.append(dict(row=name, settings=settings, change=change.tolist(),
                          **{f"median_{y}": float(np.median(change[:, j])) for j, y in enumerate(YEARS)},
                          **{f"negative_{y}": int((change[:, j] < 0).sum()) for j, y in enumerate(YEARS)}))

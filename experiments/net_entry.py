@@ -42,10 +42,9 @@ VARIANTS = {  # name: settings held in every replication
 }
 
 
-def one(settings: dict, k: int, draws: int, scale: float, horizon: int) -> dict:
-    """Replication k of `draws` (its posterior draw and seeds) under `settings`."""
-    cfg = load_config(scenario="no_policy", firms_scale=scale, horizon_year=horizon, replications=draws, **settings)
-    m = Model(uncertainty.apply(cfg, uncertainty.values(cfg).iloc[k]), replication=k)
+def one(cfg, row, k: int) -> dict:
+    """Replication k (`row`: its values of `uncertainty.values(cfg)`)."""
+    m = Model(uncertainty.apply(cfg, row), replication=k)
     first_alive, first_output = m.firms.alive[: m.firms.n].copy(), m.firms.output_yi[: m.firms.n].copy()
     start = first_output[first_alive].sum()
     m.run()
@@ -56,14 +55,15 @@ def one(settings: dict, k: int, draws: int, scale: float, horizon: int) -> dict:
     end = end_output[end_alive].sum()
     return dict(net_entry_share=net_entry_share(first_alive, first_output, end_alive, end_output),
                 entrants_share_of_end=float(end_output[entrants].sum() / end),
-                growth_per_year=float((end / start) ** (1.0 / (horizon - m.cal.base_year)) - 1.0))
+                growth_per_year=float((end / start) ** (1.0 / (cfg.horizon_year - m.cal.base_year)) - 1.0))
 
 
 def measure(draws: int, scale: float, horizon: int) -> dict:
     t0 = time.process_time()
     rows = []
     for name, settings in VARIANTS.items():
-        runs = [one(settings, k, draws, scale, horizon) for k in range(draws)]
+        cfg = load_config(scenario="no_policy", firms_scale=scale, horizon_year=horizon, replications=draws, **settings)
+        runs = [one(cfg, row, k) for k, row in uncertainty.values(cfg).iterrows()]
         share = np.array([r["net_entry_share"] for r in runs])
         rows.append(dict(variant=name, settings=settings, net_entry_share_median=float(np.median(share)),
                          net_entry_share_10=float(np.quantile(share, 0.1)), net_entry_share_90=float(np.quantile(share, 0.9)),

@@ -112,34 +112,35 @@ def _earlier_forecasts(quick: bool) -> list[str]:
     return ["Earlier forecasts, kept:", "", *out, ""] if out else []
 
 
-def _net_entry(ne: dict | None) -> list[str]:
-    if not ne:
+def _section(title: str, part: dict | None, command: str, intro, table) -> list[str]:
+    """A part of the page measured by `command`: its title, a stale note if it is, the
+    sentence `intro(part)` and the table `table(part)`; nothing if the part was not written."""
+    if not part:
         return []
-    return ["## Net entry's share of output growth, and what decides it", "", *_stale(ne, "python -m experiments.net_entry"),
-            f"`python -m experiments.net_entry` ({ne['scenario']}, {ne['period']}, {ne['draws']} posterior draws paired across the rows, "
-            f"`firms_scale` {ne['firms_scale']}): the entry and exit terms of a Foster-Haltiwanger-Krizan decomposition in output. "
-            "Brandt, Van Biesebroeck and Zhang (2012) found more than two thirds of Chinese manufacturing's TFP growth in net entry "
-            "over 1998-2007 (TFP, not output; an entry wave). Each row switches one thing and holds it in every draw.", "",
-            net_entry.table(ne), ""]
+    return [f"## {title}", "", *_stale(part, command), f"`{command}` {intro(part)}", "", table(part), ""]
+
+
+def _net_entry(ne: dict | None) -> list[str]:
+    return _section("Net entry's share of output growth, and what decides it", ne, "python -m experiments.net_entry",
+                    lambda ne: f"({ne['scenario']}, {ne['period']}, {ne['draws']} posterior draws paired across the rows, "
+                    f"`firms_scale` {ne['firms_scale']}): the entry and exit terms of a Foster-Haltiwanger-Krizan decomposition in output. "
+                    "Brandt, Van Biesebroeck and Zhang (2012) found more than two thirds of Chinese manufacturing's TFP growth in net entry "
+                    "over 1998-2007 (TFP, not output; an entry wave). Each row switches one thing and holds it in every draw.", net_entry.table)
 
 
 def _lever_draws(ld: dict | None) -> list[str]:
-    if not ld:
-        return []
-    return ["## Attraction and renovation under the posterior, paired", "", *_stale(ld, "python -m experiments.lever_draws"),
-            f"`python -m experiments.lever_draws` ({ld['draws']} posterior draws, `firms_scale` {ld['firms_scale']}; the plan's parks' "
-            f"output {', '.join(f'{y}: {v:,.0f}亿' for y, v in zip(ld['years'], ld['plan_median']))} at the median): each row changes one "
-            "lever of `baseline`, draw k against draw k.", "", lever_draws.table(ld), ""]
+    return _section("Attraction and renovation under the posterior, paired", ld, "python -m experiments.lever_draws",
+                    lambda ld: f"({ld['draws']} posterior draws, `firms_scale` {ld['firms_scale']}; the plan's parks' output "
+                    f"{', '.join(f'{y}: {v:,.0f}亿' for y, v in zip(ld['years'], ld['plan_median']))} at the median): each row changes one "
+                    "lever of `baseline`, draw k against draw k.", lever_draws.table)
 
 
 def _labour(lab: dict | None) -> list[str]:
-    if not lab:
-        return []
-    decided = ", ".join(lab["verdicts_decided"]) or "none"
-    return ["## Skilled labour without a price: the verdicts at both ends", "", *_stale(lab, "python -m experiments.labour"),
-            f"`python -m experiments.labour` ({lab['settings']}): each scenario with skilled requests rationed (the model) and with "
-            "skilled workers never scarce (a talent inflow of 10 million a year), paired; a wage would lie between the two. "
-            f"Verdicts (P(met) on either side of one half) that differ between the ends: **{decided}**.", "", labour.table(lab), ""]
+    return _section("Skilled labour without a price: the verdicts at both ends", lab, "python -m experiments.labour",
+                    lambda lab: f"({lab['settings']}): each scenario with skilled requests rationed (the model) and with "
+                    "skilled workers never scarce (a talent inflow of 10 million a year), paired; a wage would lie between the two. "
+                    f"Verdicts (P(met) on either side of one half) that differ between the ends: **{', '.join(lab['verdicts_decided']) or 'none'}**.",
+                    labour.table)
 
 
 def render(post: dict, chk: dict | None, fc: dict | None, fac: dict, sen: dict, rea: dict | None, lev: dict | None, dock: dict | None,

@@ -37,22 +37,24 @@ AMOUNTS = {"亿元": "亿元", "share": "%", "share of parks": "% of parks", "1/
 SAID = ("scenario", "seed", "replications", "uncertainty", "progress")
 
 
-def margin_words(margin: float | None) -> str:
-    """'short by 27%', 'over by 15%', 'met exactly'."""
+def _margin(margin: float | None, exactly: str, say) -> str:
+    """A margin as text: '–' if none, `exactly` if it rounds to 0, else `say(short, size)`
+    with its size as a percentage (one decimal below 1%)."""
     if margin is None:
         return "–"
     if abs(margin) < 5e-4:
-        return "met exactly"
-    return f"{'short' if margin < 0 else 'over'} by {abs(margin):.{1 if abs(margin) < 0.01 else 0}%}"
+        return exactly
+    return say(margin < 0, f"{abs(margin):.{1 if abs(margin) < 0.01 else 0}%}")
+
+
+def margin_words(margin: float | None) -> str:
+    """'short by 27%', 'over by 15%', 'met exactly'."""
+    return _margin(margin, "met exactly", lambda short, size: f"{'short' if short else 'over'} by {size}")
 
 
 def margin_cell(margin: float | None) -> str:
     """The median margin in the table: '-27%', '+79%', '0%' (`margin_words` in a signed number)."""
-    if margin is None:
-        return "–"
-    if abs(margin) < 5e-4:
-        return "0%"
-    return f"{margin:+.{1 if abs(margin) < 0.01 else 0}%}"
+    return _margin(margin, "0%", lambda short, size: ("-" if short else "+") + size)
 
 
 def width(text: str) -> int:
