@@ -133,6 +133,7 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         "",
         markdown_table([f"{r['firms_100k']:,} firms, 36 months, CPU s (min of {r.get('repeats_100k', '?')})", ""], [
             ["construction (population, capital prehistory)", f"{r['seconds_100k_construct']:.3f} s"],
+            ["- from the draws a model of the same replication kept (another scenario)", f"{r.get('seconds_100k_construct_kept', float('nan')):.3f} s"],
             ["36 steps with recording", f"{r['seconds_100k_steps']:.3f} s"],
             ["results table (`results.tidy`)", f"{r['seconds_100k_tidy']:.3f} s"],
             ["**total, one core** (min of the repeats' totals)", f"**{r['seconds_100k_run']:.3f} s**"],
