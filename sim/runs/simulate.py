@@ -18,7 +18,7 @@ from ..rules import costs
 from . import guard, uncertainty
 from ..config.schema import Config
 from ..config.validation import validate
-from .results import ResultSet, tidy
+from .results import ResultSet, timeseries_table
 from .table import format_table, margin_words
 from .targets import evaluate, summarize, years_met
 
@@ -43,7 +43,7 @@ def _replicate(cfg: Config, values: pd.DataFrame, progress: Callable[[], None], 
         evaluation, cost = evaluate(rec, cfg.targets, base), costs.of_run(rec, cfg)
         guard.check_finite(run_cfg, int(k), rec, evaluation, cost)  # refused, one line, unless finite
         if results is not None:
-            results.add_replication(tidy(rec, int(k), cfg.outputs))
+            results.add_replication(timeseries_table(rec, int(k), cfg.outputs))
         evaluations.append(evaluation)
         spent.append(cost)
         if cfg.horizon_year > cfg.targets.year:
