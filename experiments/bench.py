@@ -21,7 +21,9 @@ min and median of them; wall time beside it, which only a quiet machine makes me
    peak memory per firm at 100k firms, and what the Mesa Firm agents cost when read;
 4. sweep throughput (experiments/bench_sweep.py): `run.py -m seed=range(0,20)` (200 runs of
    10k firms) on all local cores with the configured launcher, the share of its time spent
-   outside the model, and the bytes it writes per run.
+   outside the model, and the bytes it writes per run;
+5. the calibration (experiments/bench_calibration.py): a full ABC-SMC fit projected from one
+   simulation's CPU now and the simulations the last fit made.
 
 The goals are judged on the min of the CPU times (the least disturbed repeat).
 `--out DIR` writes the two files to DIR instead of docs/ (with --quick or --smoke, files are
@@ -59,6 +61,7 @@ from sim.model import initial  # noqa: E402
 from sim.runs.results import tidy  # noqa: E402
 from sim.sweep.provenance import git_commit, package_versions  # noqa: E402
 
+from experiments.bench_calibration import calibration  # noqa: E402
 from experiments.bench_page import goals, markdown  # noqa: E402
 from experiments.bench_sweep import sweep  # noqa: E402
 
@@ -351,6 +354,8 @@ def main(argv: list[str] | None = None) -> dict:
         phases = phase_profile(config(sizes["100k"]))
         top = cprofile_top(config(sizes["100k"]))
         result["phase_ms_per_step_100k"] = phases
+        log("calibration ...")
+        result.update(calibration(draws=2 if args.smoke else 6, repeats=1 if args.smoke else 2))
         log("sweep ...")
         jobs = args.sweep_jobs or (2 if args.smoke else 20)
         result.update(

@@ -16,6 +16,7 @@ GOALS = {  # key -> (comparison, threshold, text): issue 30's goals, then issue 
     "sweep_runs_per_minute_10k": (">=", 1000.0, "1,000 runs of 10,000 firms a minute in a 200-run sweep through the ordinary sweep command on 2 cores"),
     "sweep_overhead_share": ("<", 0.10, "that sweep's CPU outside the model under 10%"),
     "ratio_reference_over_vectorised_10k": (">=", 100.0, "the per-agent Mesa reference 100x slower or more at 10k firms"),
+    "calibration_minutes_projected": ("<", 30.0, "a full ABC-SMC calibration at the size the calibration uses in under 30 minutes on 2 cores (projected, section 5)"),
     "bytes_per_firm": ("<", 1024.0, "under 1 KB of memory per firm (issue 14)"),
     "bytes_per_run_output": ("<", 50_000.0, "a run's default output under 50 kB (a sweep job's files per replication, Hydra's own excluded; issue 14)"),
     "scaling_exponent": ("<=", 1.1, "scaling exponent b <= 1.1 from 1k to 100k firms (issue 4)"),
@@ -27,6 +28,7 @@ WHY = {  # why a goal can be missed, printed when it is
     "sweep_runs_per_minute_10k": "1,000 runs a minute on 2 cores is 0.12 CPU s a run, all included; section 4 gives the model's own CPU per run (if that alone is above 0.12 s, no saving outside the model reaches the goal) and the rest.",
     "sweep_overhead_share": "section 4 splits it into the jobs' own work outside the model and what is outside the jobs; the notes on the lean sweep say what each step took away.",
     "ratio_reference_over_vectorised_10k": "the vectorised step has a fixed cost (some 600 numpy calls on park-sized arrays, entry, projects and the logit choices) that weighs at 10k firms; see section 1 and the notes.",
+    "calibration_minutes_projected": "section 5: the calibration's simulations are runs of 15k firms over 60 months, so what a run costs decides it; pyabc adds 4%.",
     "bytes_per_firm": "see section 3.",
     "bytes_per_run_output": "see section 4 and results/README.md for what a run writes.",
     "scaling_exponent": "see the phase timings in section 3 for what grows faster than the number of firms.",
@@ -163,6 +165,7 @@ def markdown(r: dict, phases: dict, top: str) -> str:
         "```",
         "",
         *sweep_section(r),
+        *calibration_section(r),
     ]
     return "\n".join(lines) + SWEEP_NOTES + FIXED_COST_NOTES + HISTORY
 
@@ -209,6 +212,30 @@ def sweep_section(r: dict) -> list[str]:
         "In-model CPU is the jobs' own CPU (`job.json`'s cpu_seconds) times the in-model share of a",
         f"job's CPU, {r['sweep_model_share_of_job']:.1%}, measured by running jobs in-process the way run.py does",
         "(`sim.runs.simulate.simulate`, results written).",
+        "",
+    ]
+
+
+def calibration_section(r: dict) -> list[str]:
+    """Section 5: the calibration, projected (experiments/bench_calibration.py)."""
+    if "calibration_minutes_projected" not in r:
+        return []
+    draws, repeats = r["calibration_draws"]
+    return [
+        "## 5. The calibration",
+        "",
+        "A full fit takes most of an hour of both cores, so the benchmark projects it: the simulations the",
+        f"last full fit made (docs/validation/posterior.json: {r['calibration_simulations']:,} with the prior sample that scales",
+        f"its distance) x one simulation's CPU now (`experiments.posterior.Simulator` at firms_scale {r['calibration_scale']},",
+        f"the mean over {draws} prior draws of each one's min of {repeats}, interleaved) x {r['calibration_overhead']:.3f}, what a short",
+        "fit spent besides its simulations (pyabc's sampling and database, imports; measured once,",
+        f"`experiments/bench_calibration.py`), on {r['calibration_cores']} cores kept busy.",
+        "",
+        markdown_table(["", "min", "median"], [
+            ["CPU of one simulation", f"{r['calibration_simulation_cpu_seconds']:.3f} s", f"{r['calibration_simulation_cpu_seconds_median']:.3f} s"],
+            [f"the fit on {r['calibration_cores']} cores, projected", f"**{r['calibration_minutes_projected']:.1f} min**", f"{r['calibration_minutes_projected_median']:.1f} min"],
+            ["the last full fit, wall (its machine's load unknown)", f"{r['calibration_last_fit_minutes_wall']:.1f} min", ""],
+        ]),
         "",
     ]
 
