@@ -31,6 +31,9 @@ KEYS = (
     "sweep_runs_per_minute_10k_wall",
     "sweep_no_report_overhead_share",
     "sweep_no_report_runs_per_minute",
+    "seconds_100k_construct_kept",
+    "calibration_minutes_projected",
+    "calibration_simulation_cpu_seconds_median",
 )
 
 
