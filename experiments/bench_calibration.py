@@ -30,6 +30,7 @@ def calibration(draws: int, repeats: int = 2, overhead: float = OVERHEAD) -> dic
     cost varies with the draw: firms, entries) of each draw's min over `repeats`, interleaved;
     and the full fit projected from it."""
     from experiments import posterior
+    from sim.model import initial
 
     fit = json.loads(FIT.read_text(encoding="utf-8"))
     # pyabc's count leaves out the prior sample that scales the adaptive distance (one population)
@@ -46,6 +47,7 @@ def calibration(draws: int, repeats: int = 2, overhead: float = OVERHEAD) -> dic
         for r in range(repeats):
             for i, theta in enumerate(thetas):
                 np.random.seed(i)  # the Simulator draws the replication and the nuisance parameters from numpy's global generator
+                initial.clear_cache()  # drawn afresh, as every simulation of a fit (each at its own parameters) is
                 t = time.process_time()
                 simulate(theta)
                 cpu[r, i] = time.process_time() - t
