@@ -306,3 +306,38 @@ What the profile shows next, for a 10k run of about 0.19-0.23 CPU-s:
   draws keyed by firm for the live firms only, and a fused step with reformulated arithmetic,
   each of which changes every number once.
 """
+
+
+SHARED_NOTES = """
+## Shared construction, the rows written, the calibration's configs (issue 30)
+
+Three changes outside the step, each leaving every result the same bytes (tests/test_layout.py's
+digests; a sweep of the six scenarios x 10 replications at 10k firms, every timeseries.parquet,
+parameters.parquet, targets.json and the summary compared byte for byte with the sweep before):
+
+* the end-2022 firms are drawn once a process for the models that share them
+  (`sim.model.initial.cached_draw`): the synthesis, the capital prehistory and the floor
+  space per 亿 depend on the calibration, the parameters, firms_scale, the seed and the
+  replication, not on the policy, and are kept read-only (up to 256 MB, least recently used
+  first) for the next model that needs them: the scenarios of a comparison, a lever table, a
+  policy search, docking. Construction from kept draws 58 -> 5 ms at 10k firms and 139 -> 9
+  ms at firms_scale 1 (section 3 gives it at 100k). Every timed construction on this page
+  draws afresh, as a sweep over seeds does. In a sweep each worker keeps its own: the six
+  scenarios x 10 replications at 10k firms on 2 workers (the 2 first jobs draw, the 4 others
+  find the draws their worker kept), CPU-s min of 3 interleaved, on a machine running the
+  test suite beside it: 56.7 -> 51.6 (-9%);
+* timeseries.parquet's rows built as categories from the blocks of the results table
+  (`sim.runs.results.timeseries_table`) on one arrow thread, instead of a frame of strings
+  factorized: 10.2 -> 4.1 ms a replication alone; in a job (10 replications of 10k firms,
+  two of each interleaved, loaded machine) the table and its row group 25-27 -> 17-20 ms a
+  replication, the job's CPU outside its runs 30-34 -> 23-27 ms a replication;
+* the calibration's simulations set a draw's 83 values on a config composed once per scale
+  (`experiments.history.config`, as a run's draws are set: `sim.runs.uncertainty.apply`)
+  instead of composing each through OmegaConf: 88 -> 2.5 ms of a simulation's 0.55 CPU-s; the
+  statistics the same to the bit. Measured interleaved under load (section 5's method,
+  each simulation drawing its firms afresh): 0.75-0.84 -> 0.65 CPU-s a simulation.
+
+What a short fit spends besides its simulations was measured once: 3.7% (pyabc's sampling,
+distances and database, the imports, the page at the end; section 5). The calibration is
+therefore its simulations: runs of about 15,000 firms over 60 months.
+"""

@@ -49,7 +49,7 @@ def timeseries_table(rec: Recorder, replication: int, outputs: str = "cells") ->
     """`tidy`'s rows as timeseries.parquet stores them: level, id and variable as categories
     (sorted, as pandas' astype("category") makes them), the values as float32. The same
     table as converting tidy's frame, built from each block's codes instead of factorizing
-    its columns of strings, on one thread: 9.7 -> 3.0 ms a replication."""
+    its columns of strings, on one thread: 10.2 -> 4.1 ms a replication at 10k firms."""
     blocks, dates = _blocks(rec, outputs)
     sizes = [values.size for *_, values in blocks]
     n_dates = len(dates)
