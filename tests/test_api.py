@@ -230,6 +230,9 @@ def test_import_sim_is_cheap():
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
     out = _python("from sim.config import Config, load_config; import sys; print([m for m in ('hydra', 'pandas', 'mesa', 'omegaconf') if m in sys.modules])")
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+    # a sweep's process draws the report at the end without the model (Mesa, numba: about 1.5 CPU s)
+    out = _python("import sim.sweep.report, sys; print([m for m in ('mesa', 'numba', 'sim.model.model') if m in sys.modules])")
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
     # every public name still imports
     out = _python("from sim import Model, run, load_config, Config, ConfigError, validate, Params, Policy, Targets, Calibration, load_calibration, Result")
     assert out.returncode == 0, out.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.config.schema import ECOSYSTEMS
-from sim.runs.simulate import margin_words
+from sim.runs.table import margin_words
 from sim.runs.table import asked, uncertainty_words
 from sim.sweep import figures
 from sim.sweep.provenance import DIRTY, commit_counts, is_dirty, job_command, last_invocation_axes, package_versions, read_multirun, recorded_commit
