@@ -60,7 +60,7 @@ def _overrides_row(row: dict, overrides: list[str]) -> None:
 
 def read_overrides(job: Path) -> list[str]:
     """A job's overrides, as Hydra recorded them in .hydra/overrides.yaml."""
-    return yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or []
+    return yaml.load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
 
 
 def job_row(sweep_dir: Path, job: Path, overrides: list[str] | None = None) -> dict:
