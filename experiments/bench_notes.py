@@ -311,7 +311,7 @@ What the profile shows next, for a 10k run of about 0.19-0.23 CPU-s:
 SHARED_NOTES = """
 ## Shared construction, the rows written, the calibration's configs (issue 30)
 
-Three changes outside the step, each leaving every result the same bytes (tests/test_layout.py's
+Changes outside the step, each leaving every result the same bytes (tests/test_layout.py's
 digests; a sweep of the six scenarios x 10 replications at 10k firms, every timeseries.parquet,
 parameters.parquet, targets.json and the summary compared byte for byte with the sweep before):
 
@@ -336,6 +336,10 @@ parameters.parquet, targets.json and the summary compared byte for byte with the
   instead of composing each through OmegaConf: 88 -> 2.5 ms of a simulation's 0.55 CPU-s; the
   statistics the same to the bit. Measured interleaved under load (section 5's method,
   each simulation drawing its firms afresh): 0.75-0.84 -> 0.65 CPU-s a simulation.
+
+Outside the jobs, the report at the end imported the model (Mesa with scipy and networkx,
+numba) through one text helper: the sweep's process now draws it without (its imports 2.3-2.7
+-> 1.3 CPU-s; tests/test_api.py checks it).
 
 What a short fit spends besides its simulations was measured once: 3.7% (pyabc's sampling,
 distances and database, the imports, the page at the end; section 5). The calibration is
