@@ -19,6 +19,7 @@ from . import pcg
 from .compiled import njit
 
 DECISIONS = ("population", "growth", "exit", "entry", "move", "platform", "macro", "parameters", "project", "renovation")
+_INDEX = {d: i for i, d in enumerate(DECISIONS)}
 
 
 def entropy_words(entropy: int | tuple[int, ...]) -> np.ndarray:
@@ -90,6 +91,48 @@ def _seed_state(run, key):
     return out.view(np.uint64)  # little-endian words, as generate_state's uint64 view
 
 
+@njit
+def _key_state(run, decision, step, a, b, n_sub):
+    """`_seed_state(run, key)` for the key (decision, step, a, b)[: 2 + n_sub] of uint32
+    values, made here: one compiled call with integer arguments, not an array made in
+    Python first."""
+    key = np.empty(2 + n_sub, np.uint32)
+    key[0], key[1] = decision, step
+    if n_sub > 0:
+        key[2] = a
+    if n_sub > 1:
+        key[3] = b
+    return _seed_state(run, key)
+
+
+@njit
+def _clip_compiled(u):
+    """`_clip(u)` in compiled code: its max then min, a number at a time (the same numbers
+    for any u but NaN, and a uniform is never NaN)."""
+    for k in range(u.size):
+        x = u[k] if u[k] >= 1e-12 else 1e-12
+        u[k] = x if x <= 1.0 - 1e-12 else 1.0 - 1e-12
+    return u
+
+
+@njit
+def _clip_read(words, slots):
+    """`_clip(pcg.read_at(words, slots))`."""
+    return _clip_compiled(pcg.read_at(words, slots))
+
+
+@njit
+def _read_block(run, decision, step, a, b, n_sub, size):
+    """A block's clipped numbers (`uniform_block`), seeded and read in one compiled call."""
+    return _clip_read(_key_state(run, decision, step, a, b, n_sub), np.arange(size))
+
+
+@njit
+def _read_slots(run, decision, step, a, b, n_sub, slots):
+    """The slots' clipped numbers (`uniform_at`'s few slots), seeded and read in one compiled call."""
+    return _clip_read(_key_state(run, decision, step, a, b, n_sub), slots)
+
+
 class _State(ISeedSequence):
     """Hands PCG64 the words `_seed_state` computed (the one request PCG64 makes); for
     anything else (e.g. `spawn`, which scipy.stats.qmc calls) it is the SeedSequence itself."""
@@ -129,7 +172,23 @@ class Streams:
         self._run = np.concatenate([self._words, np.zeros(max(0, 4 - self._words.size), np.uint32)])
         self._fixed: dict[tuple, tuple[np.random.Generator, np.ndarray]] = {}  # `fixed_uniform_at`'s draws so far
 
+    def _short(self, decision: str, step: int, sub: tuple) -> tuple[int, int, int, int, int] | None:
+        """The key as `_key_state`'s integer arguments, (decision, step, a, b, number of
+        sub-keys), if it has at most two sub-keys and every value is a uint32; else None."""
+        step = int(step)
+        if len(sub) > 2 or not 0 <= step <= MASK32:
+            return None
+        a = int(sub[0]) if sub else 0
+        b = int(sub[1]) if len(sub) > 1 else 0
+        if not (0 <= a <= MASK32 and 0 <= b <= MASK32):
+            return None
+        d = _INDEX.get(decision)
+        return None if d is None else (d, step, a, b, len(sub))
+
     def _state(self, decision: str, step: int, *sub: int) -> _State:
+        short = self._short(decision, step, sub)
+        if short is not None:  # the usual key, its words made in compiled code: 2.7 -> 1.3 µs
+            return _State(_key_state(self._run, *short), self._words, (short[0], short[1], *short[2 : 2 + short[4]]))
         key = (DECISIONS.index(decision), int(step), *map(int, sub))
         words = np.array(key, dtype=np.uint32) if 0 <= min(key) and max(key) <= MASK32 else entropy_words(key)
         return _State(_seed_state(self._run, words), self._words, key)
@@ -150,6 +209,9 @@ class Streams:
         numbers are read where they lie in the stream (sim.model.pcg), not drawn for every
         slot: at 10k firms 90 slots 60 -> 5 µs."""
         if slots.size * READ_BELOW <= n:
+            short = self._short(decision, step, sub)
+            if short is not None:  # seeded, read and clipped in one compiled call: 8 -> 3 µs
+                return _read_slots(self._run, *short, slots)
             u = pcg.read_at(self._state(decision, step, *sub).words, slots)
         else:
             u = self.get(decision, step, *sub).random(n)[slots]
@@ -161,6 +223,9 @@ class Streams:
         without making a Generator, 6 -> 2 µs."""
         size = math.prod(shape)
         if size <= BLOCK_READ:
+            short = self._short(decision, step, sub)
+            if short is not None:  # seeded, read and clipped in one compiled call: 8 -> 3 µs
+                return _read_block(self._run, *short, size).reshape(shape)
             u = pcg.read_at(self._state(decision, step, *sub).words, np.arange(size)).reshape(shape)
         else:
             u = self.get(decision, step, *sub).random(shape)
