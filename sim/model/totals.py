@@ -36,7 +36,12 @@ class Totals:
         if slots is not f.live():
             return kernels.index_of(slots, f.location, f.sector)
         if self._index_version != f.version:
-            self._live_index = kernels.index_of(slots, f.location, f.sector)
+            first = f.appended_since(self._index_version)
+            if first is not None:  # only added since: the earlier firms' index, then the new firms'
+                where, cell = kernels.index_of(slots[slots.size - (f.n - first) :], f.location, f.sector)
+                self._live_index = np.concatenate([self._live_index[0], where]), np.concatenate([self._live_index[1], cell])
+            else:
+                self._live_index = kernels.index_of(slots, f.location, f.sector)
             self._index_version = f.version
         return self._live_index
 
