@@ -14,7 +14,7 @@ import numpy as np
 
 from ..rules import fund, relocation, renovation, space, talent
 from ..config.schema import SECTORS
-from ..rules.markets import fill_in_order
+from . import choice
 
 
 def _row(array_name: str, store: str, index: str, doc: str) -> property:
@@ -224,9 +224,9 @@ class Government(mesa.Agent):
         # a park does not take a firm it would clear: below its own cutoff (outside has none)
         allowed &= (f.output_yi[firms] / f.floor_m2[firms])[:, None] >= loc.density_cutoff[None, :]
         utility = m.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
-        dest = relocation.choose(utility, allowed, m.streams.uniform_at("renovation", t, n, firms, 0))
+        dest = choice.choose(utility, allowed, m.streams.uniform_at("renovation", t, n, firms, 0))
         go = dest >= 0
-        go[go] = fill_in_order(f.floor_m2[firms[go]], dest[go], m.streams.uniform_at("renovation", t, n, firms[go], 1), room, m.weight)
+        go[go] = choice.fill_in_order(f.floor_m2[firms[go]], dest[go], m.streams.uniform_at("renovation", t, n, firms[go], 1), room, m.weight)
         m.move_firms(firms[go], dest[go])
         return go
 

@@ -23,8 +23,8 @@ from ..config.schedules import by_year
 from ..config.schema import SECTORS, Config, ConfigError
 from ..config.validation import validate
 from ..rules import costs, demography, growth, production, relocation, renovation, space, talent
-from ..rules.markets import fill_in_order, ration_ratio
-from . import initial, kernels
+from ..rules.markets import ration_ratio
+from . import choice, initial, kernels
 from .agents import FirmAgents, Firm, Government, Park
 from .ages import AgeTable
 from .investment import Investment
@@ -290,10 +290,10 @@ class Model(mesa.Model):
         making_room = renovation.inefficient(f.output_yi[movers], f.floor_m2[movers], cur, loc.density_cutoff, loc.is_park)
         allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
         allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(loc.n)[None, :] == cur[:, None])
-        dest = relocation.choose(utility, allowed, self.streams.uniform_at("move", t, n, movers, 1))
+        dest = choice.choose(utility, allowed, self.streams.uniform_at("move", t, n, movers, 1))
         go = dest != cur
         movers, cur, sec, dest = movers[go], cur[go], sec[go], dest[go]
-        ok = fill_in_order(f.floor_m2[movers], dest, self.streams.uniform_at("move", t, n, movers, 2), room, self.weight)
+        ok = choice.fill_in_order(f.floor_m2[movers], dest, self.streams.uniform_at("move", t, n, movers, 2), room, self.weight)
         movers, cur, sec, dest = movers[ok], cur[ok], sec[ok], dest[ok]
         output_ls = self.totals.output_ls
         lnY, lnL = np.log1p(output_ls), np.log1p(output_ls.sum(1))
@@ -355,9 +355,9 @@ class Model(mesa.Model):
         intensity = space.intensity(par, u[:, 3])
         floor = intensity * self.space_trend() * y
         room = self.totals.vacancy()
-        dest = relocation.choose(self.steered_utility(room)[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
+        dest = choice.choose(self.steered_utility(room)[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
         ok = dest >= 0
-        ok[ok] = fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
+        ok[ok] = choice.fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
         sec, y, dest, intensity = sec[ok], y[ok], dest[ok], intensity[ok]
         per_worker = self.skilled_need(sec, intensity)
         skilled = self.labour.hire(per_worker * y, dest)

@@ -1,0 +1,98 @@
+"""The logit choice of a destination and the admission in order, for the model's few choosers
+a step (movers, cleared firms, entrants, projects): `relocation.choose` and
+`markets.fill_in_order` (sim/rules, the definitions the per-agent reference calls) in two
+compiled passes each instead of some ten numpy calls on arrays of a few dozen rows.
+
+The same numbers: every operation is the rules' own, in their order (the mask, the row's
+maximum, the difference, the running sum along the row, the comparison; the sort by
+destination then order, stable; the running sum of the weighted sizes and its difference
+from its value before the destination's group). The exponential stays numpy's, on an array
+numpy made (its SIMD exp rounds differently from the C library's that compiled code calls).
+tests/test_speed_choice.py compares them with the rules, bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..rules import relocation
+from .compiled import njit
+
+
+@njit
+def _shifted(utility, allowed, u, v, none):
+    """Row by row: the utilities of the allowed options (every option where none is),
+    less the row's maximum (NaN if any is NaN, as numpy's max), written to `v`; `none`:
+    the rows with no allowed option."""
+    k, n = utility.shape
+    for i in range(k):
+        anything = False
+        for j in range(n):
+            anything = anything or allowed[i, j]
+        none[i] = not anything
+        top = -np.inf
+        for j in range(n):
+            x = utility[i, j] if (allowed[i, j] or not anything) else -np.inf
+            v[i, j] = x
+            if not np.isnan(top) and (np.isnan(x) or x > top):
+                top = x
+        for j in range(n):
+            v[i, j] = v[i, j] - top
+
+
+@njit
+def _picks(prob, u, none):
+    """Row by row: the count of options whose running sum of `prob` is below u times the
+    row's total, at most the last option; -1 for the rows with no allowed option."""
+    k, n = prob.shape
+    out = np.empty(k, np.int64)
+    cum = np.empty(n)
+    for i in range(k):
+        acc = prob[i, 0]
+        cum[0] = acc
+        for j in range(1, n):
+            acc = acc + prob[i, j]
+            cum[j] = acc
+        bound = u[i] * cum[n - 1]
+        pick = 0
+        for j in range(n):
+            pick += cum[j] < bound
+        out[i] = -1 if none[i] else min(pick, n - 1)
+    return out
+
+
+def choose(utility: np.ndarray, allowed: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """`relocation.choose(utility, allowed, u)`: the same choices."""
+    k, n = utility.shape
+    if k == 0 or n == 0 or allowed.shape != utility.shape:
+        return relocation.choose(utility, allowed, u)
+    v, none = np.empty((k, n)), np.empty(k, dtype=bool)
+    _shifted(utility, allowed, u, v, none)
+    return _picks(np.exp(v), u, none)
+
+
+@njit
+def _admitted(size, destination, order, room, weight):
+    first = np.argsort(order, kind="mergesort")  # np.lexsort((order, destination)): stable by order, then by destination
+    idx = first[np.argsort(destination[first], kind="mergesort")]
+    admitted = np.empty(size.size, np.bool_)
+    cum, before, group = 0.0, 0.0, destination[idx[0]]
+    for k in range(idx.size):
+        i = idx[k]
+        d = destination[i]
+        s = weight * size[i]
+        if k == 0:
+            cum = s
+        else:
+            if d != group:  # a new destination: the running sum before its first request
+                before, group = cum, d
+            cum = cum + s
+        admitted[i] = (cum - before) <= room[d]
+    return admitted
+
+
+def fill_in_order(size: np.ndarray, destination: np.ndarray, order: np.ndarray, room: np.ndarray, weight: float) -> np.ndarray:
+    """`markets.fill_in_order(size, destination, order, room, weight)`: the same admissions."""
+    if size.size == 0:
+        return np.zeros(0, dtype=bool)
+    return _admitted(size, destination, order, room, float(weight))
