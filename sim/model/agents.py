@@ -256,8 +256,7 @@ class Government(mesa.Agent):
         built = np.floor(loc.platform_grant / par.platform_cost_yi)
         loc.platforms += built
         loc.platform_grant -= built * par.platform_cost_yi
-        rng = m.streams.get("platform", m.steps)
-        loc.platforms += rng.poisson(par.platform_rate * skilled / 1e4 * m.dt) * loc.is_park
+        loc.platforms += m.streams.poisson("platform", m.steps, par.platform_rate * skilled / 1e4 * m.dt) * loc.is_park
         where, cell = m.totals.index(live)  # flat gathers of the [location, sector] table by cell
         weights = fund.subsidy_weights(pol.fund_allocation, firms.output_yi[live], loc.is_park[where], loc.leading.ravel()[cell], firms.trend[live])
         firms.subsidy_yi[live] = fund.subsidies(pol.fund_yi_per_year * (1.0 - pol.fund_platform_share), weights, m.weight)

@@ -153,7 +153,7 @@ class Investment:
         is lost."""
         par, loc = self.params, self.locations
         lam = par.project_rate * attraction * self.sector_share * self.dt / self.weight
-        sec = np.repeat(np.arange(S), [self.streams.get("project", t, s, 0).poisson(lam[s]) for s in range(S)]).astype(np.int8)
+        sec = np.repeat(np.arange(S), self.streams.poisson_each("project", t, lam, 0)).astype(np.int8)  # each sector's stream
         if sec.size == 0:
             return
         u = self.streams.uniform_block("project", t, (sec.size, 4), S, 1)

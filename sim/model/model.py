@@ -341,13 +341,8 @@ class Model(mesa.Model):
         f, par, pol, cal, t, loc = self.firms, self.params, self.policy, self.cal, self.steps, self.locations
         live = f.live()
         count_s = self.weight * np.bincount(f.sector[live], minlength=S)
-        sectors, draws = [], []
-        for s in range(S):
-            lam = par.entry_rate * pol.attraction_intensity * count_s[s] * self.dt / self.weight
-            k = self.streams.get("entry", t, s, 0).poisson(lam)
-            draws.append(self.streams.uniform_block("entry", t, (k, 4), s, 1))
-            sectors.append(np.full(k, s, dtype=np.int8))
-        sec, u = np.concatenate(sectors), np.concatenate(draws)
+        k = self.streams.poisson_each("entry", t, par.entry_rate * pol.attraction_intensity * count_s * self.dt / self.weight, 0)  # each sector's stream
+        sec, u = np.repeat(np.arange(S), k).astype(np.int8), self.streams.blocks_each("entry", t, 4 * k, 1).reshape(-1, 4)
         fai = np.zeros((loc.n, S))
         if sec.size == 0:
             return fai

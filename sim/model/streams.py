@@ -128,6 +128,35 @@ def _read_block(run, decision, step, a, b, n_sub, size):
 
 
 @njit
+def _poisson_each(run, decision, step, lams, last):
+    """Each s's `pcg.poisson` of lams[s] from the stream of key (decision, step, s, last);
+    -1 where the mean is not one it draws (below 0, pcg.MAX_LAM or more, NaN)."""
+    out = np.empty(lams.size, np.int64)
+    for s in range(lams.size):
+        if 0.0 <= lams[s] < pcg.MAX_LAM:
+            out[s] = pcg.poisson(_key_state(run, decision, step, s, last, 2), lams[s : s + 1])[0]
+        else:
+            out[s] = -1
+    return out
+
+
+@njit
+def _blocks_each(run, decision, step, sizes, last):
+    """Each s's first sizes[s] clipped numbers from the stream of key (decision, step, s,
+    last), one after another; (False, nothing) if a size is below 0 or above BLOCK_READ."""
+    for s in range(sizes.size):
+        if not 0 <= sizes[s] <= BLOCK_READ:
+            return False, np.empty(0)
+    out = np.empty(sizes.sum())
+    at = 0
+    for s in range(sizes.size):
+        if sizes[s] > 0:
+            out[at : at + sizes[s]] = _clip_read(_key_state(run, decision, step, s, last, 2), np.arange(sizes[s]))
+        at += sizes[s]
+    return True, out
+
+
+@njit
 def _read_slots(run, decision, step, a, b, n_sub, slots):
     """The slots' clipped numbers (`uniform_at`'s few slots), seeded and read in one compiled call."""
     return _clip_read(_key_state(run, decision, step, a, b, n_sub), slots)
@@ -230,6 +259,40 @@ class Streams:
         else:
             u = self.get(decision, step, *sub).random(shape)
         return _clip(u)
+
+    def blocks_each(self, decision: str, step: int, sizes: np.ndarray, last: int) -> np.ndarray:
+        """`np.concatenate([uniform_block(decision, step, (sizes[s],), s, last) for s in
+        range(len(sizes))])` (the entrants' draws of each sector), in one compiled call."""
+        short = self._short(decision, step, (0, last))
+        if short is not None:
+            ok, u = _blocks_each(self._run, short[0], short[1], sizes, short[3])
+            if ok:
+                return u
+        return np.concatenate([np.zeros(0), *(self.uniform_block(decision, step, (int(k),), s, last) for s, k in enumerate(sizes))])
+
+    def poisson(self, decision: str, step: int, lam, *sub: int):
+        """`get(decision, step, *sub).poisson(lam)` (a number, or an array of lam's shape):
+        for means below pcg.MAX_LAM drawn in compiled code (numpy's algorithms on the
+        stream's numbers), 4.5 -> 1.5 µs."""
+        lams = np.asarray(lam, dtype=np.float64)
+        short = self._short(decision, step, sub)
+        if short is None or not ((lams >= 0.0) & (lams < pcg.MAX_LAM)).all():
+            return self.get(decision, step, *sub).poisson(lam)
+        k = pcg.poisson(_key_state(self._run, *short), lams.ravel())
+        return int(k[0]) if lams.ndim == 0 else k.reshape(lams.shape)
+
+    def poisson_each(self, decision: str, step: int, lams: np.ndarray, last: int) -> np.ndarray:
+        """`[get(decision, step, s, last).poisson(lams[s]) for s in range(len(lams))]` as an
+        int64 array (the entrants and projects of each sector): the means below
+        pcg.MAX_LAM in one compiled call, the others numpy's own."""
+        short = self._short(decision, step, (0, last))
+        if short is None:
+            return np.array([self.get(decision, step, s, last).poisson(v) for s, v in enumerate(lams)], dtype=np.int64)
+        out = _poisson_each(self._run, short[0], short[1], lams, short[3])
+        if out.size and out.min() < 0:
+            for s in np.flatnonzero(out < 0).tolist():
+                out[s] = self.get(decision, step, s, last).poisson(lams[s])
+        return out
 
     def fixed_uniform_at(self, decision: str, n: int, slots: np.ndarray, *sub: int) -> np.ndarray:
         """`uniform_at(decision, 0, n, slots, *sub)` for a firm's own draw that is the same every
