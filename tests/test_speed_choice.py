@@ -52,3 +52,32 @@ def test_the_compiled_admission_is_the_rules(dtype):
         want = markets.fill_in_order(size, destination, order, room, weight)
         got = choice.fill_in_order(size, destination, order, room, weight)
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("rule", ["free", "restricted", "coordinated"])
+def test_the_compiled_options_of_movers_are_the_rules(rule):
+    """choice.allowed_moves and choice.move_utility give relocation.allowed_moves and the
+    utility less relocation.moving_cost, bit for bit."""
+    import dataclasses
+
+    from sim import load_config
+
+    rng = np.random.default_rng(3)
+    params = load_config().params
+    for trial in range(200):
+        n, k = int(rng.integers(1, 18)), int(rng.integers(0, 70))
+        district = rng.integers(0, max(1, n // 3), n)
+        leading = rng.random((n, 6)) < 0.3
+        is_park = rng.random(n) < 0.8
+        current = rng.integers(0, n, k).astype(np.int16)
+        sector = rng.integers(0, 6, k).astype(np.int8)
+        making_room = rng.random(k) < 0.5
+        want = relocation.allowed_moves(rule, current, sector, district, leading, is_park, making_room)
+        got = choice.allowed_moves(rule, current, sector, district, leading, is_park, making_room)
+        assert got.dtype == want.dtype and got.shape == want.shape and got.tobytes() == want.tobytes()
+        par = dataclasses.replace(params, move_cost=float(rng.choice([0.0, 1.5, 2.0, 0.3])), move_cost_cross_district=float(rng.uniform(0, 3)),
+                                  coordination_cost_relief=float(rng.uniform(0, 1)))
+        utility = rng.normal(size=(n, 6))
+        want = utility[:, sector].T - relocation.moving_cost(par, rule, current, district)
+        got = choice.move_utility(par, rule, utility, sector, current, district)
+        assert got.dtype == want.dtype and got.shape == want.shape and got.tobytes() == want.tobytes()

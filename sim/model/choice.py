@@ -96,3 +96,49 @@ def fill_in_order(size: np.ndarray, destination: np.ndarray, order: np.ndarray, 
     if size.size == 0:
         return np.zeros(0, dtype=bool)
     return _admitted(size, destination, order, room, float(weight))
+
+
+# ------------------------------------------------------------------ the movers' options
+RULES = {"free": 0, "restricted": 1}  # relocation.allowed_moves: any other rule is the coordinated one
+
+
+@njit
+def _allowed(rule, current, sector, district, leading, is_park, making_room):
+    k, n = current.size, district.size
+    out = np.empty((k, n), np.bool_)
+    for i in range(k):
+        home = district[current[i]]
+        for j in range(n):
+            same = district[j] == home
+            if rule == 0:
+                out[i, j] = True
+            elif rule == 1:
+                out[i, j] = same
+            else:
+                out[i, j] = same or (leading[j, sector[i]] and is_park[j]) or (making_room[i] and not is_park[j])
+    return out
+
+
+def allowed_moves(rule: str, current, sector, district, leading, is_park, making_room) -> np.ndarray:
+    """`relocation.allowed_moves(...)`: the same mask [firm, location]."""
+    return _allowed(RULES.get(rule, 2), current, sector, district, leading, is_park, making_room)
+
+
+@njit
+def _move_utility(utility, sector, current, district, move_cost, cross_cost):
+    k, n = current.size, district.size
+    out = np.empty((k, n))
+    for i in range(k):
+        home = district[current[i]]
+        for j in range(n):
+            cost = move_cost * np.float64(j != current[i]) + cross_cost * np.float64(district[j] != home)
+            out[i, j] = utility[j, sector[i]] - cost
+    return out
+
+
+def move_utility(params, rule: str, utility: np.ndarray, sector, current, district) -> np.ndarray:
+    """`utility[:, sector].T - relocation.moving_cost(params, rule, current, district)`: each
+    mover's utility [firm, location] of a location less the cost of moving there (its
+    products and difference, in the rule's order)."""
+    relief = params.coordination_cost_relief if rule == "coordinated" else 0.0
+    return _move_utility(utility, sector, current, district, float(params.move_cost), params.move_cost_cross_district * (1.0 - relief))

@@ -99,8 +99,11 @@ class FirmStore:
     def move(self, slots, locations) -> None:
         """Firms relocate to `locations`."""
         self._write("location", slots, locations)
+        current = self._live_version == self.version  # who is alive is the same after a move
         self.version += 1
         self._appends = {self.version: self.n}
+        if current:
+            self._live_version = self.version
 
     def _grow(self, needed: int) -> None:
         new = max(needed, int(self._capacity * 1.5))

@@ -286,9 +286,9 @@ class Model(mesa.Model):
         cur, sec = f.location[movers], f.sector[movers]
         rule = self.policy.relocation_rule
         room = self.totals.vacancy()
-        utility = self.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
+        utility = choice.move_utility(par, rule, self.location_utility(room), sec, cur, loc.district)
         making_room = renovation.inefficient(f.output_yi[movers], f.floor_m2[movers], cur, loc.density_cutoff, loc.is_park)
-        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
+        allowed = choice.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
         allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(loc.n)[None, :] == cur[:, None])
         dest = choice.choose(utility, allowed, self.streams.uniform_at("move", t, n, movers, 1))
         go = dest != cur
