@@ -81,3 +81,21 @@ def test_the_compiled_options_of_movers_are_the_rules(rule):
         want = utility[:, sector].T - relocation.moving_cost(par, rule, current, district)
         got = choice.move_utility(par, rule, utility, sector, current, district)
         assert got.dtype == want.dtype and got.shape == want.shape and got.tobytes() == want.tobytes()
+
+
+def test_the_compiled_selection_of_the_renovation_is_the_rules():
+    from sim.rules import renovation
+
+    rng = np.random.default_rng(5)
+    for trial in range(500):
+        k, n = int(rng.integers(0, 120)), int(rng.integers(1, 18))
+        ratio = rng.random(k) if trial % 3 else np.round(rng.random(k), 1)  # ties too
+        if k and trial % 17 == 0:
+            ratio[0] = np.nan  # the rule's own
+        land = rng.random(k) * rng.choice([0.1, 5.0])
+        location = rng.integers(0, n, k)
+        due = rng.normal(1.0, 2.0, n) * (k / n + 1)
+        weight, u = float(rng.choice([1.0, 2.75, 35.7])), rng.random(k)
+        want = renovation.select(ratio, land, location, due, weight, u)
+        got = choice.select(ratio, land, location, due, weight, u)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()

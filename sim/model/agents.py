@@ -192,7 +192,7 @@ class Government(mesa.Agent):
         # u the firm's own draw, the same every month (step key 0): the land cleared is what
         # was owed in expectation at any firms_scale, even as the stock runs out
         u = m.streams.fixed_uniform_at("renovation", f.n, firms, 2)
-        chosen = renovation.select(ratio, land, where, loc.renovation_due, m.weight, u)
+        chosen = choice.select(ratio, land, where, loc.renovation_due, m.weight, u)
         firms, where, land, upgrade, kept, demolished = firms[chosen], where[chosen], land[chosen], upgrade[chosen], kept[chosen], demolished[chosen]
         freed = m.weight * np.bincount(where, weights=land, minlength=m.locations.n)
         loc.renovation_due -= freed

@@ -1,21 +1,25 @@
-"""The logit choice of a destination and the admission in order, for the model's few choosers
-a step (movers, cleared firms, entrants, projects): `relocation.choose` and
-`markets.fill_in_order` (sim/rules, the definitions the per-agent reference calls) in two
-compiled passes each instead of some ten numpy calls on arrays of a few dozen rows.
+"""The logit choice of a destination, the admission in order, the movers' options and the
+renovation programme's choice, for the model's few choosers a step (movers, cleared firms,
+entrants, projects, the firms the programme may take): `relocation.choose`,
+`markets.fill_in_order`, `relocation.allowed_moves`, the utility less
+`relocation.moving_cost`, and `renovation.select` (sim/rules, the definitions the per-agent
+reference calls), each in one or two compiled passes instead of some ten numpy calls on
+arrays of a few dozen rows.
 
 The same numbers: every operation is the rules' own, in their order (the mask, the row's
 maximum, the difference, the running sum along the row, the comparison; the sort by
 destination then order, stable; the running sum of the weighted sizes and its difference
-from its value before the destination's group). The exponential stays numpy's, on an array
-numpy made (its SIMD exp rounds differently from the C library's that compiled code calls).
-tests/test_speed_choice.py compares them with the rules, bit for bit.
+from its value before the destination's group; the products of the costs and their sum).
+The exponential stays numpy's, on an array numpy made (its SIMD exp rounds differently from
+the C library's that compiled code calls). tests/test_speed_choice.py compares them with
+the rules, bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..rules import relocation
+from ..rules import relocation, renovation
 from .compiled import njit
 
 
@@ -142,3 +146,30 @@ def move_utility(params, rule: str, utility: np.ndarray, sector, current, distri
     products and difference, in the rule's order)."""
     relief = params.coordination_cost_relief if rule == "coordinated" else 0.0
     return _move_utility(utility, sector, current, district, float(params.move_cost), params.move_cost_cross_district * (1.0 - relief))
+
+
+# ------------------------------------------------------------------ the renovation programme's choice
+@njit
+def _select(ratio, land, location, due_mu, weight, u):
+    first = np.argsort(ratio, kind="mergesort")  # np.lexsort((ratio, location))
+    idx = first[np.argsort(location[first], kind="mergesort")]
+    chosen = np.zeros(ratio.size, np.bool_)
+    cum, group_before, group = 0.0, 0.0, location[idx[0]]
+    for k in range(idx.size):
+        i = idx[k]
+        plot = weight * land[i]
+        cum = plot if k == 0 else cum + plot  # np.cumsum
+        cum_before = cum - plot
+        if k == 0 or location[i] != group:  # the land of the location's firms before its first
+            group_before, group = cum_before, location[i]
+        left = due_mu[location[i]] - (cum_before - group_before)
+        chosen[i] = (left >= plot) or ((left > 0) and (u[i] * plot < left))
+    return chosen
+
+
+def select(ratio: np.ndarray, land: np.ndarray, location: np.ndarray, due_mu: np.ndarray, weight: float, u: np.ndarray) -> np.ndarray:
+    """`renovation.select(...)`: the same firms (the rule's itself if a ratio is NaN: its sort
+    places them as numpy does)."""
+    if ratio.size == 0 or np.isnan(ratio).any():
+        return renovation.select(ratio, land, location, due_mu, weight, u)
+    return _select(ratio, land, location, due_mu, float(weight), u)
