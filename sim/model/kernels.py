@@ -189,6 +189,31 @@ def record_cells(live, location, sector, above_scale, output, employees, skilled
     return out, firms, above, emp, sk
 
 
+@njit
+def end_of_step(live, location, sector, above_scale, output, employees, skilled, floor, n_loc):
+    """10.-11. The step's last sums in one pass over the live firms: output by flat cell (all
+    firms), `record_cells`' five sums, and the floor space occupied by location. Each sum
+    adds in the order of the slots, as the separate passes (`total_by_cell`,
+    `record_cells`, `total_by_location`) do: the same sums."""
+    n = n_loc * S
+    out_all, out, emp, sk = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    firms, above = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    occupied = np.zeros(n_loc)
+    for k in range(live.size):
+        i = live[k]
+        where = np.intp(location[i])
+        c = where * S + sector[i]
+        out_all[c] += output[i]
+        firms[c] += 1
+        if above_scale[i]:
+            out[c] += output[i]
+            above[c] += 1
+        emp[c] += employees[i]
+        sk[c] += skilled[i]
+        occupied[where] += floor[i]
+    return out_all, (out, firms, above, emp, sk), occupied
+
+
 # ------------------------------------------------------------------ sums
 # np.bincount(index, weights) adds in the order of the index, as `_totals` does: the same
 # sums, without gathering the firms' values and locations into new arrays first. Firms

@@ -165,8 +165,8 @@ class Model(mesa.Model):
         fai_ls = self.firms_act()  # 2.-7. the firms' rules
         fai_ls += self.enter()  # 8. entry (investment attraction)
         fai_ls += self.build_projects()  # 9. projects: new starts, spending, completion
-        vacancy = self.update_status()  # 10. above-scale status, ages, rents, agglomeration
-        self.recorder.record(self, self.steps, fai_ls=fai_ls, vacancy=vacancy)  # 11. aggregates
+        vacancy, sums = self.update_status()  # 10. above-scale status, ages, rents, agglomeration
+        self.recorder.record(self, self.steps, fai_ls=fai_ls, vacancy=vacancy, sums=sums)  # 11. aggregates
         self.datacollector.collect(self)
         if self.steps >= self.n_steps:
             self.running = False
@@ -374,9 +374,9 @@ class Model(mesa.Model):
         return fai
 
     # ------------------------------------------------------------------ status and aggregates
-    def update_status(self) -> np.ndarray:
+    def update_status(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """10. Above-scale status and ages; the month's flows into the totals; output by
-        cell, its change and rents. Returns the vacancy."""
+        cell, its change and rents. Returns the vacancy and the recorder's sums (`_refresh_aggregates`)."""
         f = self.firms
         up, down = kernels.update_status(f.live(), f.output_yi, f.above_scale, f.age_months, self.cal.above_scale_threshold_yi)
         self.flows["up"] += self.weight * up
@@ -384,12 +384,12 @@ class Model(mesa.Model):
         self.flows.close()
         return self._refresh_aggregates()
 
-    def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
+    def _refresh_aggregates(self, first: bool = False) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Output by cell and its log change, rents (and the location utility's terms of
-        them); returns the vacancy the rents are priced on."""
-        self.totals.refresh(first)
-        vacancy = self.totals.vacancy()
+        them); returns the vacancy the rents are priced on and the recorder's sums of the
+        firms now (`totals.firm_totals()`), from the same pass (`totals.refresh`)."""
+        vacancy, sums = self.totals.refresh(first)
         self.locations.reprice(vacancy, self.params.rent_elasticity)
         # the utility's terms of output by cell and rents, which change only here (four uses a step)
         self._place_utility = relocation.place_utility(self.params, self.totals.output_ls, self.locations.rent)
-        return vacancy
+        return vacancy, sums

@@ -83,10 +83,16 @@ class Totals:
         """Vacant floor space by location: the stock less what the live firms occupy, at least 0."""
         return np.maximum(self.locations.stock_m2 - self.occupied(), 0.0)
 
-    def refresh(self, first: bool = False) -> None:
-        """Output by cell and its log change since the last refresh (none the first time)."""
-        out_ls = self.cell_total(self.firms.output_yi, self.firms.live())
+    def refresh(self, first: bool = False) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """Output by cell and its log change since the last refresh (none the first time).
+        Returns the vacancy and the recorder's sums (`firm_totals`) now, from the same pass
+        over the firms (kernels.end_of_step: the same sums as `vacancy()` and `firm_totals()`)."""
+        f, shape = self.firms, (self.n_loc, S)
+        out_all, cells, occupied = kernels.end_of_step(f.live(), f.location, f.sector, f.above_scale, f.output_yi, f.employees, f.skilled, f.floor_m2, self.n_loc)
+        out_ls = self.weight * out_all.reshape(shape)
         if not first:
             self.dln_ls = np.log1p(out_ls) - np.log1p(self.output_ls)
             self.dln_l = np.log1p(out_ls.sum(1)) - np.log1p(self.output_ls.sum(1))
         self.output_ls = out_ls
+        vacancy = np.maximum(self.locations.stock_m2 - self.weight * occupied, 0.0)
+        return vacancy, tuple(self.weight * v.reshape(shape) for v in cells)
