@@ -1,6 +1,7 @@
-"""The step's last sums in one pass (kernels.end_of_step, used by Totals.refresh) are the
-separate passes' sums, bit for bit: output by cell (total_by_cell), the recorder's five
-(record_cells) and the floor space occupied (total_by_location)."""
+"""Sums over the firms fused into one pass are the separate passes' sums, bit for bit: the
+step's last (kernels.end_of_step, used by Totals.refresh: output by cell, the recorder's
+five, the floor space occupied) and the location utility's (kernels.occupied_and_cells,
+used by Totals.vacancy_and_subsidies: the floor space occupied, the subsidies by cell)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,28 @@ def test_the_one_pass_gives_the_separate_passes_sums():
         for got, want in zip(cells, kernels.record_cells(live, location, sector, above, output, employees, skilled, n_loc)):
             assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
         assert occupied.tobytes() == kernels.total_by_location(live, location, floor, n_loc).tobytes()
+
+
+def test_the_floor_space_and_a_field_by_cell_in_one_pass_are_the_separate_sums():
+    rng = np.random.default_rng(8)
+    for trial in range(60):
+        n_slots, n_loc = int(rng.integers(0, 5000)), int(rng.integers(1, 18))
+        location = rng.integers(0, n_loc, n_slots).astype(np.int16)
+        sector = rng.integers(0, 6, n_slots).astype(np.int8)
+        floor, values = rng.random(n_slots) * 1e4, rng.random(n_slots) * 10.0 ** rng.uniform(-9, 2, n_slots)
+        live = np.flatnonzero(rng.random(n_slots) < 0.8)
+        occupied, cells = kernels.occupied_and_cells(live, location, sector, floor, values, n_loc)
+        assert occupied.tobytes() == kernels.total_by_location(live, location, floor, n_loc).tobytes()
+        assert cells.tobytes() == kernels.total_by_cell(live, location, sector, values, n_loc).tobytes()
+
+
+def test_the_models_vacancy_and_subsidies_are_its_separate_sums():
+    from sim import load_config
+    from sim.model.model import Model
+
+    m = Model(load_config(firms_scale=0.02, replications=1, progress=False, uncertainty="seeds"), 0)
+    for _ in range(5):
+        m.step()
+        vacancy, subsidy = m.totals.vacancy_and_subsidies()
+        assert vacancy.tobytes() == m.totals.vacancy().tobytes()
+        assert subsidy.tobytes() == m.totals.cell_total(m.firms.subsidy_yi, m.firms.live()).tobytes()

@@ -218,12 +218,12 @@ class Government(mesa.Agent):
         if firms.size == 0:
             return np.zeros(0, dtype=bool)
         cur, sec, rule = f.location[firms], f.sector[firms], m.policy.relocation_rule
-        room = m.totals.vacancy()
+        room, subsidy_ls = m.totals.vacancy_and_subsidies()
         allowed = choice.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, np.ones(firms.size, dtype=bool))
         allowed &= (room[None, :] >= m.weight * f.floor_m2[firms][:, None]) & (np.arange(m.locations.n)[None, :] != cur[:, None])
         # a park does not take a firm it would clear: below its own cutoff (outside has none)
         allowed &= (f.output_yi[firms] / f.floor_m2[firms])[:, None] >= loc.density_cutoff[None, :]
-        utility = choice.move_utility(par, rule, m.location_utility(room), sec, cur, loc.district)
+        utility = choice.move_utility(par, rule, m.location_utility(room, subsidy_ls), sec, cur, loc.district)
         dest = choice.choose(utility, allowed, m.streams.uniform_at("renovation", t, n, firms, 0))
         go = dest >= 0
         go[go] = choice.fill_in_order(f.floor_m2[firms[go]], dest[go], m.streams.uniform_at("renovation", t, n, firms[go], 1), room, m.weight)

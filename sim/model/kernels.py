@@ -214,6 +214,20 @@ def end_of_step(live, location, sector, above_scale, output, employees, skilled,
     return out_all, (out, firms, above, emp, sk), occupied
 
 
+@njit
+def occupied_and_cells(live, location, sector, floor, values, n_loc):
+    """The floor space occupied by location and a firm field's sum by flat cell, in one pass
+    over the live firms, each added in the order of the slots (the sums of
+    `total_by_location` and `total_by_cell`)."""
+    occupied, cells = np.zeros(n_loc), np.zeros(n_loc * S)
+    for k in range(live.size):
+        i = live[k]
+        where = np.intp(location[i])
+        occupied[where] += floor[i]
+        cells[where * S + sector[i]] += values[i]
+    return occupied, cells
+
+
 # ------------------------------------------------------------------ sums
 # np.bincount(index, weights) adds in the order of the index, as `_totals` does: the same
 # sums, without gathering the firms' values and locations into new arrays first. Firms

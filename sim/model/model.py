@@ -263,18 +263,21 @@ class Model(mesa.Model):
         investment, big = capital - kept, np.flatnonzero(large)
         return self.investment.spend(totals.cell_sum(np.where(large, 0.0, investment), cell), totals.cell_sum(investment[big], cell[big]))
 
-    def location_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
-        """Utility [location, sector]; `vacancy`: the current `totals.vacancy()` if the caller has it."""
-        live, loc, totals = self.firms.live(), self.locations, self.totals
-        subsidy_ls = totals.cell_total(self.firms.subsidy_yi, live)
+    def location_utility(self, vacancy: np.ndarray | None = None, subsidy_ls: np.ndarray | None = None) -> np.ndarray:
+        """Utility [location, sector]; `vacancy`, `subsidy_ls`: the current `totals.vacancy_and_subsidies()` if the caller has them."""
+        loc, totals = self.locations, self.totals
+        if vacancy is None:  # both from one pass over the firms
+            vacancy, subsidy_ls = totals.vacancy_and_subsidies()
+        elif subsidy_ls is None:
+            subsidy_ls = totals.cell_total(self.firms.subsidy_yi, self.firms.live())
         rate_ls = np.divide(subsidy_ls, totals.output_ls, out=np.zeros_like(subsidy_ls), where=totals.output_ls > 0)
-        vacancy_share = (totals.vacancy() if vacancy is None else vacancy) / loc.stock_m2
+        vacancy_share = vacancy / loc.stock_m2
         return relocation.location_utility(self.params, totals.output_ls, loc.rent, vacancy_share, self.labour.pool, rate_ls, loc.is_park, self._place_utility)
 
-    def steered_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
+    def steered_utility(self, vacancy: np.ndarray | None = None, subsidy_ls: np.ndarray | None = None) -> np.ndarray:
         """Location utility [location, sector] of entrants and projects, with the steering of
         investment attraction towards parks whose leading industry matches."""
-        return self.location_utility(vacancy) + self.params.util_leading * self.policy.attraction_steering * self.locations.leading
+        return self.location_utility(vacancy, subsidy_ls) + self.params.util_leading * self.policy.attraction_steering * self.locations.leading
 
     def relocate(self, live: np.ndarray) -> None:
         f, par, loc, t, n = self.firms, self.params, self.locations, self.steps, self.firms.n
@@ -285,8 +288,8 @@ class Model(mesa.Model):
             return
         cur, sec = f.location[movers], f.sector[movers]
         rule = self.policy.relocation_rule
-        room = self.totals.vacancy()
-        utility = choice.move_utility(par, rule, self.location_utility(room), sec, cur, loc.district)
+        room, subsidy_ls = self.totals.vacancy_and_subsidies()
+        utility = choice.move_utility(par, rule, self.location_utility(room, subsidy_ls), sec, cur, loc.district)
         making_room = renovation.inefficient(f.output_yi[movers], f.floor_m2[movers], cur, loc.density_cutoff, loc.is_park)
         allowed = choice.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
         allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(loc.n)[None, :] == cur[:, None])
@@ -349,8 +352,8 @@ class Model(mesa.Model):
         y = demography.entrant_sizes(par, cal.zipf_exponent, u[:, 0])
         intensity = space.intensity(par, u[:, 3])
         floor = intensity * self.space_trend() * y
-        room = self.totals.vacancy()
-        dest = choice.choose(self.steered_utility(room)[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
+        room, subsidy_ls = self.totals.vacancy_and_subsidies()
+        dest = choice.choose(self.steered_utility(room, subsidy_ls)[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
         ok = dest >= 0
         ok[ok] = choice.fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
         sec, y, dest, intensity = sec[ok], y[ok], dest[ok], intensity[ok]

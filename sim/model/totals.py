@@ -83,6 +83,13 @@ class Totals:
         """Vacant floor space by location: the stock less what the live firms occupy, at least 0."""
         return np.maximum(self.locations.stock_m2 - self.occupied(), 0.0)
 
+    def vacancy_and_subsidies(self) -> tuple[np.ndarray, np.ndarray]:
+        """`vacancy()` and the subsidies by location x sector (`cell_total(firms.subsidy_yi,
+        firms.live())`) from one pass over the live firms: the same sums."""
+        f = self.firms
+        occupied, subsidy = kernels.occupied_and_cells(f.live(), f.location, f.sector, f.floor_m2, f.subsidy_yi, self.n_loc)
+        return np.maximum(self.locations.stock_m2 - self.weight * occupied, 0.0), self.weight * subsidy.reshape(self.n_loc, S)
+
     def refresh(self, first: bool = False) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Output by cell and its log change since the last refresh (none the first time).
         Returns the vacancy and the recorder's sums (`firm_totals`) now, from the same pass
