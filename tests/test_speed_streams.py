@@ -53,3 +53,13 @@ def test_the_compiled_clip_is_numpys():
     x = np.concatenate([[0.0, 1e-13, 1e-12, 0.5, 1.0 - 1e-12, 1.0 - 1e-13, 1.0 - 2.0**-53, 1.0, -0.0, 2.0],
                         np.nextafter(1e-12, [0.0, 1.0]), np.nextafter(1.0 - 1e-12, [0.0, 1.0]), np.random.default_rng(0).random(1000)])
     assert _clip_compiled(x.copy()).tobytes() == np.clip(x, 1e-12, 1.0 - 1e-12).tobytes()
+
+
+def test_the_gathered_and_clipped_draws_are_numpys():
+    """`uniform_at`'s draws for many slots, gathered and clipped in one compiled pass, are
+    np.clip of the gathered numbers, at and beyond the bounds too."""
+    from sim.model.streams import _gather_clip
+
+    u = np.concatenate([[0.0, 1e-13, 1e-12, 0.5, 1.0 - 1e-12, 1.0 - 1e-13, 1.0 - 2.0**-53], np.random.default_rng(3).random(3000)])
+    slots = np.concatenate([np.arange(7), np.sort(np.random.default_rng(4).choice(u.size, 2000, replace=False)), [3, 3]])
+    assert _gather_clip(u, slots).tobytes() == np.clip(u[slots], 1e-12, 1.0 - 1e-12).tobytes()
