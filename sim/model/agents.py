@@ -14,7 +14,7 @@ import numpy as np
 
 from ..rules import fund, renovation, space, talent
 from ..config.schema import SECTORS
-from . import choice
+from . import choice, kernels
 
 
 def _row(array_name: str, store: str, index: str, doc: str) -> property:
@@ -257,6 +257,6 @@ class Government(mesa.Agent):
         loc.platforms += built
         loc.platform_grant -= built * par.platform_cost_yi
         loc.platforms += m.streams.poisson("platform", m.steps, par.platform_rate * skilled / 1e4 * m.dt) * loc.is_park
-        where, cell = m.totals.index(live)  # flat gathers of the [location, sector] table by cell
-        weights = fund.subsidy_weights(pol.fund_allocation, firms.output_yi[live], loc.is_park[where], loc.leading.ravel()[cell], firms.trend[live])
-        firms.subsidy_yi[live] = fund.subsidies(pol.fund_yi_per_year * (1.0 - pol.fund_platform_share), weights, m.weight)
+        # fund.subsidies of fund.subsidy_weights, in two compiled passes over the firms
+        kernels.subsidies(live, firms.location, firms.sector, firms.output_yi, firms.trend, loc.is_park, loc.leading, pol.fund_allocation,
+                          pol.fund_yi_per_year * (1.0 - pol.fund_platform_share), m.weight, firms.subsidy_yi)

@@ -98,6 +98,44 @@ def request_talent(live, location, sector, skilled, skill_factor, feasible, shar
     return per_worker, release, demand, total_by_location_aligned(live, location, release, n_loc), total_by_location_aligned(live, location, demand, n_loc)
 
 
+# ------------------------------------------------------------------ the fund (sim/rules/fund.py)
+FUND_RULES = {"leading": 1, "performance": 2}  # fund.subsidy_weights: any other rule is the uniform one
+
+
+@njit
+def _subsidy_weights(live, location, sector, output, trend, is_park, leading, rule):
+    """`fund.subsidy_weights` of the firms `live`, gathering their park and cell itself: the
+    same products (a mask is 1.0 or 0.0; numpy's maximum(trend, 0.0) takes the 0.0 unless
+    trend is above it or NaN)."""
+    w = np.empty(live.size)
+    for k in range(live.size):
+        i = live[k]
+        where = location[i]
+        x = output[i] * np.float64(is_park[where])
+        if rule == 1:
+            x = x * np.float64(leading[where, sector[i]])
+        elif rule == 2:
+            t = trend[i]
+            x = x * (t if (t > 0.0 or np.isnan(t)) else 0.0)
+        w[k] = x
+    return w
+
+
+@njit
+def _write_subsidies(live, subsidy, weights, yi_per_year, total):
+    """subsidy[live] = `fund.subsidies`' yi_per_year x weight / total (0 unless total > 0)."""
+    for k in range(live.size):
+        subsidy[live[k]] = yi_per_year * weights[k] / total if total > 0 else 0.0
+
+
+def subsidies(live, location, sector, output, trend, is_park, leading, rule, yi_per_year, firm_weight, subsidy) -> None:
+    """`subsidy[live] = fund.subsidies(yi_per_year, fund.subsidy_weights(rule, output[live],
+    is_park[location[live]], leading[location[live], sector[live]], trend[live]), firm_weight)`
+    in two passes and numpy's sum of the weights (the same numbers)."""
+    weights = _subsidy_weights(live, location, sector, output, trend, is_park, leading, FUND_RULES.get(rule, 0))
+    _write_subsidies(live, subsidy, weights, yi_per_year, firm_weight * weights.sum())
+
+
 # ------------------------------------------------------------------ bookkeeping
 @njit
 def index_of(slots, location, sector):
