@@ -1,5 +1,6 @@
-"""The firms' subsidies written in two compiled passes (kernels.subsidies) are the rules'
-(fund.subsidies of fund.subsidy_weights), bit for bit, under each allocation rule."""
+"""The firms' subsidies written in two compiled passes (kernels.subsidies) and the firms the
+renovation programme may take (kernels.inefficient) are the rules' (fund.subsidies of
+fund.subsidy_weights under each allocation rule, renovation.inefficient), bit for bit."""
 
 from __future__ import annotations
 
@@ -31,3 +32,23 @@ def test_the_compiled_subsidies_are_the_rules(rule):
             got = np.zeros(n_slots)
             kernels.subsidies(live, location, sector, output, trend, is_park, leading, rule, yi, weight, got)
         assert got.tobytes() == want.tobytes()
+
+
+def test_the_compiled_inefficient_firms_are_the_rules():
+    from sim.rules import renovation
+
+    rng = np.random.default_rng(12)
+    for trial in range(100):
+        n_slots, n_loc = int(rng.integers(0, 3000)), int(rng.integers(1, 18))
+        location = rng.integers(0, n_loc, n_slots).astype(np.int16)
+        output, floor = rng.random(n_slots) * 10.0, rng.random(n_slots) * 1e4
+        if n_slots and trial % 3 == 0:
+            floor[rng.integers(0, n_slots, 4)] = 0.0  # a quotient of inf or NaN
+            output[rng.integers(0, n_slots, 2)] = 0.0
+        cutoff, is_park = rng.random(n_loc) * 1e-3, rng.random(n_loc) < 0.8
+        live = np.flatnonzero(rng.random(n_slots) < 0.8)
+        where = location[live].astype(np.intp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bad = np.flatnonzero(renovation.inefficient(output[live], floor[live], where, cutoff, is_park))
+        firms, at = kernels.inefficient(live, location, output, floor, cutoff, is_park)
+        assert firms.tobytes() == live[bad].tobytes() and at.dtype == where.dtype and at.tobytes() == where[bad].tobytes()

@@ -168,10 +168,8 @@ class Government(mesa.Agent):
         freed per location."""
         m = self.model
         f, loc = m.firms, m.locations
-        live = f.live()
-        where = m.totals.index(live)[0]  # the cached intp locations
-        bad = np.flatnonzero(renovation.inefficient(f.output_yi[live], f.floor_m2[live], where, loc.density_cutoff, loc.is_park))
-        firms, where = live[bad], where[bad]
+        # renovation.inefficient's firms and their locations, in one compiled pass
+        firms, where = kernels.inefficient(f.live(), f.location, f.output_yi, f.floor_m2, loc.density_cutoff, loc.is_park)
         land = space.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
         stock = m.weight * np.bincount(where, weights=land, minlength=m.locations.n)
         loc.inefficient_mu = stock

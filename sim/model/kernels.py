@@ -136,6 +136,22 @@ def subsidies(live, location, sector, output, trend, is_park, leading, rule, yi_
     _write_subsidies(live, subsidy, weights, yi_per_year, firm_weight * weights.sum())
 
 
+# ------------------------------------------------------------------ the renovation programme
+@njit(error_model="numpy")
+def inefficient(live, location, output, floor, cutoff, is_park):
+    """The firms of `live` that `renovation.inefficient` marks (in a park, output per m²
+    below its cutoff: the same quotient and comparison), and their locations (intp)."""
+    firms, where = np.empty(live.size, live.dtype), np.empty(live.size, np.intp)
+    count = 0
+    for k in range(live.size):
+        i = live[k]
+        at = np.intp(location[i])
+        if is_park[at] and output[i] / floor[i] < cutoff[at]:
+            firms[count], where[count] = i, at
+            count += 1
+    return firms[:count].copy(), where[:count].copy()
+
+
 # ------------------------------------------------------------------ bookkeeping
 @njit
 def index_of(slots, location, sector):
