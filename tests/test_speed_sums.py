@@ -51,3 +51,40 @@ def test_the_models_vacancy_and_subsidies_are_its_separate_sums():
         vacancy, subsidy = m.totals.vacancy_and_subsidies()
         assert vacancy.tobytes() == m.totals.vacancy().tobytes()
         assert subsidy.tobytes() == m.totals.cell_total(m.firms.subsidy_yi, m.firms.live()).tobytes()
+
+
+def test_the_compiled_grants_and_investment_are_the_numpy_steps():
+    """kernels.grant_talent and kernels.invested: the model's numpy steps before them
+    (granted = demand x ratio by location, the unmet demand by location, the skilled
+    workers; the fields written, the investment by cell of the small and the large
+    investors), bit for bit."""
+    rng = np.random.default_rng(9)
+    for trial in range(60):
+        n_slots, n_loc = int(rng.integers(0, 4000)), int(rng.integers(1, 18))
+        location = rng.integers(0, n_loc, n_slots).astype(np.int16)
+        sector = rng.integers(0, 6, n_slots).astype(np.int8)
+        live = np.flatnonzero(rng.random(n_slots) < 0.8)
+        where, cell = location[live].astype(np.intp), location[live].astype(np.intp) * 6 + sector[live]
+        demand, release, ratio = rng.random(live.size) * 5, rng.random(live.size), rng.random(n_loc)
+        skilled_f = rng.random(n_slots) * 50
+        want_skilled = skilled_f.copy()
+        granted = demand * ratio[where]
+        want_unmet = np.bincount(where, weights=demand - granted, minlength=n_loc)
+        want_now = want_skilled[live] - release + granted
+        want_skilled[live] = want_now
+        got_skilled = skilled_f.copy()
+        now, unmet = kernels.grant_talent(live, location, demand, release, ratio, got_skilled, n_loc)
+        assert now.tobytes() == want_now.tobytes() and unmet.tobytes() == want_unmet.tobytes() and got_skilled.tobytes() == want_skilled.tobytes()
+
+        large = rng.random(live.size) < 0.1
+        capital, kept, output = rng.random(live.size) * 9, rng.random(live.size) * 9, rng.random(live.size) * 3
+        fields = [rng.random(n_slots) for _ in range(3)]
+        want = [a.copy() for a in fields]
+        want[0][live], want[1][live], want[2][live] = capital, output, 1.7 * output
+        investment, big = capital - kept, np.flatnonzero(large)
+        want_small = np.bincount(cell, weights=np.where(large, 0.0, investment), minlength=n_loc * 6)
+        want_large = np.bincount(cell[big], weights=investment[big], minlength=n_loc * 6)
+        got = [a.copy() for a in fields]
+        small_c, large_c = kernels.invested(live, location, sector, large, capital, kept, output, 1.7, *got, n_loc)
+        assert small_c.tobytes() == want_small.tobytes() and large_c.tobytes() == want_large.tobytes()
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(got, want))

@@ -152,6 +152,43 @@ def inefficient(live, location, output, floor, cutoff, is_park):
     return firms[:count].copy(), where[:count].copy()
 
 
+@njit
+def grant_talent(live, location, demand, release, ratio, skilled, n_loc):
+    """4. Skilled workers granted: each firm's demand times its location's share granted;
+    its skilled workers less those released plus those granted (written to `skilled`).
+    Returns (the skilled workers, aligned with `live`; the unmet demand by location, added
+    in the order of the slots)."""
+    now, unmet = np.empty(live.size), np.zeros(n_loc)
+    for k in range(live.size):
+        i = live[k]
+        at = np.intp(location[i])
+        granted = demand[k] * ratio[at]
+        unmet[at] += demand[k] - granted
+        now[k] = skilled[i] - release[k] + granted
+        skilled[i] = now[k]
+    return now, unmet
+
+
+@njit
+def invested(live, location, sector, large, capital, kept, output, workers_per_yi, capital_f, output_f, employees_f, n_loc):
+    """5. Capital, output and employment written (`capital_f`, `output_f`, `employees_f`:
+    the firm fields); returns the investment (capital - kept) by flat cell of the small
+    investors (0.0 added for a large one, as `np.where(large, 0.0, investment)`) and of the
+    large, each added in the order of the slots."""
+    small_c, large_c = np.zeros(n_loc * S), np.zeros(n_loc * S)
+    for k in range(live.size):
+        i = live[k]
+        c = np.intp(location[i]) * S + sector[i]
+        investment = capital[k] - kept[k]
+        small_c[c] += 0.0 if large[k] else investment
+        if large[k]:
+            large_c[c] += investment
+        capital_f[i] = capital[k]
+        output_f[i] = output[k]
+        employees_f[i] = workers_per_yi * output[k]
+    return small_c, large_c
+
+
 # ------------------------------------------------------------------ bookkeeping
 @njit
 def index_of(slots, location, sector):

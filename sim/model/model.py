@@ -248,20 +248,15 @@ class Model(mesa.Model):
         substitution between them), and the equipment investment that tops capital up to
         it (buildings are floor space, counted when built). Returns the investment by cell (亿/yr)."""
         f, totals, (per_worker, release, demand, ratio) = self.firms, self.totals, talent_asked
-        where, cell = totals.index(live)
-        granted = demand * ratio[where]
-        self.locations.unmet_talent = totals.by_location(demand - granted, live)
-        skilled = f.skilled[live] - release + granted
-        f.skilled[live] = skilled
+        skilled, unmet_l = kernels.grant_talent(live, f.location, demand, release, ratio, f.skilled, self.locations.n)  # written to f.skilled
+        self.locations.unmet_talent = totals.weight * unmet_l
         output = production.output(target, f.floor_m2[live], per_yi * target, skilled, per_worker * target, self.params.input_substitution)
         large = self.investment.large_investors(live)
         capital, kept = growth.invest(self.params, f.capital_yi[live], output, f.trend[live], self.dt)
         f.trend[live] = growth.trend(f.trend[live], output, f.output_yi[live], self.dt)
-        f.capital_yi[live] = capital
-        f.output_yi[live] = output
-        f.employees[live] = self.workers_per_yi() * output
-        investment, big = capital - kept, np.flatnonzero(large)
-        return self.investment.spend(totals.cell_sum(np.where(large, 0.0, investment), cell), totals.cell_sum(investment[big], cell[big]))
+        # capital, output and employment written; the investment (capital - kept) by cell, of the small investors and the large
+        small_c, large_c = kernels.invested(live, f.location, f.sector, large, capital, kept, output, self.workers_per_yi(), f.capital_yi, f.output_yi, f.employees, self.locations.n)
+        return self.investment.spend(totals.weight * small_c.reshape(-1, S), totals.weight * large_c.reshape(-1, S))
 
     def location_utility(self, vacancy: np.ndarray | None = None, subsidy_ls: np.ndarray | None = None) -> np.ndarray:
         """Utility [location, sector]; `vacancy`, `subsidy_ls`: the current `totals.vacancy_and_subsidies()` if the caller has them."""
