@@ -1,7 +1,9 @@
-"""Sums over the firms fused into one pass are the separate passes' sums, bit for bit: the
-step's last (kernels.end_of_step, used by Totals.refresh: output by cell, the recorder's
-five, the floor space occupied) and the location utility's (kernels.occupied_and_cells,
-used by Totals.vacancy_and_subsidies: the floor space occupied, the subsidies by cell)."""
+"""Passes over the firms fused into one compiled pass give the numbers of the passes they
+replace, bit for bit: the step's last sums (kernels.end_of_step, used by Totals.refresh:
+output by cell, the recorder's five, the floor space occupied), the location utility's
+(kernels.occupied_and_cells, used by Totals.vacancy_and_subsidies), production's
+bookkeeping (kernels.grant_talent, invested) and desired output's gathers and drift
+(kernels.drift_inputs, set_potential)."""
 
 from __future__ import annotations
 
@@ -88,3 +90,33 @@ def test_the_compiled_grants_and_investment_are_the_numpy_steps():
         small_c, large_c = kernels.invested(live, location, sector, large, capital, kept, output, 1.7, *got, n_loc)
         assert small_c.tobytes() == want_small.tobytes() and large_c.tobytes() == want_large.tobytes()
         assert all(a.tobytes() == b.tobytes() for a, b in zip(got, want))
+
+
+def test_the_compiled_drift_inputs_are_the_numpy_steps():
+    """kernels.drift_inputs and set_potential: desired output's gathers by slot and by cell
+    and growth.drift, bit for bit; a firm older than the premium's table is reported."""
+    from sim.rules import growth
+
+    rng = np.random.default_rng(10)
+    for trial in range(60):
+        n_slots, n_loc = int(rng.integers(1, 4000)), int(rng.integers(1, 18))
+        location = rng.integers(0, n_loc, n_slots).astype(np.int16)
+        sector = rng.integers(0, 6, n_slots).astype(np.int8)
+        live = np.flatnonzero(rng.random(n_slots) < 0.8)
+        output, subsidy = rng.random(n_slots) * 10 + 1e-9, rng.random(n_slots) * rng.choice([0.0, 0.1])
+        age = rng.integers(0, 400, n_slots).astype(np.int32)
+        productivity, boost = rng.random(n_slots) * 12, rng.normal(0, 0.01, n_slots)
+        place, agglomeration_ls = rng.normal(0, 0.05, (n_loc, 6)), rng.normal(0, 0.01, (n_loc, 6))
+        young_by_age = rng.random(500) * 0.1
+        offset, ret = float(rng.normal(0, 0.01)), float(rng.uniform(0, 2))
+        ok, y, mu, agg, prod, pend = kernels.drift_inputs(live, location, sector, output, age, subsidy, productivity, boost, place.ravel(), offset, ret, young_by_age, agglomeration_ls.ravel())
+        cell = location[live].astype(np.intp) * 6 + sector[live]
+        want_mu = growth.drift(type("P", (), {"subsidy_return": ret})(), place.ravel()[cell] - offset, subsidy[live] / output[live], age[live], young_by_age[age[live]])
+        assert ok and y.tobytes() == output[live].tobytes() and mu.tobytes() == want_mu.tobytes()
+        assert agg.tobytes() == agglomeration_ls.ravel()[cell].tobytes() and prod.tobytes() == productivity[live].tobytes() and pend.tobytes() == boost[live].tobytes()
+        assert not kernels.drift_inputs(live, location, sector, output, age, subsidy, productivity, boost, place.ravel(), offset, ret, young_by_age[:300], agglomeration_ls.ravel())[0] or age[live].max() < 300
+        potential = rng.random(live.size)
+        want_p, want_b = productivity.copy(), boost.copy()
+        want_p[live], want_b[live] = potential, 0.0
+        kernels.set_potential(live, productivity, boost, potential)
+        assert productivity.tobytes() == want_p.tobytes() and boost.tobytes() == want_b.tobytes()

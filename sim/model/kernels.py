@@ -189,6 +189,38 @@ def invested(live, location, sector, large, capital, kept, output, workers_per_y
     return small_c, large_c
 
 
+# ------------------------------------------------------------------ growth
+@njit(error_model="numpy")
+def drift_inputs(live, location, sector, output, age, subsidy, productivity, boost, place_ls, young_offset, subsidy_return, young_by_age, agglomeration_ls):
+    """2. What desired output's rules read, gathered in one pass: each firm's output, drift
+    (`growth.drift`: its cell's place drift less `young_offset`, plus `subsidy_return` x
+    subsidy / output, plus the young firm's premium of its age, `young_by_age`), its cell's
+    agglomeration, its productivity and boost (the same sums, products and quotient).
+    (False, ...) if a firm is older than the table of the premium."""
+    n = live.size
+    y, mu, agglomeration, prod, pending = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for k in range(n):
+        i = live[k]
+        if age[i] >= young_by_age.size:
+            return False, y, mu, agglomeration, prod, pending
+        c = np.intp(location[i]) * S + sector[i]
+        y[k] = output[i]
+        mu[k] = (place_ls[c] - young_offset) + subsidy_return * (subsidy[i] / output[i]) + young_by_age[age[i]]
+        agglomeration[k] = agglomeration_ls[c]
+        prod[k] = productivity[i]
+        pending[k] = boost[i]
+    return True, y, mu, agglomeration, prod, pending
+
+
+@njit
+def set_potential(live, productivity, boost, potential):
+    """2. productivity[live] = potential; boost[live] = 0 (applied)."""
+    for k in range(live.size):
+        i = live[k]
+        boost[i] = 0.0
+        productivity[i] = potential[k]
+
+
 # ------------------------------------------------------------------ bookkeeping
 @njit
 def index_of(slots, location, sector):

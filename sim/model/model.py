@@ -210,17 +210,19 @@ class Model(mesa.Model):
 
     def desired_output(self, live: np.ndarray) -> np.ndarray:
         f, par, t, n, totals = self.firms, self.params, self.steps, self.firms.n, self.totals
-        cell = totals.index(live)[1]  # the rules of a cell's firms on [location, sector], gathered by cell
-        y, is_park = f.output_yi[live], self.locations.is_park[:, None]
-        place = growth.place_drift(par, self.sector_drift, is_park, self.locations.platforms[:, None]).ravel()[cell] - self.young_offset
-        age = f.age_months[live]
-        mu = growth.drift(par, place, f.subsidy_yi[live] / y, age, self._young(age))
+        # the rules of a cell's firms on [location, sector] tables, read by cell with the firms' own inputs (one compiled pass)
+        place = growth.place_drift(par, self.sector_drift, self.locations.is_park[:, None], self.locations.platforms[:, None]).ravel()
+        agglomeration_ls = growth.agglomeration(par, totals.dln_ls, totals.dln_l[:, None]).ravel()
+        for _ in range(2):  # a firm older than the young premium's table: the table extended (AgeTable), then read again
+            ok, y, mu, agglomeration, productivity, boost = kernels.drift_inputs(live, f.location, f.sector, f.output_yi, f.age_months, f.subsidy_yi, f.productivity, f.boost,
+                                                                                 place, self.young_offset, par.subsidy_return, self._young.values, agglomeration_ls)
+            if ok:
+                break
+            self._young(f.age_months[live])
         u_jump, u_sign = self.streams.uniform_at("growth", t, n, live, 0), self.streams.uniform_at("growth", t, n, live, 1)
         shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()
-        agglomeration = growth.agglomeration(par, totals.dln_ls, totals.dln_l[:, None]).ravel()[cell]
-        potential = growth.potential(par, f.productivity[live], y, mu, agglomeration, f.boost[live], shock, self.dt)
-        f.boost[live] = 0.0
-        f.productivity[live] = potential
+        potential = growth.potential(par, productivity, y, mu, agglomeration, boost, shock, self.dt)
+        kernels.set_potential(live, f.productivity, f.boost, potential)
         return potential
 
     def occupy_space(self, live: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
