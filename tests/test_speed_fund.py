@@ -1,5 +1,5 @@
-"""The firms' subsidies written in two compiled passes (kernels.subsidies) and the firms the
-renovation programme may take (kernels.inefficient) are the rules' (fund.subsidies of
+"""The firms' subsidies written in two compiled passes (passes.subsidies) and the firms the
+renovation programme may take (passes.inefficient) are the rules' (fund.subsidies of
 fund.subsidy_weights under each allocation rule, renovation.inefficient), bit for bit."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import kernels
+from sim.model import passes
 from sim.rules import fund
 
 
@@ -30,7 +30,7 @@ def test_the_compiled_subsidies_are_the_rules(rule):
         with np.errstate(invalid="ignore"):
             want[live] = fund.subsidies(yi, fund.subsidy_weights(rule, output[live], is_park[location[live]], leading[location[live], sector[live]], trend[live]), weight)
             got = np.zeros(n_slots)
-            kernels.subsidies(live, location, sector, output, trend, is_park, leading, rule, yi, weight, got)
+            passes.subsidies(live, location, sector, output, trend, is_park, leading, rule, yi, weight, got)
         assert got.tobytes() == want.tobytes()
 
 
@@ -50,5 +50,5 @@ def test_the_compiled_inefficient_firms_are_the_rules():
         where = location[live].astype(np.intp)
         with np.errstate(divide="ignore", invalid="ignore"):
             bad = np.flatnonzero(renovation.inefficient(output[live], floor[live], where, cutoff, is_park))
-        firms, at = kernels.inefficient(live, location, output, floor, cutoff, is_park)
+        firms, at = passes.inefficient(live, location, output, floor, cutoff, is_park)
         assert firms.tobytes() == live[bad].tobytes() and at.dtype == where.dtype and at.tobytes() == where[bad].tobytes()

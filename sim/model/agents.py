@@ -14,7 +14,7 @@ import numpy as np
 
 from ..rules import fund, renovation, space, talent
 from ..config.schema import SECTORS
-from . import choice, kernels
+from . import choice, passes
 
 
 def _row(array_name: str, store: str, index: str, doc: str) -> property:
@@ -169,7 +169,7 @@ class Government(mesa.Agent):
         m = self.model
         f, loc = m.firms, m.locations
         # renovation.inefficient's firms and their locations, in one compiled pass
-        firms, where = kernels.inefficient(f.live(), f.location, f.output_yi, f.floor_m2, loc.density_cutoff, loc.is_park)
+        firms, where = passes.inefficient(f.live(), f.location, f.output_yi, f.floor_m2, loc.density_cutoff, loc.is_park)
         land = space.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
         stock = m.weight * np.bincount(where, weights=land, minlength=m.locations.n)
         loc.inefficient_mu = stock
@@ -256,5 +256,5 @@ class Government(mesa.Agent):
         loc.platform_grant -= built * par.platform_cost_yi
         loc.platforms += m.streams.poisson("platform", m.steps, par.platform_rate * skilled / 1e4 * m.dt) * loc.is_park
         # fund.subsidies of fund.subsidy_weights, in two compiled passes over the firms
-        kernels.subsidies(live, firms.location, firms.sector, firms.output_yi, firms.trend, loc.is_park, loc.leading, pol.fund_allocation,
+        passes.subsidies(live, firms.location, firms.sector, firms.output_yi, firms.trend, loc.is_park, loc.leading, pol.fund_allocation,
                           pol.fund_yi_per_year * (1.0 - pol.fund_platform_share), m.weight, firms.subsidy_yi)

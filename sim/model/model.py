@@ -24,7 +24,7 @@ from ..config.schema import SECTORS, Config, ConfigError
 from ..config.validation import validate
 from ..rules import costs, demography, growth, production, relocation, renovation, space, talent
 from ..rules.markets import ration_ratio
-from . import choice, initial, kernels
+from . import choice, initial, kernels, passes
 from .agents import FirmAgents, Firm, Government, Park
 from .ages import AgeTable
 from .investment import Investment
@@ -214,7 +214,7 @@ class Model(mesa.Model):
         place = growth.place_drift(par, self.sector_drift, self.locations.is_park[:, None], self.locations.platforms[:, None]).ravel()
         agglomeration_ls = growth.agglomeration(par, totals.dln_ls, totals.dln_l[:, None]).ravel()
         for _ in range(2):  # a firm older than the young premium's table: the table extended (AgeTable), then read again
-            ok, y, mu, agglomeration, productivity, boost = kernels.drift_inputs(live, f.location, f.sector, f.output_yi, f.age_months, f.subsidy_yi, f.productivity, f.boost,
+            ok, y, mu, agglomeration, productivity, boost = passes.drift_inputs(live, f.location, f.sector, f.output_yi, f.age_months, f.subsidy_yi, f.productivity, f.boost,
                                                                                  place, self.young_offset, par.subsidy_return, self._young.values, agglomeration_ls)
             if ok:
                 break
@@ -222,7 +222,7 @@ class Model(mesa.Model):
         u_jump, u_sign = self.streams.uniform_at("growth", t, n, live, 0), self.streams.uniform_at("growth", t, n, live, 1)
         shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()
         potential = growth.potential(par, productivity, y, mu, agglomeration, boost, shock, self.dt)
-        kernels.set_potential(live, f.productivity, f.boost, potential)
+        passes.set_potential(live, f.productivity, f.boost, potential)
         return potential
 
     def occupy_space(self, live: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -250,14 +250,14 @@ class Model(mesa.Model):
         substitution between them), and the equipment investment that tops capital up to
         it (buildings are floor space, counted when built). Returns the investment by cell (亿/yr)."""
         f, totals, (per_worker, release, demand, ratio) = self.firms, self.totals, talent_asked
-        skilled, unmet_l = kernels.grant_talent(live, f.location, demand, release, ratio, f.skilled, self.locations.n)  # written to f.skilled
+        skilled, unmet_l = passes.grant_talent(live, f.location, demand, release, ratio, f.skilled, self.locations.n)  # written to f.skilled
         self.locations.unmet_talent = totals.weight * unmet_l
         output = production.output(target, f.floor_m2[live], per_yi * target, skilled, per_worker * target, self.params.input_substitution)
         large = self.investment.large_investors(live)
         capital, kept = growth.invest(self.params, f.capital_yi[live], output, f.trend[live], self.dt)
         f.trend[live] = growth.trend(f.trend[live], output, f.output_yi[live], self.dt)
         # capital, output and employment written; the investment (capital - kept) by cell, of the small investors and the large
-        small_c, large_c = kernels.invested(live, f.location, f.sector, large, capital, kept, output, self.workers_per_yi(), f.capital_yi, f.output_yi, f.employees, self.locations.n)
+        small_c, large_c = passes.invested(live, f.location, f.sector, large, capital, kept, output, self.workers_per_yi(), f.capital_yi, f.output_yi, f.employees, self.locations.n)
         return self.investment.spend(totals.weight * small_c.reshape(-1, S), totals.weight * large_c.reshape(-1, S))
 
     def location_utility(self, vacancy: np.ndarray | None = None, subsidy_ls: np.ndarray | None = None) -> np.ndarray:

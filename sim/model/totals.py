@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.schema import SECTORS
-from . import kernels
+from . import kernels, passes
 from .firms import FirmStore
 from .locations import Locations
 
@@ -87,15 +87,15 @@ class Totals:
         """`vacancy()` and the subsidies by location x sector (`cell_total(firms.subsidy_yi,
         firms.live())`) from one pass over the live firms: the same sums."""
         f = self.firms
-        occupied, subsidy = kernels.occupied_and_cells(f.live(), f.location, f.sector, f.floor_m2, f.subsidy_yi, self.n_loc)
+        occupied, subsidy = passes.occupied_and_cells(f.live(), f.location, f.sector, f.floor_m2, f.subsidy_yi, self.n_loc)
         return np.maximum(self.locations.stock_m2 - self.weight * occupied, 0.0), self.weight * subsidy.reshape(self.n_loc, S)
 
     def refresh(self, first: bool = False) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Output by cell and its log change since the last refresh (none the first time).
         Returns the vacancy and the recorder's sums (`firm_totals`) now, from the same pass
-        over the firms (kernels.end_of_step: the same sums as `vacancy()` and `firm_totals()`)."""
+        over the firms (passes.end_of_step: the same sums as `vacancy()` and `firm_totals()`)."""
         f, shape = self.firms, (self.n_loc, S)
-        out_all, cells, occupied = kernels.end_of_step(f.live(), f.location, f.sector, f.above_scale, f.output_yi, f.employees, f.skilled, f.floor_m2, self.n_loc)
+        out_all, cells, occupied = passes.end_of_step(f.live(), f.location, f.sector, f.above_scale, f.output_yi, f.employees, f.skilled, f.floor_m2, self.n_loc)
         out_ls = self.weight * out_all.reshape(shape)
         if not first:
             self.dln_ls = np.log1p(out_ls) - np.log1p(self.output_ls)
