@@ -12,9 +12,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from ..rules import fund, relocation, renovation, space, talent
+from ..rules import fund, renovation, space, talent
 from ..config.schema import SECTORS
-from ..rules.markets import fill_in_order
+from . import choice, passes
 
 
 def _row(array_name: str, store: str, index: str, doc: str) -> property:
@@ -168,10 +168,8 @@ class Government(mesa.Agent):
         freed per location."""
         m = self.model
         f, loc = m.firms, m.locations
-        live = f.live()
-        where = m.totals.index(live)[0]  # the cached intp locations
-        bad = np.flatnonzero(renovation.inefficient(f.output_yi[live], f.floor_m2[live], where, loc.density_cutoff, loc.is_park))
-        firms, where = live[bad], where[bad]
+        # renovation.inefficient's firms and their locations, in one compiled pass
+        firms, where = passes.inefficient(f.live(), f.location, f.output_yi, f.floor_m2, loc.density_cutoff, loc.is_park)
         land = space.land_of(f.floor_m2[firms], m.cal.plot_ratio_2022)
         stock = m.weight * np.bincount(where, weights=land, minlength=m.locations.n)
         loc.inefficient_mu = stock
@@ -192,7 +190,7 @@ class Government(mesa.Agent):
         # u the firm's own draw, the same every month (step key 0): the land cleared is what
         # was owed in expectation at any firms_scale, even as the stock runs out
         u = m.streams.fixed_uniform_at("renovation", f.n, firms, 2)
-        chosen = renovation.select(ratio, land, where, loc.renovation_due, m.weight, u)
+        chosen = choice.select(ratio, land, where, loc.renovation_due, m.weight, u)
         firms, where, land, upgrade, kept, demolished = firms[chosen], where[chosen], land[chosen], upgrade[chosen], kept[chosen], demolished[chosen]
         freed = m.weight * np.bincount(where, weights=land, minlength=m.locations.n)
         loc.renovation_due -= freed
@@ -218,15 +216,15 @@ class Government(mesa.Agent):
         if firms.size == 0:
             return np.zeros(0, dtype=bool)
         cur, sec, rule = f.location[firms], f.sector[firms], m.policy.relocation_rule
-        room = m.totals.vacancy()
-        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, np.ones(firms.size, dtype=bool))
+        room, subsidy_ls = m.totals.vacancy_and_subsidies()
+        allowed = choice.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, np.ones(firms.size, dtype=bool))
         allowed &= (room[None, :] >= m.weight * f.floor_m2[firms][:, None]) & (np.arange(m.locations.n)[None, :] != cur[:, None])
         # a park does not take a firm it would clear: below its own cutoff (outside has none)
         allowed &= (f.output_yi[firms] / f.floor_m2[firms])[:, None] >= loc.density_cutoff[None, :]
-        utility = m.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
-        dest = relocation.choose(utility, allowed, m.streams.uniform_at("renovation", t, n, firms, 0))
+        utility = choice.move_utility(par, rule, m.location_utility(room, subsidy_ls), sec, cur, loc.district)
+        dest = choice.choose(utility, allowed, m.streams.uniform_at("renovation", t, n, firms, 0))
         go = dest >= 0
-        go[go] = fill_in_order(f.floor_m2[firms[go]], dest[go], m.streams.uniform_at("renovation", t, n, firms[go], 1), room, m.weight)
+        go[go] = choice.fill_in_order(f.floor_m2[firms[go]], dest[go], m.streams.uniform_at("renovation", t, n, firms[go], 1), room, m.weight)
         m.move_firms(firms[go], dest[go])
         return go
 
@@ -256,8 +254,7 @@ class Government(mesa.Agent):
         built = np.floor(loc.platform_grant / par.platform_cost_yi)
         loc.platforms += built
         loc.platform_grant -= built * par.platform_cost_yi
-        rng = m.streams.get("platform", m.steps)
-        loc.platforms += rng.poisson(par.platform_rate * skilled / 1e4 * m.dt) * loc.is_park
-        where, cell = m.totals.index(live)  # flat gathers of the [location, sector] table by cell
-        weights = fund.subsidy_weights(pol.fund_allocation, firms.output_yi[live], loc.is_park[where], loc.leading.ravel()[cell], firms.trend[live])
-        firms.subsidy_yi[live] = fund.subsidies(pol.fund_yi_per_year * (1.0 - pol.fund_platform_share), weights, m.weight)
+        loc.platforms += m.streams.poisson("platform", m.steps, par.platform_rate * skilled / 1e4 * m.dt) * loc.is_park
+        # fund.subsidies of fund.subsidy_weights, in two compiled passes over the firms
+        passes.subsidies(live, firms.location, firms.sector, firms.output_yi, firms.trend, loc.is_park, loc.leading, pol.fund_allocation,
+                          pol.fund_yi_per_year * (1.0 - pol.fund_platform_share), m.weight, firms.subsidy_yi)

@@ -12,8 +12,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1]  # sim/
 # the modules compiled code is compiled from: the kernels, the rules they inline (space,
 # talent, ops), the constants they read (the schema: SECTORS), the streams' seeding, the
-# reading of PCG64 at chosen positions, the capital prehistory's recursions, the lookup by age
-SOURCES = ("model/compiled.py", "model/kernels.py", "model/streams.py", "model/pcg.py", "model/prehistory.py", "model/ages.py", "rules/space.py", "rules/talent.py", "rules/ops.py", "config/schema.py")
+# reading of PCG64 at chosen positions, the capital prehistory's recursions, the lookup by age,
+# the logit choice and admission in order, the labour market's match, the fused passes
+SOURCES = ("model/compiled.py", "model/kernels.py", "model/streams.py", "model/pcg.py", "model/prehistory.py", "model/ages.py", "model/choice.py", "model/market.py", "model/passes.py", "rules/space.py", "rules/talent.py", "rules/ops.py", "config/schema.py")
 
 
 def path(root: Path = HERE) -> Path:

@@ -8,6 +8,9 @@ not a declared field raises, so a typo cannot create state.
 Who is alive, where and in which sector changes only through `add`, `remove` and `move`
 (those arrays are read-only otherwise, so a stray write raises): each bumps `version`, so
 `live()` and the model's aggregation indices are computed once per change, not once per use.
+After firms are only added (`appended_since`), what was computed for the firms before is
+extended by the new slots rather than computed again (the same arrays: new slots come
+after every earlier one).
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ GUARDED = ("alive", "sector", "location")  # written only by add, remove, move
 class FirmStore:
     """Named, typed arrays with an alive mask and amortised growth."""
 
-    __slots__ = ("n", "_capacity", "version", "_live", "_live_version", *FIELDS)
+    __slots__ = ("n", "_capacity", "version", "_live", "_live_version", "_appends", *FIELDS)
+    _STATE = ("n", "_capacity", "version", "_live", "_live_version", "_appends")
 
     def __init__(self, capacity: int = 1024):
         self.n = 0  # slots used so far (alive or not)
@@ -49,6 +53,7 @@ class FirmStore:
         self.version = 0  # bumped whenever who is alive, or where, changes
         self._live_version = -1
         self._live = None
+        self._appends = {0: 0}  # version -> slots then, for the versions since which firms were only added
         for name, dtype in FIELDS.items():
             self._install(name, np.zeros(self._capacity, dtype=dtype))
 
@@ -75,21 +80,30 @@ class FirmStore:
         slots = np.arange(self.n, self.n + k)
         rows = slice(self.n, self.n + k)  # the slots, as a slice: the same rows written, faster
         for name, v in values.items():
-            self._write(name, rows, v)
+            if name in GUARDED:
+                self._write(name, rows, v)
+            else:
+                getattr(self, name)[rows] = v
         self._write("alive", rows, True)
         self.n += k
         self.version += 1
+        self._appends[self.version] = self.n
         return slots
 
     def remove(self, slots) -> None:
         """Firms exit: their rows stay, marked dead."""
         self._write("alive", slots, False)
         self.version += 1
+        self._appends = {self.version: self.n}
 
     def move(self, slots, locations) -> None:
         """Firms relocate to `locations`."""
         self._write("location", slots, locations)
+        current = self._live_version == self.version  # who is alive is the same after a move
         self.version += 1
+        self._appends = {self.version: self.n}
+        if current:
+            self._live_version = self.version
 
     def _grow(self, needed: int) -> None:
         new = max(needed, int(self._capacity * 1.5))
@@ -100,15 +114,24 @@ class FirmStore:
             self._install(name, arr)
         self._capacity = new
 
+    def appended_since(self, version: int) -> int | None:
+        """The first slot added since `version` if firms were only added since (all of them
+        alive: the slots from it to `n`), else None."""
+        return self._appends.get(version)
+
     def live(self) -> np.ndarray:
         """Slot ids of the firms alive now (sorted; read-only, shared until the next change)."""
         if self._live_version != self.version:
-            live = np.flatnonzero(self.alive[: self.n])
+            first = self.appended_since(self._live_version)
+            if first is not None:  # only added since: the earlier live slots, then the new ones
+                live = np.concatenate([self._live, np.arange(first, self.n)])
+            else:
+                live = np.flatnonzero(self.alive[: self.n])
             live.flags.writeable = False
             self._live, self._live_version = live, self.version
         return self._live
 
     def __setattr__(self, name: str, value) -> None:
-        if name not in ("n", "_capacity", "version", "_live", "_live_version"):
+        if name not in self._STATE:
             raise AttributeError(f"FirmStore has no settable attribute {name!r}")
         object.__setattr__(self, name, value)

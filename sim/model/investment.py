@@ -17,9 +17,8 @@ import numpy as np
 from ..config.params import Params
 from ..config.schema import SECTORS, Policy
 from ..rules import costs, production, projects, relocation, space, talent
-from ..rules.markets import fill_in_order
 from ..rules.projects import ProjectBook
-from . import kernels
+from . import choice, kernels
 from .firms import FirmStore
 from .labour import LabourMarket
 from .locations import Locations
@@ -62,8 +61,8 @@ class Investment:
         sec = np.repeat(np.arange(S), n).astype(np.int8)
         u = np.clip(rng.random((sec.size, 4)), 1e-12, 1 - 1e-12)
         since = u[:, 2] * years if growth == 0 else -np.log1p(-u[:, 2] * (1.0 - q)) / np.log1p(growth)  # years since the start
-        choice = utility[:, sec].T
-        dest = relocation.choose(choice, np.ones_like(choice, dtype=bool), u[:, 1])
+        options = utility[:, sec].T
+        dest = choice.choose(options, np.ones_like(options, dtype=bool), u[:, 1])
         self.projects.add(sector=sec, location=dest, size_yi=projects.sizes(par, u[:, 0]), months=np.full(sec.size, months),
                           left=months - np.minimum((since * 12).astype(int), months - 1), pick=np.where(u[:, 3] < par.project_expansion_share, u[:, 3] / par.project_expansion_share, -1.0))
 
@@ -154,16 +153,16 @@ class Investment:
         is lost."""
         par, loc = self.params, self.locations
         lam = par.project_rate * attraction * self.sector_share * self.dt / self.weight
-        sec = np.repeat(np.arange(S), [self.streams.get("project", t, s, 0).poisson(lam[s]) for s in range(S)]).astype(np.int8)
+        sec = np.repeat(np.arange(S), self.streams.poisson_each("project", t, lam, 0)).astype(np.int8)  # each sector's stream
         if sec.size == 0:
             return
         u = self.streams.uniform_block("project", t, (sec.size, 4), S, 1)
         size = projects.sizes(par, u[:, 0])
         land = space.land_of(projects.capacity(par, size) * par.floor_m2_per_yi * trend, par.new_plot_ratio)
         available = loc.land_mu + loc.cleared_mu
-        dest = relocation.choose(utility()[:, sec].T, available[None, :] >= self.weight * land[:, None], u[:, 1])
+        dest = choice.choose(utility()[:, sec].T, available[None, :] >= self.weight * land[:, None], u[:, 1])
         ok = dest >= 0
-        ok[ok] = fill_in_order(land[ok], dest[ok], u[ok, 2], available, self.weight)
+        ok[ok] = choice.fill_in_order(land[ok], dest[ok], u[ok, 2], available, self.weight)
         taken = self.weight * np.bincount(dest[ok], weights=land[ok], minlength=loc.n)
         from_cleared = np.minimum(taken, loc.cleared_mu)
         loc.cleared_mu -= from_cleared

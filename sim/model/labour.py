@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.schema import SECTORS
-from ..rules.markets import commute_weights, match
+from ..rules.markets import commute_weights
+from . import market
 
 
 class LabourMarket:
@@ -34,7 +35,7 @@ class LabourMarket:
     def ratio(self, demand_l: np.ndarray) -> np.ndarray:
         """The share of their requests the firms of each location are granted, given the
         requests' sum by location (per simulated firm); the hired leave the pool."""
-        ratio, taken = match(self.weight * demand_l, self.pool, self.commute)
+        ratio, taken = market.match(self.weight * demand_l, self.pool, self.commute)  # markets.match, compiled
         self.pool -= taken
         return ratio
 

@@ -23,8 +23,8 @@ from ..config.schedules import by_year
 from ..config.schema import SECTORS, Config, ConfigError
 from ..config.validation import validate
 from ..rules import costs, demography, growth, production, relocation, renovation, space, talent
-from ..rules.markets import fill_in_order, ration_ratio
-from . import initial, kernels
+from ..rules.markets import ration_ratio
+from . import choice, initial, kernels, passes
 from .agents import FirmAgents, Firm, Government, Park
 from .ages import AgeTable
 from .investment import Investment
@@ -165,8 +165,8 @@ class Model(mesa.Model):
         fai_ls = self.firms_act()  # 2.-7. the firms' rules
         fai_ls += self.enter()  # 8. entry (investment attraction)
         fai_ls += self.build_projects()  # 9. projects: new starts, spending, completion
-        vacancy = self.update_status()  # 10. above-scale status, ages, rents, agglomeration
-        self.recorder.record(self, self.steps, fai_ls=fai_ls, vacancy=vacancy)  # 11. aggregates
+        vacancy, sums = self.update_status()  # 10. above-scale status, ages, rents, agglomeration
+        self.recorder.record(self, self.steps, fai_ls=fai_ls, vacancy=vacancy, sums=sums)  # 11. aggregates
         self.datacollector.collect(self)
         if self.steps >= self.n_steps:
             self.running = False
@@ -210,17 +210,19 @@ class Model(mesa.Model):
 
     def desired_output(self, live: np.ndarray) -> np.ndarray:
         f, par, t, n, totals = self.firms, self.params, self.steps, self.firms.n, self.totals
-        cell = totals.index(live)[1]  # the rules of a cell's firms on [location, sector], gathered by cell
-        y, is_park = f.output_yi[live], self.locations.is_park[:, None]
-        place = growth.place_drift(par, self.sector_drift, is_park, self.locations.platforms[:, None]).ravel()[cell] - self.young_offset
-        age = f.age_months[live]
-        mu = growth.drift(par, place, f.subsidy_yi[live] / y, age, self._young(age))
+        # the rules of a cell's firms on [location, sector] tables, read by cell with the firms' own inputs (one compiled pass)
+        place = growth.place_drift(par, self.sector_drift, self.locations.is_park[:, None], self.locations.platforms[:, None]).ravel()
+        agglomeration_ls = growth.agglomeration(par, totals.dln_ls, totals.dln_l[:, None]).ravel()
+        for _ in range(2):  # a firm older than the young premium's table: the table extended (AgeTable), then read again
+            ok, y, mu, agglomeration, productivity, boost = passes.drift_inputs(live, f.location, f.sector, f.output_yi, f.age_months, f.subsidy_yi, f.productivity, f.boost,
+                                                                                 place, self.young_offset, par.subsidy_return, self._young.values, agglomeration_ls)
+            if ok:
+                break
+            self._young(f.age_months[live])
         u_jump, u_sign = self.streams.uniform_at("growth", t, n, live, 0), self.streams.uniform_at("growth", t, n, live, 1)
         shock = growth.shock(par, y, u_jump, u_sign, self.streams.normal("growth", t, n, 2)[live], self.dt) + self.common_shock()
-        agglomeration = growth.agglomeration(par, totals.dln_ls, totals.dln_l[:, None]).ravel()[cell]
-        potential = growth.potential(par, f.productivity[live], y, mu, agglomeration, f.boost[live], shock, self.dt)
-        f.boost[live] = 0.0
-        f.productivity[live] = potential
+        potential = growth.potential(par, productivity, y, mu, agglomeration, boost, shock, self.dt)
+        passes.set_potential(live, f.productivity, f.boost, potential)
         return potential
 
     def occupy_space(self, live: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -248,33 +250,31 @@ class Model(mesa.Model):
         substitution between them), and the equipment investment that tops capital up to
         it (buildings are floor space, counted when built). Returns the investment by cell (亿/yr)."""
         f, totals, (per_worker, release, demand, ratio) = self.firms, self.totals, talent_asked
-        where, cell = totals.index(live)
-        granted = demand * ratio[where]
-        self.locations.unmet_talent = totals.by_location(demand - granted, live)
-        skilled = f.skilled[live] - release + granted
-        f.skilled[live] = skilled
+        skilled, unmet_l = passes.grant_talent(live, f.location, demand, release, ratio, f.skilled, self.locations.n)  # written to f.skilled
+        self.locations.unmet_talent = totals.weight * unmet_l
         output = production.output(target, f.floor_m2[live], per_yi * target, skilled, per_worker * target, self.params.input_substitution)
         large = self.investment.large_investors(live)
         capital, kept = growth.invest(self.params, f.capital_yi[live], output, f.trend[live], self.dt)
         f.trend[live] = growth.trend(f.trend[live], output, f.output_yi[live], self.dt)
-        f.capital_yi[live] = capital
-        f.output_yi[live] = output
-        f.employees[live] = self.workers_per_yi() * output
-        investment, big = capital - kept, np.flatnonzero(large)
-        return self.investment.spend(totals.cell_sum(np.where(large, 0.0, investment), cell), totals.cell_sum(investment[big], cell[big]))
+        # capital, output and employment written; the investment (capital - kept) by cell, of the small investors and the large
+        small_c, large_c = passes.invested(live, f.location, f.sector, large, capital, kept, output, self.workers_per_yi(), f.capital_yi, f.output_yi, f.employees, self.locations.n)
+        return self.investment.spend(totals.weight * small_c.reshape(-1, S), totals.weight * large_c.reshape(-1, S))
 
-    def location_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
-        """Utility [location, sector]; `vacancy`: the current `totals.vacancy()` if the caller has it."""
-        live, loc, totals = self.firms.live(), self.locations, self.totals
-        subsidy_ls = totals.cell_total(self.firms.subsidy_yi, live)
+    def location_utility(self, vacancy: np.ndarray | None = None, subsidy_ls: np.ndarray | None = None) -> np.ndarray:
+        """Utility [location, sector]; `vacancy`, `subsidy_ls`: the current `totals.vacancy_and_subsidies()` if the caller has them."""
+        loc, totals = self.locations, self.totals
+        if vacancy is None:  # both from one pass over the firms
+            vacancy, subsidy_ls = totals.vacancy_and_subsidies()
+        elif subsidy_ls is None:
+            subsidy_ls = totals.cell_total(self.firms.subsidy_yi, self.firms.live())
         rate_ls = np.divide(subsidy_ls, totals.output_ls, out=np.zeros_like(subsidy_ls), where=totals.output_ls > 0)
-        vacancy_share = (totals.vacancy() if vacancy is None else vacancy) / loc.stock_m2
+        vacancy_share = vacancy / loc.stock_m2
         return relocation.location_utility(self.params, totals.output_ls, loc.rent, vacancy_share, self.labour.pool, rate_ls, loc.is_park, self._place_utility)
 
-    def steered_utility(self, vacancy: np.ndarray | None = None) -> np.ndarray:
+    def steered_utility(self, vacancy: np.ndarray | None = None, subsidy_ls: np.ndarray | None = None) -> np.ndarray:
         """Location utility [location, sector] of entrants and projects, with the steering of
         investment attraction towards parks whose leading industry matches."""
-        return self.location_utility(vacancy) + self.params.util_leading * self.policy.attraction_steering * self.locations.leading
+        return self.location_utility(vacancy, subsidy_ls) + self.params.util_leading * self.policy.attraction_steering * self.locations.leading
 
     def relocate(self, live: np.ndarray) -> None:
         f, par, loc, t, n = self.firms, self.params, self.locations, self.steps, self.firms.n
@@ -285,15 +285,15 @@ class Model(mesa.Model):
             return
         cur, sec = f.location[movers], f.sector[movers]
         rule = self.policy.relocation_rule
-        room = self.totals.vacancy()
-        utility = self.location_utility(room)[:, sec].T - relocation.moving_cost(par, rule, cur, loc.district)
+        room, subsidy_ls = self.totals.vacancy_and_subsidies()
+        utility = choice.move_utility(par, rule, self.location_utility(room, subsidy_ls), sec, cur, loc.district)
         making_room = renovation.inefficient(f.output_yi[movers], f.floor_m2[movers], cur, loc.density_cutoff, loc.is_park)
-        allowed = relocation.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
+        allowed = choice.allowed_moves(rule, cur, sec, loc.district, loc.leading, loc.is_park, making_room)
         allowed &= (room[None, :] >= self.weight * f.floor_m2[movers][:, None]) | (np.arange(loc.n)[None, :] == cur[:, None])
-        dest = relocation.choose(utility, allowed, self.streams.uniform_at("move", t, n, movers, 1))
+        dest = choice.choose(utility, allowed, self.streams.uniform_at("move", t, n, movers, 1))
         go = dest != cur
         movers, cur, sec, dest = movers[go], cur[go], sec[go], dest[go]
-        ok = fill_in_order(f.floor_m2[movers], dest, self.streams.uniform_at("move", t, n, movers, 2), room, self.weight)
+        ok = choice.fill_in_order(f.floor_m2[movers], dest, self.streams.uniform_at("move", t, n, movers, 2), room, self.weight)
         movers, cur, sec, dest = movers[ok], cur[ok], sec[ok], dest[ok]
         output_ls = self.totals.output_ls
         lnY, lnL = np.log1p(output_ls), np.log1p(output_ls.sum(1))
@@ -341,23 +341,18 @@ class Model(mesa.Model):
         f, par, pol, cal, t, loc = self.firms, self.params, self.policy, self.cal, self.steps, self.locations
         live = f.live()
         count_s = self.weight * np.bincount(f.sector[live], minlength=S)
-        sectors, draws = [], []
-        for s in range(S):
-            lam = par.entry_rate * pol.attraction_intensity * count_s[s] * self.dt / self.weight
-            k = self.streams.get("entry", t, s, 0).poisson(lam)
-            draws.append(self.streams.uniform_block("entry", t, (k, 4), s, 1))
-            sectors.append(np.full(k, s, dtype=np.int8))
-        sec, u = np.concatenate(sectors), np.concatenate(draws)
+        k = self.streams.poisson_each("entry", t, par.entry_rate * pol.attraction_intensity * count_s * self.dt / self.weight, 0)  # each sector's stream
+        sec, u = np.repeat(np.arange(S), k).astype(np.int8), self.streams.blocks_each("entry", t, 4 * k, 1).reshape(-1, 4)
         fai = np.zeros((loc.n, S))
         if sec.size == 0:
             return fai
         y = demography.entrant_sizes(par, cal.zipf_exponent, u[:, 0])
         intensity = space.intensity(par, u[:, 3])
         floor = intensity * self.space_trend() * y
-        room = self.totals.vacancy()
-        dest = relocation.choose(self.steered_utility(room)[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
+        room, subsidy_ls = self.totals.vacancy_and_subsidies()
+        dest = choice.choose(self.steered_utility(room, subsidy_ls)[:, sec].T, room[None, :] >= self.weight * floor[:, None], u[:, 1])
         ok = dest >= 0
-        ok[ok] = fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
+        ok[ok] = choice.fill_in_order(floor[ok], dest[ok], u[ok, 2], room, self.weight)
         sec, y, dest, intensity = sec[ok], y[ok], dest[ok], intensity[ok]
         per_worker = self.skilled_need(sec, intensity)
         skilled = self.labour.hire(per_worker * y, dest)
@@ -379,9 +374,9 @@ class Model(mesa.Model):
         return fai
 
     # ------------------------------------------------------------------ status and aggregates
-    def update_status(self) -> np.ndarray:
+    def update_status(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """10. Above-scale status and ages; the month's flows into the totals; output by
-        cell, its change and rents. Returns the vacancy."""
+        cell, its change and rents. Returns the vacancy and the recorder's sums (`_refresh_aggregates`)."""
         f = self.firms
         up, down = kernels.update_status(f.live(), f.output_yi, f.above_scale, f.age_months, self.cal.above_scale_threshold_yi)
         self.flows["up"] += self.weight * up
@@ -389,12 +384,12 @@ class Model(mesa.Model):
         self.flows.close()
         return self._refresh_aggregates()
 
-    def _refresh_aggregates(self, first: bool = False) -> np.ndarray:
+    def _refresh_aggregates(self, first: bool = False) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Output by cell and its log change, rents (and the location utility's terms of
-        them); returns the vacancy the rents are priced on."""
-        self.totals.refresh(first)
-        vacancy = self.totals.vacancy()
+        them); returns the vacancy the rents are priced on and the recorder's sums of the
+        firms now (`totals.firm_totals()`), from the same pass (`totals.refresh`)."""
+        vacancy, sums = self.totals.refresh(first)
         self.locations.reprice(vacancy, self.params.rent_elasticity)
         # the utility's terms of output by cell and rents, which change only here (four uses a step)
         self._place_utility = relocation.place_utility(self.params, self.totals.output_ls, self.locations.rent)
-        return vacancy
+        return vacancy, sums

@@ -13,6 +13,8 @@ tests/test_speed_pcg.py compares the numbers with numpy's, bit for bit.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .compiled import njit
@@ -87,4 +89,107 @@ def read_at(words, slots):
         rot = sh >> np.uint64(58)
         word = (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
         out[order[k]] = np.float64(word >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return out
+
+
+# ------------------------------------------------------------------ drawing in order
+@njit(inline="always")
+def _seeded(words):
+    """pcg64_set_seed's state and increment, (state_h, state_l, inc_h, inc_l)."""
+    one = np.uint64(1)
+    inc_h = (words[2] << one) | (words[3] >> np.uint64(63))
+    inc_l = (words[3] << one) | one
+    sh, sl = _add(inc_h, inc_l, words[0], words[1])
+    sh, sl = _mul(sh, sl, np.uint64(MULT_HIGH), np.uint64(MULT_LOW))
+    sh, sl = _add(sh, sl, inc_h, inc_l)
+    return sh, sl, inc_h, inc_l
+
+
+@njit(inline="always")
+def _next_double(sh, sl, inc_h, inc_l):
+    """One step of the LCG and its double (numpy's next_double): (state_h, state_l, the double)."""
+    sh, sl = _mul(sh, sl, np.uint64(MULT_HIGH), np.uint64(MULT_LOW))
+    sh, sl = _add(sh, sl, inc_h, inc_l)
+    x = sh ^ sl
+    rot = sh >> np.uint64(58)
+    word = (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
+    return sh, sl, np.float64(word >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+LOGGAM_A = (8.333333333333333e-02, -2.777777777777778e-03, 7.936507936507937e-04, -5.952380952380952e-04, 8.417508417508418e-04,
+            -1.917526917526918e-03, 6.410256410256410e-03, -2.955065359477124e-02, 1.796443723688307e-01, -1.39243221690590e00)
+
+
+@njit(error_model="numpy")
+def _loggam(x):
+    """numpy's random_loggam: log Gamma(x), its series at x + n >= 7."""
+    if x == 1.0 or x == 2.0:
+        return 0.0
+    n = np.int64(7.0 - x) if x < 7.0 else np.int64(0)
+    x0 = x + n
+    x2 = (1.0 / x0) * (1.0 / x0)
+    gl0 = LOGGAM_A[9]
+    for k in range(8, -1, -1):
+        gl0 *= x2
+        gl0 += LOGGAM_A[k]
+    gl = gl0 / x0 + 0.5 * 1.8378770664093453 + (x0 - 0.5) * math.log(x0) - x0
+    if x < 7.0:
+        for k in range(n):
+            gl -= math.log(x0 - 1.0)
+            x0 -= 1.0
+    return gl
+
+
+@njit(error_model="numpy")
+def _poisson_ptrs(sh, sl, inc_h, inc_l, lam):
+    """numpy's random_poisson_ptrs (Hörmann's transformed rejection) for a mean of 10 or more:
+    (state_h, state_l, the number)."""
+    slam = math.sqrt(lam)
+    loglam = math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        sh, sl, u = _next_double(sh, sl, inc_h, inc_l)
+        sh, sl, v = _next_double(sh, sl, inc_h, inc_l)
+        u = u - 0.5
+        us = 0.5 - abs(u)
+        k = np.int64(math.floor((2 * a / us + b) * u + lam + 0.43))
+        if us >= 0.07 and v <= vr:
+            return sh, sl, k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if (math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)) <= (-lam + k * loglam - _loggam(np.float64(k + 1))):
+            return sh, sl, k
+
+
+SMALL_LAM = 10.0  # numpy draws a Poisson number of mean below this by multiplying uniforms, from it by PTRS
+MAX_LAM = 1e12  # means drawn here: below this (numpy's own beyond, up to its limit)
+
+
+@njit(error_model="numpy")
+def poisson(words, lams):
+    """`Generator(PCG64(s)).poisson(lams)` for means 0 <= lam < MAX_LAM, drawn in order from
+    the one stream as numpy's random_poisson does: 0 for a mean of 0, drawing nothing;
+    below SMALL_LAM, uniforms multiplied until their product is at most exp(-lam)
+    (random_poisson_mult); from it, `_poisson_ptrs`."""
+    sh, sl, inc_h, inc_l = _seeded(words)
+    out = np.empty(lams.size, np.int64)
+    for i in range(lams.size):
+        lam = lams[i]
+        count = 0
+        if lam >= SMALL_LAM:
+            sh, sl, count = _poisson_ptrs(sh, sl, inc_h, inc_l, lam)
+        elif lam != 0.0:
+            enlam = math.exp(-lam)
+            prod = 1.0
+            while True:
+                sh, sl, u = _next_double(sh, sl, inc_h, inc_l)
+                prod *= u
+                if prod > enlam:
+                    count += 1
+                else:
+                    break
+        out[i] = count
     return out

@@ -61,10 +61,11 @@ class Recorder:
         self.locations = {v: np.zeros((n, model.locations.n)) for v in LOCATION_VARS}
         self.flows = {v: np.zeros(n) for v in FLOW_VARS}
 
-    def record(self, model, t: int, fai_ls: np.ndarray, vacancy: np.ndarray | None = None) -> None:
-        """Row `t` from the model now; `vacancy`: `model.totals.vacancy()` if the caller has it."""
+    def record(self, model, t: int, fai_ls: np.ndarray, vacancy: np.ndarray | None = None, sums: tuple | None = None) -> None:
+        """Row `t` from the model now; `vacancy`: `model.totals.vacancy()`, `sums`:
+        `model.totals.firm_totals()`, if the caller has them."""
         c, totals = self.cells, model.totals
-        c["output_yi"][t], c["firms"][t], c["above_scale_firms"][t], c["employment"][t], c["skilled_employment"][t] = totals.firm_totals()
+        c["output_yi"][t], c["firms"][t], c["above_scale_firms"][t], c["employment"][t], c["skilled_employment"][t] = totals.firm_totals() if sums is None else sums
         c["output_all_yi"][t] = totals.output_ls
         c["fai_yi"][t] = fai_ls
         loc, lv = model.locations, self.locations

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.schema import SECTORS
-from . import kernels
+from . import kernels, passes
 from .firms import FirmStore
 from .locations import Locations
 
@@ -36,7 +36,12 @@ class Totals:
         if slots is not f.live():
             return kernels.index_of(slots, f.location, f.sector)
         if self._index_version != f.version:
-            self._live_index = kernels.index_of(slots, f.location, f.sector)
+            first = f.appended_since(self._index_version)
+            if first is not None:  # only added since: the earlier firms' index, then the new firms'
+                where, cell = kernels.index_of(slots[slots.size - (f.n - first) :], f.location, f.sector)
+                self._live_index = np.concatenate([self._live_index[0], where]), np.concatenate([self._live_index[1], cell])
+            else:
+                self._live_index = kernels.index_of(slots, f.location, f.sector)
             self._index_version = f.version
         return self._live_index
 
@@ -78,10 +83,23 @@ class Totals:
         """Vacant floor space by location: the stock less what the live firms occupy, at least 0."""
         return np.maximum(self.locations.stock_m2 - self.occupied(), 0.0)
 
-    def refresh(self, first: bool = False) -> None:
-        """Output by cell and its log change since the last refresh (none the first time)."""
-        out_ls = self.cell_total(self.firms.output_yi, self.firms.live())
+    def vacancy_and_subsidies(self) -> tuple[np.ndarray, np.ndarray]:
+        """`vacancy()` and the subsidies by location x sector (`cell_total(firms.subsidy_yi,
+        firms.live())`) from one pass over the live firms: the same sums."""
+        f = self.firms
+        occupied, subsidy = passes.occupied_and_cells(f.live(), f.location, f.sector, f.floor_m2, f.subsidy_yi, self.n_loc)
+        return np.maximum(self.locations.stock_m2 - self.weight * occupied, 0.0), self.weight * subsidy.reshape(self.n_loc, S)
+
+    def refresh(self, first: bool = False) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """Output by cell and its log change since the last refresh (none the first time).
+        Returns the vacancy and the recorder's sums (`firm_totals`) now, from the same pass
+        over the firms (passes.end_of_step: the same sums as `vacancy()` and `firm_totals()`)."""
+        f, shape = self.firms, (self.n_loc, S)
+        out_all, cells, occupied = passes.end_of_step(f.live(), f.location, f.sector, f.above_scale, f.output_yi, f.employees, f.skilled, f.floor_m2, self.n_loc)
+        out_ls = self.weight * out_all.reshape(shape)
         if not first:
             self.dln_ls = np.log1p(out_ls) - np.log1p(self.output_ls)
             self.dln_l = np.log1p(out_ls.sum(1)) - np.log1p(self.output_ls.sum(1))
         self.output_ls = out_ls
+        vacancy = np.maximum(self.locations.stock_m2 - self.weight * occupied, 0.0)
+        return vacancy, tuple(self.weight * v.reshape(shape) for v in cells)
