@@ -345,3 +345,65 @@ What a short fit spends besides its simulations was measured once: 3.7% (pyabc's
 distances and database, the imports, the page at the end; section 5). The calibration is
 therefore its simulations: runs of about 15,000 firms over 60 months.
 """
+
+
+STEP_NOTES = """
+## The fixed cost of a step, second pass (issue 30)
+
+Every result again the same bytes: tests/test_layout.py's digests unchanged, and 14 runs
+(`python experiments/hashruns.py TREE`: every scenario at 10k firms, the three relocation rules,
+the fund and space allocations, a 2030 horizon, parameter and posterior draws, two at 100k
+firms; every recorder array, firm field, location, labour-market and project-book array, the
+totals and the DataCollector's rows) hashed before the first change and after each, all equal
+to the commit before (77ffd58); each new compiled path tested against the code it replaces,
+bit for bit, on random and edge inputs (ties, NaN, -0.0, empty arrays; tests/test_speed_*.py).
+
+Each change, per call at 10k firms (timeit, min of 9 interleaved repeats, loaded machine):
+
+* streams: a usual key seeded from integer arguments in compiled code, a small block or a few
+  slots seeded, read and clipped in one call: a seeding 2.9 -> 2.0 µs (about 30 a step), a
+  block of 15x4 9.5 -> 3.1, 50 of 13.7k slots 8.2 -> 2.8;
+* the store: after firms are only added, the live firms and their index are extended by the
+  new slots instead of computed again over every slot (2-3 passes a step);
+* the logit choice and the admission in order (`sim/model/choice.py`, numpy's exp kept):
+  63.5 -> 11.5 and 23.2 -> 3.1 µs at 60 rows, eight calls a step; the labour market's match
+  (`sim/model/market.py`, numpy's pairwise sums reproduced): 40.0 -> 2.6 µs, three a step;
+  the movers' options 25.1 -> 2.8 and 18.4 -> 2.6 µs; the renovation programme's choice
+  13.9 -> 4.2 µs;
+* Poisson numbers drawn in compiled code (`pcg.poisson`: numpy's random_poisson, its
+  multiplication of uniforms and Hörmann's PTRS, with the C library's exp and log as numpy's
+  code calls them; tested against numpy itself, 50,000 draws a mean) and each sector's draws
+  in one call: 13 Generators a step fewer, the entrants' six draws 64.9 -> 3.6 µs, the
+  projects' 64.7 -> 3.4;
+* passes over the firms fused (`sim/model/passes.py`, each bin's run summed in a register,
+  the additions in the order of the slots): the step's last sums (output by cell, the
+  recorder's five, the floor space occupied) 108 -> 80 µs; the vacancy and subsidies by cell
+  the location utility reads 53 -> 29 µs, four uses a step; the subsidies 131 -> 62 µs; the
+  renovation programme's candidates 124 -> 31 µs; production's bookkeeping 165 -> 41 and
+  197 -> 40 µs; desired output's inputs 117 -> 55 µs.
+
+Per step at 10k firms (min of 7 interleaved, load 2.6-2.8), ms, before -> after: government
+0.95 -> 0.60, desired output 0.80 -> 0.69, production and investment 0.60 -> 0.48,
+relocation 0.67 -> 0.54, entry 0.75 -> 0.45, exit 0.32 -> 0.30, recording 0.11 -> 0.02
+(its sums now come from the status pass, 0.17 -> 0.20), the rest (projects, Mesa's collect)
+0.83 -> 0.68; a step 5.57 -> 4.29. The whole run, the commit before imported beside the branch
+and run alternately (CPU ms, min / median, load 2.5-3.3): 10k firms, 36 steps 203 / 213 -> 153
+/ 161 (-24%), with construction 284 -> 236; 100k firms, 36 steps 1,623 / 1,719 -> 1,249 /
+1,289 (-23%), with construction 2,745 -> 2,249; 456 firms (the fixed cost) 36 steps 68.5 ->
+36.0: about 1.0 ms a step is fixed now, from 1.9.
+
+Tried and dropped: the all-slot uniforms drawn by a compiled sequential PCG64 to fuse the
+draw with its gather (454 µs for 13.7k slots against numpy's 40: the 128-bit multiply in
+64-bit parts); numpy's pairwise sum beyond 128 numbers compiled (a recursive compiled function
+broke numba's cache; the match calls the rule beyond 128 locations, the model has 17); sums
+fused without a register (no faster than two passes). Too small for their risk: cached sums
+extended over the entrants, the live index updated in place on exits, cheaper reporters (about
+1% each).
+
+What is left of a 10k step (about 4.3 ms under load) is mostly per firm: the draws for every
+slot (two uniforms and a normal for growth, one each for moving and exit) and the rules'
+transcendental passes (the shock's log, the potential's exp, production's powers, the exit
+hazard's powers, the relocation rate's power and exp): about half a step. They need what issue
+30 proposes and no byte-identical pass can do: draws keyed by firm for the live firms only, and
+a fused step with reformulated arithmetic, each changing every number once.
+"""
