@@ -3,7 +3,7 @@ locations' floor space, land, rents, job-seekers and the inefficient land the re
 programme can clear, all derived from the firms. The rules are the pure functions of
 sim/rules/population.py, sim/rules/renovation.py and sim/rules/space.py.
 
-The firms' draws and prehistory (`draws`, 90% of a model's construction) depend on the
+The firms' draws and prehistory (`draw`, 90% of a model's construction) depend on the
 calibration, the parameters, `firms_scale` and the run's entropy (seed, replication), not on
 the policy: the scenarios that share a replication share them (ODD 4.8). They are kept in
 this process, read-only, for the next model that needs the same ones (`CACHE_BYTES`), so a
@@ -77,7 +77,7 @@ def draw(config: Config, streams: Streams) -> Draws:
 
 
 # Draws kept in this process, least recently used first: up to CACHE_BYTES of arrays (a
-# replication at firms_scale 1 holds about 1.6 MB). 0 keeps none. The key is a digest of
+# replication at firms_scale 1 holds about 2 MB). 0 keeps none. The key is a digest of
 # everything `draw` reads: the calibration, the parameters, firms_scale and the entropy.
 CACHE_BYTES = 256 * 2**20
 _cache: OrderedDict[bytes, Draws] = OrderedDict()
