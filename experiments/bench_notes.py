@@ -341,6 +341,16 @@ Outside the jobs, the report at the end imported the model (Mesa with scipy and 
 numba) through one text helper: the sweep's process now draws it without (its imports 2.3-2.7
 -> 1.3 CPU-s; tests/test_api.py checks it).
 
+At 100k firms the construction's CPU time varies with the system time it spends, not with the
+model: on this machine (transparent huge pages on `madvise`, their defrag on `madvise`) numpy
+advises huge pages for arrays of 4 MB or more (the prehistory's two arrays of [48 months,
+firms], 38 MB each at 100k), and a fault there may compact memory first. Four constructions at
+100k in one process: 1.69, 0.89, 0.54, 1.03 CPU-s, of which system 1.16, 0.35, 0.04, 0.48; with
+`NUMPY_MADVISE_HUGEPAGE=0`: 0.64, 0.59, 0.58, 0.57 (system 0.11-0.17). A first run of this page
+(commit 420854d) measured the 100k construction at 1.77 s, the min of 5; the page is a second
+run, at 0.50. The variable is the user's to set (a process-wide numpy setting): it steadies the
+time at some 10% above the best case. At 10k firms no array reaches 4 MB.
+
 What a short fit spends besides its simulations was measured once: 3.7% (pyabc's sampling,
 distances and database, the imports, the page at the end; section 5). The calibration is
 therefore its simulations: runs of about 15,000 firms over 60 months.
