@@ -9,7 +9,8 @@ import numpy as np
 from experiments import markdown_table
 from sim.model.firms import FIELDS
 
-from experiments.bench_notes import FIXED_COST_NOTES, HISTORY, SHARED_NOTES, STEP_NOTES, SWEEP_NOTES
+from experiments.bench_history import HISTORY
+from experiments.bench_notes import FIXED_COST_NOTES, SHARED_NOTES, STEP_NOTES, SWEEP_NOTES
 
 GOALS = {  # key -> (comparison, threshold, text): issue 30's goals, then issue 14's and 4's still checked
     "seconds_100k_run": ("<", 0.5, "a 100,000-firm run, end-2022 to end-2025 monthly, construction and recording included, under 0.5 CPU s"),
